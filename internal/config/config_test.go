@@ -1,0 +1,90 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+type testConf struct {
+	Name   string `ini:"name"`
+	Server struct {
+		Listen  string        `ini:"listen"`
+		Timeout time.Duration `ini:"timeout"`
+		Workers int           `ini:"workers"`
+		TLS     bool          `ini:"tls"`
+		Hosts   []string      `ini:"hosts"`
+	} `ini:"server"`
+}
+
+func (c *testConf) Validate() error {
+	if c.Server.Workers < 0 {
+		return &Error{Key: "server.workers", Msg: "must be >= 0"}
+	}
+	return nil
+}
+
+func TestParseGood(t *testing.T) {
+	var c testConf
+	c.Server.Listen = ":1"
+	src := "\ufeff# c\nname = \"玉门\"\n[server]\ntimeout = 5s\nworkers=3\ntls = true\nhosts = a, b ,c\n"
+	if err := Parse(strings.NewReader(src), "x.conf", &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Name != "玉门" || c.Server.Listen != ":1" || c.Server.Timeout != 5*time.Second || c.Server.Workers != 3 || !c.Server.TLS || strings.Join(c.Server.Hosts, "|") != "a|b|c" {
+		t.Fatalf("bad parse: %+v", c)
+	}
+}
+
+func TestParseErrorsNameKeyAndLine(t *testing.T) {
+	cases := []struct{ src, want string }{
+		{"[server]\nlisten = x\nworkrs = 2\n", `x.conf:3: key "server.workrs": unknown key`},
+		{"[server]\nworkers = two\n", `x.conf:2: key "server.workers": not an integer`},
+		{"[server]\ntimeout = 5 seconds\n", `x.conf:2: key "server.timeout": not a duration`},
+		{"[servr]\n", `x.conf:1: unknown section [servr]`},
+		{"[server]\nlisten\n", `x.conf:2: expected key = value`},
+		{"[server]\nworkers = 1\nworkers = 2\n", `x.conf:3: key "server.workers": set twice (first on line 2)`},
+		{"\n\n[server]\nworkers = -1\n", `x.conf:4: key "server.workers": must be >= 0`},
+		{"[server]\ntls = yes\n", `key "server.tls": not true or false`},
+	}
+	for _, tc := range cases {
+		var c testConf
+		err := Parse(strings.NewReader(tc.src), "x.conf", &c)
+		var ce *Error
+		if !errors.As(err, &ce) {
+			t.Fatalf("%q: want *Error, got %v", tc.src, err)
+		}
+		if !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: got %q, want it to contain %q", tc.src, err, tc.want)
+		}
+	}
+}
+
+func TestLoadMissing(t *testing.T) {
+	var c testConf
+	p := filepath.Join(t.TempDir(), "none.conf")
+	if err := Load(p, &c, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := Load(p, &c, false); err == nil {
+		t.Fatal("missing file accepted")
+	}
+	if err := os.WriteFile(p, []byte("[server]\nworkers = 9\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := Load(p, &c, false); err != nil || c.Server.Workers != 9 {
+		t.Fatal(err, c.Server.Workers)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add("[server]\nlisten = :8080\n")
+	f.Add("name = x\n[server]\nhosts = a,b\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		var c testConf
+		_ = Parse(strings.NewReader(s), "f", &c)
+	})
+}
