@@ -1,0 +1,248 @@
+// Package ticket lays out the slips a kiosk prints: queue tickets,
+// evaluation receipts and tax-invoice pickup slips. Each layout is a plain
+// struct whose Encode method returns ESC/POS bytes for a printer profile;
+// the printer package sends them.
+package ticket
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"hallkiosk/internal/pii"
+	"hallkiosk/printer/escpos"
+)
+
+// Layout is anything that encodes to ESC/POS bytes for a printer profile.
+type Layout interface {
+	Encode(p escpos.Profile) ([]byte, error)
+}
+
+var (
+	_ Layout = Ticket{}
+	_ Layout = EvaluationReceipt{}
+	_ Layout = InvoicePickup{}
+)
+
+// TimeLayout is how times are printed.
+const TimeLayout = "2006-01-02 15:04"
+
+// Ticket is a queue ticket.
+type Ticket struct {
+	Hall    string // hall name, e.g. "玉门市政务服务中心"
+	Number  string // ticket number, e.g. "A105"
+	Service string // service name, e.g. "税务 · 发票领取"
+	Zone    string // optional zone or window hint, e.g. "二楼 税务专区"
+	Issued  time.Time
+	// Ahead is the number of tickets waiting before this one; negative
+	// means unknown and omits the line.
+	Ahead int
+	// Wait is the estimated wait; zero omits the line.
+	Wait time.Duration
+	// Name is the citizen's name for a real-name ticket (by ID card), or
+	// empty. It is always printed masked (张*三).
+	Name string
+	// QR is the payload for the QR code (a signed code from
+	// internal/codesign, possibly inside a URL); empty omits the QR.
+	QR string
+	// QRCaption is printed under the QR code; default "微信扫码查看排队进度".
+	QRCaption string
+	// Notice is a line of advice at the bottom, e.g. "过号请重新取号".
+	Notice string
+}
+
+// Encode lays the ticket out for profile p.
+func (t Ticket) Encode(p escpos.Profile) ([]byte, error) {
+	if t.Number == "" {
+		return nil, fmt.Errorf("ticket: no ticket number")
+	}
+	e := escpos.NewEncoder(p)
+	e.Init().Align(escpos.Center)
+	if t.Hall != "" {
+		e.Bold(true).Size(1, 2).Line(t.Hall).Size(1, 1).Bold(false)
+	}
+	e.Line("排队号")
+	big := 4
+	if p.Width >= 576 {
+		big = 5
+	}
+	e.Bold(true).Size(big, big).Line(t.Number).Size(1, 1)
+	if t.Service != "" {
+		e.Size(1, 2).Line(t.Service).Size(1, 1)
+	}
+	e.Bold(false)
+	if t.Zone != "" {
+		e.Line(t.Zone)
+	}
+	// A dot feed, not a dashed rule: a rule costs a line of bytes and the
+	// ticket must stay small for slow serial links.
+	e.Align(escpos.Left).Raw(escpos.ESC, 'J', 16)
+	if !t.Issued.IsZero() {
+		e.Line("取号时间：" + t.Issued.Format(TimeLayout))
+	}
+	if t.Ahead >= 0 {
+		e.Line(fmt.Sprintf("前面等候：%d 人", t.Ahead))
+	}
+	if t.Wait > 0 {
+		e.Line("预计等待：约 " + minutes(t.Wait))
+	}
+	if t.Name != "" {
+		e.Line("实名取号：" + pii.MaskName(t.Name))
+	}
+	if t.QR != "" {
+		module := 4
+		if p.Width >= 576 {
+			module = 5
+		}
+		caption := t.QRCaption
+		if caption == "" {
+			caption = "微信扫码查看排队进度"
+		}
+		e.Align(escpos.Center).QR(t.QR, module, escpos.QRLevelM).Raw(escpos.LF).Line(caption)
+	}
+	if t.Notice != "" {
+		e.Align(escpos.Center).Line(t.Notice)
+	}
+	e.Feed(2).Cut(false)
+	return e.Bytes()
+}
+
+// Rating is a 好差评 rating, 1 (非常不满意) to 5 (非常满意).
+type Rating int
+
+// String returns the rating's Chinese label.
+func (r Rating) String() string {
+	switch r {
+	case 5:
+		return "非常满意"
+	case 4:
+		return "满意"
+	case 3:
+		return "基本满意"
+	case 2:
+		return "不满意"
+	case 1:
+		return "非常不满意"
+	}
+	return fmt.Sprintf("Rating(%d)", int(r))
+}
+
+// EvaluationReceipt confirms a 好差评 rating given for a served ticket.
+type EvaluationReceipt struct {
+	Hall    string
+	Number  string // the served ticket's number
+	Service string
+	Window  string // e.g. "12号窗口"
+	Staff   string // staff number (工号), not a name
+	Rating  Rating
+	Rated   time.Time
+	// QR is an optional payload to follow up or amend the rating.
+	QR     string
+	Notice string
+}
+
+// Encode lays the receipt out for profile p.
+func (r EvaluationReceipt) Encode(p escpos.Profile) ([]byte, error) {
+	if r.Rating < 1 || r.Rating > 5 {
+		return nil, fmt.Errorf("ticket: rating %d out of range 1..5", int(r.Rating))
+	}
+	e := escpos.NewEncoder(p)
+	e.Init().Align(escpos.Center)
+	if r.Hall != "" {
+		e.Bold(true).Line(r.Hall).Bold(false)
+	}
+	e.Size(2, 2).Bold(true).Line("服务评价凭证").Size(1, 1).Bold(false)
+	e.Align(escpos.Left).Line(rule(p))
+	kv(e, "办件号码", r.Number)
+	kv(e, "办理事项", r.Service)
+	kv(e, "服务窗口", r.Window)
+	kv(e, "工作人员", r.Staff)
+	e.Text("评价结果：").Bold(true).Line(r.Rating.String()).Bold(false)
+	if !r.Rated.IsZero() {
+		kv(e, "评价时间", r.Rated.Format(TimeLayout))
+	}
+	e.Line(rule(p))
+	if r.QR != "" {
+		e.Align(escpos.Center).QR(r.QR, 4, escpos.QRLevelM).Raw(escpos.LF).Line("扫码补充评价或投诉建议")
+	}
+	notice := r.Notice
+	if notice == "" {
+		notice = "感谢您的评价，我们将持续改进服务"
+	}
+	e.Align(escpos.Center).Line(notice)
+	e.Feed(2).Cut(false)
+	return e.Bytes()
+}
+
+// InvoicePickup is a slip handed out when a taxpayer collects invoices at
+// a 24-hour self-service tax terminal.
+type InvoicePickup struct {
+	Hall      string
+	Taxpayer  string // company or taxpayer name
+	USCC      string // unified social credit code (统一社会信用代码)
+	Kind      string // e.g. "增值税普通发票（卷票）"
+	Count     int    // number of invoices (份) or rolls
+	Unit      string // counting word, default "份"
+	FirstNo   string // optional first invoice number
+	LastNo    string // optional last invoice number
+	Collected time.Time
+	Terminal  string // terminal id, e.g. "自助终端 03"
+	QR        string // optional verification payload
+	Notice    string
+}
+
+// Encode lays the slip out for profile p.
+func (s InvoicePickup) Encode(p escpos.Profile) ([]byte, error) {
+	if s.Count <= 0 {
+		return nil, fmt.Errorf("ticket: invoice count %d", s.Count)
+	}
+	unit := s.Unit
+	if unit == "" {
+		unit = "份"
+	}
+	e := escpos.NewEncoder(p)
+	e.Init().Align(escpos.Center)
+	if s.Hall != "" {
+		e.Bold(true).Line(s.Hall).Bold(false)
+	}
+	e.Size(2, 2).Bold(true).Line("发票领取凭单").Size(1, 1).Bold(false)
+	e.Align(escpos.Left).Line(rule(p))
+	kv(e, "纳税人", s.Taxpayer)
+	kv(e, "信用代码", s.USCC)
+	kv(e, "发票种类", s.Kind)
+	e.Text("领取数量：").Bold(true).Line(fmt.Sprintf("%d %s", s.Count, unit)).Bold(false)
+	if s.FirstNo != "" && s.LastNo != "" {
+		kv(e, "发票号码", s.FirstNo+" - "+s.LastNo)
+	}
+	if !s.Collected.IsZero() {
+		kv(e, "领取时间", s.Collected.Format(TimeLayout))
+	}
+	kv(e, "领取终端", s.Terminal)
+	e.Line(rule(p))
+	if s.QR != "" {
+		e.Align(escpos.Center).QR(s.QR, 4, escpos.QRLevelM).Raw(escpos.LF).Line("扫码核验领取记录")
+	}
+	notice := s.Notice
+	if notice == "" {
+		notice = "请当面核对发票，妥善保管本凭单"
+	}
+	e.Align(escpos.Center).Line(notice)
+	e.Feed(2).Cut(false)
+	return e.Bytes()
+}
+
+func kv(e *escpos.Encoder, k, v string) {
+	if v != "" {
+		e.Line(k + "：" + v)
+	}
+}
+
+func rule(p escpos.Profile) string { return strings.Repeat("-", p.Columns()) }
+
+func minutes(d time.Duration) string {
+	m := int((d + time.Minute - 1) / time.Minute)
+	if m < 60 {
+		return fmt.Sprintf("%d 分钟", m)
+	}
+	return fmt.Sprintf("%d 小时 %d 分钟", m/60, m%60)
+}
