@@ -1,0 +1,18 @@
+// Package flow is the kiosk's session state machine, free of any UI toolkit:
+// the home screen (zones, services, live waiting counts, notices, language
+// and elder-mode switches), taking a ticket (optional or required real-name
+// step, issue from the lease, print, confirm; print failure with reprint or
+// void), appointment check-in, document scan (一照通 licences and property
+// certificates), 好差评 rating, 24-hour tax invoice pickup, and the
+// maintenance mode behind a corner gesture and a PIN with lockout.
+//
+// The flow declares the small interfaces it needs (TicketIssuer,
+// TicketPrinter, CardReader, CodeSource, CodeResolver, Rater, InvoiceDesk,
+// Announcer, HealthSource, Clock, ...); package flow/adapters wires them to
+// the queue, printer and driver packages. Screens (package kiosk/ui) call the
+// flow's methods on taps and redraw from State when a listener fires.
+//
+// Personal data (the card holder's name and ID number) lives only in the
+// session: the State exposes a masked name, and returning home — by a tap or
+// the idle timeout — wipes the session.
+package flow
