@@ -76,7 +76,7 @@ func (t Ticket) Encode(p escpos.Profile) ([]byte, error) {
 	}
 	// A dot feed, not a dashed rule: a rule costs a line of bytes and the
 	// ticket must stay small for slow serial links.
-	e.Align(escpos.Left).Raw(escpos.ESC, 'J', 16)
+	e.Align(escpos.Left).Raw(escpos.ESC, 'J', 16).Raw(escpos.GS, 'L', 24, 0)
 	if !t.Issued.IsZero() {
 		e.Line("取号时间：" + t.Issued.Format(TimeLayout))
 	}
@@ -89,7 +89,9 @@ func (t Ticket) Encode(p escpos.Profile) ([]byte, error) {
 	if t.Name != "" {
 		e.Line("实名取号：" + pii.MaskName(t.Name))
 	}
+	e.Raw(escpos.GS, 'L', 0, 0)
 	if t.QR != "" {
+		e.Raw(escpos.ESC, 'J', 12)
 		module := 4
 		if p.Width >= 576 {
 			module = 5
