@@ -1,6 +1,3 @@
-// Package serialport opens serial devices (UART, USB CDC-ACM, USB-serial
-// bridges, pseudo-terminals) through go.bug.st/serial. It is the only package
-// that imports go.bug.st/serial; drivers take an io.ReadWriter.
 package serialport
 
 import (
