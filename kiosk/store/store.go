@@ -256,7 +256,11 @@ func (s *Store) Now(ctx context.Context) (time.Time, error) {
 			return time.Time{}, err
 		}
 		if d := time.Duration(off) * time.Millisecond; d > s.maxSkew || d < -s.maxSkew {
-			return time.Time{}, fmt.Errorf("%w (kiosk clock was %s behind the hall at the last sync)", ErrClockSkew, d.Round(time.Second))
+			dir := "behind"
+			if d < 0 {
+				d, dir = -d, "ahead of"
+			}
+			return time.Time{}, fmt.Errorf("%w (kiosk clock was %s %s the hall at the last sync)", ErrClockSkew, d.Round(time.Second), dir)
 		}
 		t = local
 	}

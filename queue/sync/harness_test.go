@@ -28,7 +28,10 @@ type testHall struct {
 
 type logBuffer struct{ records []string }
 
-func (b *logBuffer) Write(p []byte) (int, error) { b.records = append(b.records, string(p)); return len(p), nil }
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.records = append(b.records, string(p))
+	return len(p), nil
+}
 
 func newTestHall(t testing.TB, opts *qsync.HallOptions) *testHall {
 	t.Helper()
