@@ -145,7 +145,7 @@ var texts = map[string][2]string{
 	"invoice.pick":       {"请选择要领取的发票", "Choose the invoices to collect"},
 	"invoice.collect":    {"打印领取单", "Print pickup slip"},
 	"invoice.done":       {"请取走领取单，凭单到发票柜领取", "Take the slip and collect your invoices at the invoice locker"},
-	"invoice.item":       {"%s  %s  ¥%s", "%s  %s  ¥%s"},
+	"invoice.item":       {"%s  %s  ￥%s", "%s  %s  ￥%s"},
 	"maint.pin":          {"维护密码", "Maintenance PIN"},
 	"maint.pin.bad":      {"密码错误，还可尝试 %d 次", "Wrong PIN, %d tries left"},
 	"maint.pin.locked":   {"错误次数过多，已锁定至 %s", "Too many wrong PINs; locked until %s"},

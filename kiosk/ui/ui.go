@@ -1,0 +1,186 @@
+// Package ui is the kiosk's touchscreen front end in Fyne. It draws the
+// screens of a kiosk/flow session and turns taps into flow calls; it holds no
+// session logic of its own. Every screen is rebuilt from flow.State when the
+// flow changes, in a Screen struct whose buttons and tiles tests can tap by
+// name.
+//
+// The theme uses the bundled CJK font (assets.FontTTF), so Chinese renders on
+// a machine without fonts. Touch targets are at least MinTouch units tall
+// (120 px at scale 1: 15 mm needs 61 px on a 21.5" 1080×1920 panel and 83 px
+// on a 15.6" one). The window is fullscreen, cannot be closed, and ignores
+// keys; the only way out is the maintenance gesture (five taps on the
+// top-left corner within three seconds, then the PIN).
+package ui
+
+import (
+	"image/color"
+	"sync/atomic"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"hallkiosk/kiosk/flow"
+	"hallkiosk/kiosk/i18n"
+)
+
+// MinTouch is the minimum height of every touch target, in Fyne units.
+const MinTouch = 120
+
+// Options set up the kiosk window.
+type Options struct {
+	// Landscape lays out for 1920×1080; the default is 1080×1920 portrait.
+	Landscape bool
+	// Fullscreen locks the window to the whole screen (off in tests and
+	// screenshots of a given size).
+	Fullscreen bool
+}
+
+// Size returns the window size for the orientation.
+func (o Options) Size() fyne.Size {
+	if o.Landscape {
+		return fyne.NewSize(1920, 1080)
+	}
+	return fyne.NewSize(1080, 1920)
+}
+
+// Kiosk is the kiosk window drawing one flow.
+type Kiosk struct {
+	App  fyne.App
+	Win  fyne.Window
+	Flow *flow.Flow
+
+	opt   Options
+	theme *Theme
+	root  *fyne.Container
+	cur   *Screen
+	seq   uint64
+	shown atomic.Bool
+	alive atomic.Int64 // unix nanos of the last UI-loop heartbeat
+}
+
+// Screen is one built screen: its content and the widgets a test (or the
+// flow) can address by name, e.g. Tiles["zone:tax"], Buttons["home"].
+type Screen struct {
+	Kind    flow.Screen
+	Content fyne.CanvasObject
+	Buttons map[string]*widget.Button
+	Tiles   map[string]*Tile
+	Corner  *Gesture
+}
+
+// New builds the kiosk window for f on app a and draws the current state.
+func New(a fyne.App, f *flow.Flow, opt Options) *Kiosk {
+	k := &Kiosk{App: a, Flow: f, opt: opt, theme: &Theme{}}
+	a.Settings().SetTheme(k.theme)
+	k.Win = a.NewWindow(i18n.ZH.T("app.title"))
+	k.Win.SetPadded(false)
+	k.Win.SetCloseIntercept(func() {}) // no close: only systemd stops the kiosk
+	k.Win.Canvas().SetOnTypedKey(func(*fyne.KeyEvent) {})
+	k.Win.Canvas().SetOnTypedRune(func(rune) {})
+	k.root = container.NewStack()
+	k.Win.SetContent(k.root)
+	k.Win.Resize(opt.Size())
+	if opt.Fullscreen {
+		k.Win.SetFullScreen(true)
+	}
+	k.alive.Store(time.Now().UnixNano())
+	k.Refresh()
+	f.Listen(func() { fyne.Do(k.Refresh) })
+	return k
+}
+
+// Current returns the screen on display.
+func (k *Kiosk) Current() *Screen { return k.cur }
+
+// Refresh redraws from the flow's state if it changed. It must run on the
+// UI goroutine (listeners reach it through fyne.Do).
+func (k *Kiosk) Refresh() {
+	s := k.Flow.State()
+	if k.cur != nil && s.Seq == k.seq {
+		return
+	}
+	k.seq = s.Seq
+	if s.Elder != k.theme.Elder {
+		k.theme = &Theme{Elder: s.Elder}
+		k.App.Settings().SetTheme(k.theme)
+	}
+	k.cur = k.build(s)
+	k.root.Objects = []fyne.CanvasObject{k.cur.Content}
+	k.root.Refresh()
+	if !k.shown.Load() && k.Win.Canvas().Content() != nil {
+		k.shown.Store(true)
+	}
+}
+
+// Heartbeat marks the UI loop alive from inside the loop every interval
+// until stop is closed. Healthy reports the result to the watchdog.
+func (k *Kiosk) Heartbeat(interval time.Duration, stop <-chan struct{}) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			fyne.Do(func() { k.alive.Store(time.Now().UnixNano()) })
+		}
+	}
+}
+
+// Healthy reports whether the UI loop ran within maxAge.
+func (k *Kiosk) Healthy(maxAge time.Duration) bool {
+	return time.Since(time.Unix(0, k.alive.Load())) < maxAge
+}
+
+// ShowAndRun shows the window and runs the UI loop until the app quits.
+func (k *Kiosk) ShowAndRun() { k.Win.ShowAndRun() }
+
+func (k *Kiosk) textSize() float32 { return k.theme.Size("text") }
+
+func (k *Kiosk) columns(s flow.State) int {
+	c := 2
+	if k.opt.Landscape {
+		c = 3
+	}
+	if s.Elder {
+		c--
+	}
+	return c
+}
+
+func minutes(d time.Duration) int {
+	m := int((d + 30*time.Second) / time.Minute)
+	if d > 0 && m == 0 {
+		m = 1
+	}
+	return m
+}
+
+func (k *Kiosk) button(sc *Screen, name, label string, primary bool, tapped func()) fyne.CanvasObject {
+	b := widget.NewButton(label, tapped)
+	if primary {
+		b.Importance = widget.HighImportance
+	}
+	sc.Buttons[name] = b
+	return minHeight(b, MinTouch)
+}
+
+func (k *Kiosk) tile(sc *Screen, name, title, sub string, col color.NRGBA, tapped func()) *Tile {
+	h := float32(150)
+	if k.theme.Elder {
+		h = 190
+	}
+	t := NewTile(title, sub, col, fyne.NewSize(200, h), k.textSize(), tapped)
+	sc.Tiles[name] = t
+	return t
+}
+
+func grid(cols int, objs ...fyne.CanvasObject) *fyne.Container {
+	if cols < 1 {
+		cols = 1
+	}
+	return container.NewGridWithColumns(cols, objs...)
+}
+
