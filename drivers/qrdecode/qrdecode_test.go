@@ -1,0 +1,169 @@
+package qrdecode_test
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"sort"
+	"testing"
+	"time"
+
+	qrcode "github.com/skip2/go-qrcode"
+
+	"hallkiosk/drivers/qrdecode"
+	"hallkiosk/drivers/qrdecode/qrcorpus"
+)
+
+func texts(cs []qrdecode.Code) []string {
+	var t []string
+	for _, c := range cs {
+		t = append(t, c.Text)
+	}
+	sort.Strings(t)
+	return t
+}
+
+// TestCorpus decodes a few generated frames of every category and checks
+// that every code is read with the right text.
+func TestCorpus(t *testing.T) {
+	n := 2
+	if testing.Short() {
+		n = 1
+	}
+	d := qrdecode.New(&qrdecode.Opts{MaxPixels: 1 << 24})
+	for ci, cat := range qrcorpus.Categories {
+		for i := 0; i < n; i++ {
+			s := qrcorpus.GenerateOne(7, cat, i, ci)
+			t.Run(s.Name, func(t *testing.T) {
+				codes, err := d.Decode(s.Img)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := append([]string(nil), s.Texts...)
+				sort.Strings(want)
+				if fmt.Sprint(texts(codes)) != fmt.Sprint(want) {
+					t.Errorf("got %q, want %q", texts(codes), want)
+				}
+				for _, c := range codes {
+					if len(c.Points) < 3 {
+						t.Errorf("%q: %d points", c.Text, len(c.Points))
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestInvertedNeedsInvertPass(t *testing.T) {
+	q, _ := qrcode.New("INVERTED-123", qrcode.Medium)
+	q.ForegroundColor, q.BackgroundColor = color.White, color.Black
+	img := qrdecode.Gray(q.Image(300))
+	codes, err := qrdecode.New(nil).Decode(img)
+	if err != nil || len(codes) != 1 || codes[0].Text != "INVERTED-123" || codes[0].Pass != "inverted" {
+		t.Fatalf("codes %+v err %v", codes, err)
+	}
+}
+
+func TestNothingAndLimits(t *testing.T) {
+	d := qrdecode.New(nil)
+	blank := image.NewGray(image.Rect(0, 0, 640, 480))
+	draw.Draw(blank, blank.Rect, image.NewUniform(color.Gray{200}), image.Point{}, draw.Src)
+	if codes, err := d.Decode(blank); err != nil || len(codes) != 0 {
+		t.Fatalf("blank: %v %v", codes, err)
+	}
+	if codes, err := d.Decode(image.NewGray(image.Rect(0, 0, 5, 5))); err != nil || codes != nil {
+		t.Fatalf("tiny: %v %v", codes, err)
+	}
+	small := qrdecode.New(&qrdecode.Opts{MaxPixels: 100})
+	if _, err := small.Decode(blank); err != qrdecode.ErrTooLarge {
+		t.Fatalf("large: %v", err)
+	}
+}
+
+func TestGraySubImage(t *testing.T) {
+	q, _ := qrcode.New("SUB", qrcode.Medium)
+	full := image.NewRGBA(image.Rect(0, 0, 600, 400))
+	draw.Draw(full, full.Rect, image.White, image.Point{}, draw.Src)
+	draw.Draw(full, image.Rect(300, 100, 556, 356), q.Image(256), image.Point{}, draw.Src)
+	sub := full.SubImage(image.Rect(250, 50, 600, 400))
+	codes, err := qrdecode.New(nil).Decode(qrdecode.Gray(sub))
+	if err != nil || len(codes) != 1 || codes[0].Text != "SUB" {
+		t.Fatalf("codes %+v err %v", codes, err)
+	}
+	// Points are in the sub-image's frame: the code sits at 50..306.
+	for _, p := range codes[0].Points {
+		if p.X < 40 || p.X > 320 || p.Y < 40 || p.Y > 320 {
+			t.Errorf("point %v outside the code", p)
+		}
+	}
+}
+
+func TestDedup(t *testing.T) {
+	now := time.Unix(1000, 0)
+	d := qrdecode.NewDedup(3 * time.Second)
+	d.Now = func() time.Time { return now }
+	step := func(dt time.Duration, text string, want bool) {
+		t.Helper()
+		now = now.Add(dt)
+		if got := d.Fresh(text); got != want {
+			t.Errorf("at +%v %q: fresh %v, want %v", now.Sub(time.Unix(1000, 0)), text, got, want)
+		}
+	}
+	step(0, "A", true)
+	step(time.Second, "A", false)
+	step(0, "B", true)
+	step(2*time.Second, "A", false) // still in view: window extended
+	step(4*time.Second, "A", true)  // gone for longer than the window
+	out := d.Filter([]qrdecode.Code{{Text: "A"}, {Text: "C"}})
+	if len(out) != 1 || out[0].Text != "C" {
+		t.Errorf("filter: %+v", out)
+	}
+}
+
+// BenchmarkDecode1280x720 decodes generated 1280×720 frames of every
+// category in turn and reports the median time per frame. Run with
+// -cpu 1 for the one-core figure.
+func BenchmarkDecode1280x720(b *testing.B) {
+	var frames []*image.Gray
+	for ci, cat := range qrcorpus.Categories {
+		for i := 0; i < 3; i++ {
+			frames = append(frames, qrcorpus.GenerateOne(20261125, cat, i, ci).Img)
+		}
+	}
+	benchFrames(b, frames)
+}
+
+// BenchmarkDecodeNominal1280x720 is the common case: one printed code.
+func BenchmarkDecodeNominal1280x720(b *testing.B) {
+	var frames []*image.Gray
+	for i := 0; i < 8; i++ {
+		frames = append(frames, qrcorpus.GenerateOne(20261125, "nominal", i, 0).Img)
+	}
+	benchFrames(b, frames)
+}
+
+func benchFrames(b *testing.B, frames []*image.Gray) {
+	d := qrdecode.New(nil)
+	times := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		if _, err := d.Decode(frames[i%len(frames)]); err != nil {
+			b.Fatal(err)
+		}
+		times = append(times, time.Since(t0))
+	}
+	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "median-ms")
+}
+
+func ExampleDecoder_Decode() {
+	q, _ := qrcode.New("91620981MA7XYZ1234", qrcode.Medium)
+	frame := qrdecode.Gray(q.Image(256))
+	codes, _ := qrdecode.New(nil).Decode(frame)
+	for _, c := range codes {
+		fmt.Println(c.Text)
+	}
+	// Output: 91620981MA7XYZ1234
+}
