@@ -14,6 +14,7 @@ package ui
 
 import (
 	"image/color"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -35,6 +36,10 @@ type Options struct {
 	// Fullscreen locks the window to the whole screen (off in tests and
 	// screenshots of a given size).
 	Fullscreen bool
+	// Do runs a redraw on the UI goroutine; nil means fyne.Do. Tests pass
+	// a no-op and call Refresh themselves, so that every redraw happens on
+	// the test goroutine.
+	Do func(func())
 }
 
 // Size returns the window size for the orientation.
@@ -55,6 +60,7 @@ type Kiosk struct {
 	theme *Theme
 	root  *fyne.Container
 	cur   *Screen
+	mu    sync.Mutex // Refresh; fyne.Do runs inline under the test driver
 	seq   uint64
 	shown atomic.Bool
 	alive atomic.Int64 // unix nanos of the last UI-loop heartbeat
@@ -87,16 +93,26 @@ func New(a fyne.App, f *flow.Flow, opt Options) *Kiosk {
 	}
 	k.alive.Store(time.Now().UnixNano())
 	k.Refresh()
-	f.Listen(func() { fyne.Do(k.Refresh) })
+	do := opt.Do
+	if do == nil {
+		do = fyne.Do
+	}
+	f.Listen(func() { do(k.Refresh) })
 	return k
 }
 
 // Current returns the screen on display.
-func (k *Kiosk) Current() *Screen { return k.cur }
+func (k *Kiosk) Current() *Screen {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.cur
+}
 
 // Refresh redraws from the flow's state if it changed. It must run on the
 // UI goroutine (listeners reach it through fyne.Do).
 func (k *Kiosk) Refresh() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	s := k.Flow.State()
 	if k.cur != nil && s.Seq == k.seq {
 		return

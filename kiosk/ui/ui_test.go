@@ -149,7 +149,7 @@ func newUI(t *testing.T, landscape bool) *uiRig {
 		t.Fatal(err)
 	}
 	t.Cleanup(r.f.Close)
-	r.k = New(a, r.f, Options{Landscape: landscape})
+	r.k = New(a, r.f, Options{Landscape: landscape, Do: func(func()) {}})
 	r.k.Win.Resize(r.k.opt.Size())
 	return r
 }
@@ -175,10 +175,12 @@ func (r *uiRig) tap(t *testing.T, name string) {
 	sc := r.k.Current()
 	if b, ok := sc.Buttons[name]; ok {
 		test.Tap(b)
+		r.k.Refresh()
 		return
 	}
 	if tl, ok := sc.Tiles[name]; ok {
 		test.Tap(tl)
+		r.k.Refresh()
 		return
 	}
 	t.Fatalf("no button or tile %q on %v", name, sc.Kind)
@@ -221,6 +223,7 @@ func TestClosedServiceTileDisabled(t *testing.T) {
 		t.Fatal("closed service tile enabled")
 	}
 	test.Tap(tl)
+	r.k.Refresh()
 	if r.k.Current().Kind != flow.ScreenZone {
 		t.Fatal("tap on a closed service left the zone")
 	}
@@ -311,6 +314,7 @@ func TestMaintenanceGestureAndPIN(t *testing.T) {
 	r := newUI(t, false)
 	for range 5 {
 		test.Tap(r.k.Current().Corner)
+		r.k.Refresh()
 	}
 	r.waitFor(t, flow.ScreenPIN)
 	for _, d := range "2468" {
