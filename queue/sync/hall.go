@@ -26,10 +26,11 @@ type Hall interface {
 	// be idempotent by (device, seq): an event applied before is skipped.
 	// An error means none of the events may count as applied.
 	ImportEvents(ctx context.Context, device string, events []Event) error
-	// ReserveNumbers takes the next n numbers of service on day from the
-	// hall's own counter, within 1..LeaseMax, never handing a number out
-	// twice. It returns ErrNoNumbers when the day's numbers are used up.
-	ReserveNumbers(ctx context.Context, service, day string, n int) (lo, hi int, err error)
+	// ReserveNumbers takes the next n numbers of service on day for device
+	// from the hall's own counter, within 1..LeaseMax, never handing a
+	// number out twice. It returns ErrNoNumbers when the day's numbers are
+	// used up.
+	ReserveNumbers(ctx context.Context, device, service, day string, n int) (lo, hi int, err error)
 	// Document returns the named document ("catalog", "config",
 	// "notices") when its version differs from have, nil otherwise.
 	Document(ctx context.Context, name string, have int64) (*Versioned, error)

@@ -425,7 +425,7 @@ func (h *HallSync) grantLease(ctx context.Context, device string, want LeaseWant
 	if len(out) > 0 {
 		return out, nil
 	}
-	lo, hi, err := h.hall.ReserveNumbers(ctx, want.Service, want.Day, h.lease)
+	lo, hi, err := h.hall.ReserveNumbers(ctx, device, want.Service, want.Day, h.lease)
 	if err != nil {
 		return nil, err
 	}

@@ -106,7 +106,7 @@ func (s *SQLHall) ImportEvents(ctx context.Context, device string, events []Even
 }
 
 // ReserveNumbers implements Hall.
-func (s *SQLHall) ReserveNumbers(ctx context.Context, service, day string, n int) (lo, hi int, err error) {
+func (s *SQLHall) ReserveNumbers(ctx context.Context, device, service, day string, n int) (lo, hi int, err error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, 0, fmt.Errorf("sync: reserve: %w", err)
