@@ -3,6 +3,7 @@ package flow
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"sync"
 	"testing"
@@ -175,18 +176,28 @@ func (r fakeResolver) Resolve(_ context.Context, code string) (Document, error) 
 	return d, nil
 }
 
-type fakeAppts map[string]Appointment
+// fakeAppts checks in through the issuer, like the engine does.
+type fakeAppts struct {
+	issuer *fakeIssuer
+	byCode map[string]string // code → service
+	byID   map[string]string // ID number → service
+}
 
-func (a fakeAppts) FindAppointment(_ context.Context, id string, c *Citizen) (Appointment, error) {
-	key := id
-	if c != nil {
-		key = c.IDNumber
+func (a fakeAppts) CheckIn(ctx context.Context, code string, c *Citizen) (Ticket, error) {
+	var svc string
+	var ok bool
+	switch {
+	case code == "FAKE":
+		return Ticket{}, fmt.Errorf("fake: %w", ErrUntrusted)
+	case c != nil:
+		svc, ok = a.byID[c.IDNumber]
+	default:
+		svc, ok = a.byCode[code]
 	}
-	ap, ok := a[key]
 	if !ok {
-		return Appointment{}, ErrNotFound
+		return Ticket{}, ErrNotFound
 	}
-	return ap, nil
+	return a.issuer.Issue(ctx, IssueRequest{Service: svc, Citizen: c, Appointment: code, Priority: true})
 }
 
 type fakeRater struct {
@@ -286,14 +297,12 @@ func newRig(t *testing.T, opt Options) *rig {
 		Catalogue: testZones, Issuer: r.issuer, Printer: r.printer, SlipPrinter: r.printer, TestPrinter: r.printer,
 		Reader: r.reader, Codes: r.codes,
 		Resolver: fakeResolver{
-			"LIC":   {Kind: DocLicence, Title: "玉门市某餐饮店", Permits: []Permit{{Kind: "食品经营许可证", Number: "JY16209810000123"}}},
-			"FAKE":  {Kind: DocUntrusted},
-			"APPT":  {Kind: DocAppointment, Ref: "ap-1"},
-			"TK":    {Kind: DocTicket, Ref: "A007"},
-			"PROP":  {Kind: DocProperty, Title: "甘(2023)玉门市不动产权第0001234号"},
-			"APPT2": {Kind: DocAppointment, Ref: "ap-missing"},
+			"LIC":  {Kind: DocLicence, Title: "玉门市某餐饮店", Permits: []Permit{{Kind: "食品经营许可证", Number: "JY16209810000123"}}},
+			"FAKE": {Kind: DocUntrusted},
+			"TK":   {Kind: DocTicket, Title: "A007", Ref: "t-7"},
+			"PROP": {Kind: DocProperty, Title: "甘(2023)玉门市不动产权第0001234号"},
 		},
-		Appointments: fakeAppts{"ap-1": {ID: "ap-1", Service: "TAX-REG"}, zhang.IDNumber: {ID: "ap-2", Service: "POL-HUKOU"}},
+		Appointments: fakeAppts{issuer: r.issuer, byCode: map[string]string{"APPT": "TAX-REG"}, byID: map[string]string{zhang.IDNumber: "POL-HUKOU"}},
 		Rater:        r.rater, Invoices: r.desk, Announcer: r.voice, Clock: r.clock,
 		Audit: func(event, detail string) { mu.Lock(); audits = append(audits, event); mu.Unlock() },
 	}, opt)

@@ -165,7 +165,8 @@ type Flow struct {
 	stepStop  context.CancelFunc
 	idle      Timer
 	citizen   *Citizen
-	last      string // last ticket issued in this session
+	last      Ticket // last ticket issued in this session
+	rateRef   string // issuer id of the ticket being rated
 	pin       []byte
 	pinFails  int
 	taps      []time.Time
@@ -338,7 +339,7 @@ func (f *Flow) goHome(fresh bool) {
 	if fresh {
 		f.st.Lang = f.opt.Lang
 		f.st.Elder = false
-		f.last = ""
+		f.last = Ticket{}
 	}
 }
 
@@ -355,6 +356,7 @@ func (f *Flow) wipe() {
 	f.st.Document = Document{}
 	f.st.Invoices, f.st.Selected = nil, nil
 	f.st.Rating, f.st.RateTicket, f.st.Reasons = 0, "", nil
+	f.rateRef = ""
 	f.st.MaintOutput, f.st.Health = nil, nil
 	f.st.CanSkip = false
 	for i := range f.pin {
@@ -641,7 +643,7 @@ func (f *Flow) printTicket(ctx context.Context, step uint64, t Ticket) {
 	f.at(step, func() {
 		f.goTo(ScreenTicket)
 		f.st.Ticket = t
-		f.last = t.Number
+		f.last = t
 		f.say("ticket.take")
 	})
 }
@@ -735,32 +737,31 @@ func (f *Flow) StartAppointment() {
 }
 
 func (f *Flow) checkIn(ctx context.Context, step uint64, code string, c *Citizen) {
-	id := ""
-	if code != "" {
-		if f.d.Resolver == nil {
-			f.at(step, func() { f.message("appt.invalid") })
-			return
-		}
-		doc, err := f.d.Resolver.Resolve(ctx, code)
-		if err != nil || doc.Kind != DocAppointment || doc.Ref == "" {
-			f.at(step, func() { f.message("appt.invalid") })
-			return
-		}
-		id = doc.Ref
-	}
-	appt, err := f.d.Appointments.FindAppointment(ctx, id, c)
+	t, err := f.d.Appointments.CheckIn(ctx, code, c)
 	if err != nil {
-		key := "msg.error"
-		if errors.Is(err, ErrNotFound) {
+		key := errKey(err)
+		switch {
+		case errors.Is(err, ErrNotFound):
 			key = "appt.none"
+		case errors.Is(err, ErrUntrusted):
+			key = "appt.invalid"
 		}
+		f.log.Info("kiosk check-in refused", "err", err)
 		f.at(step, func() { f.message(key) })
 		return
 	}
-	f.at(step, func() {
-		f.st.Service = f.st.Services[appt.Service]
-		f.issue(IssueRequest{Service: appt.Service, Citizen: c, Appointment: appt.ID, Priority: true})
-	})
+	var pstep uint64
+	if !f.at(step, func() {
+		f.st.Service = f.st.Services[t.Service]
+		pstep, _ = f.goTo(ScreenBusy)
+		f.st.Busy = true
+	}) {
+		f.voidAsync(t, "check-in abandoned")
+		return
+	}
+	pctx, cancel := context.WithTimeout(f.base, f.opt.PrintTimeout)
+	defer cancel()
+	f.printTicket(pctx, pstep, t)
 }
 
 // ---- document scan ----
@@ -814,7 +815,8 @@ func (f *Flow) StartRating() {
 		}
 		step, ctx := f.goTo(ScreenRating)
 		f.st.Rating, f.st.Reasons = 0, nil
-		f.st.RateTicket = f.last
+		f.st.RateTicket = f.last.Number
+		f.rateRef = f.last.Ref
 		if f.d.Codes == nil || f.d.Resolver == nil {
 			return
 		}
@@ -826,7 +828,7 @@ func (f *Flow) StartRating() {
 				}
 				doc, err := f.d.Resolver.Resolve(ctx, code)
 				if err == nil && doc.Kind == DocTicket && doc.Ref != "" {
-					f.at(step, func() { f.st.RateTicket = doc.Ref; f.touch() })
+					f.at(step, func() { f.st.RateTicket, f.rateRef = doc.Title, doc.Ref; f.touch() })
 				}
 			}
 		})
@@ -875,7 +877,7 @@ func (f *Flow) SubmitRating() {
 		if f.st.Screen != ScreenRating || f.st.Rating == 0 {
 			return
 		}
-		r := Rating{Ticket: f.st.RateTicket, Level: f.st.Rating, Reasons: append([]string(nil), f.st.Reasons...), At: f.clock.Now()}
+		r := Rating{Ticket: f.st.RateTicket, Ref: f.rateRef, Level: f.st.Rating, Reasons: append([]string(nil), f.st.Reasons...), At: f.clock.Now()}
 		step, _ := f.goTo(ScreenBusy)
 		f.st.Busy = true
 		f.spawn(func() {

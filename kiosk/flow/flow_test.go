@@ -242,11 +242,15 @@ func TestAppointmentByCodeAndCard(t *testing.T) {
 		t.Fatalf("ticket %+v", s.Ticket)
 	}
 	reqs, _, _ := r.issuer.snapshot()
-	if reqs[1].Appointment != "ap-2" || reqs[1].Citizen == nil {
+	if !reqs[1].Priority || reqs[1].Citizen == nil {
 		t.Fatalf("request %+v", reqs[1])
 	}
+	_, confirmed, _ := r.issuer.snapshot()
+	if len(confirmed) != 2 || len(r.printer.printed) != 2 {
+		t.Fatalf("confirmed %v printed %v", confirmed, r.printer.printed)
+	}
 	r.f.Home()
-	for code, want := range map[string]string{"APPT2": "appt.none", "FAKE": "appt.invalid", "garbage": "appt.invalid"} {
+	for code, want := range map[string]string{"APPT2": "appt.none", "FAKE": "appt.invalid"} {
 		r.f.StartAppointment()
 		r.waitScreen(t, ScreenAppointment)
 		r.codes.codes <- code
@@ -310,7 +314,7 @@ func TestRatingTiedToTicket(t *testing.T) {
 		t.Fatalf("ratings %+v", r.rater.rs)
 	}
 	got := r.rater.rs[0]
-	if got.Level != 1 || got.Ticket != "A007" || !slices.Equal(got.Reasons, []string{"reason.wait"}) {
+	if got.Level != 1 || got.Ticket != "A007" || got.Ref != "t-7" || !slices.Equal(got.Reasons, []string{"reason.wait"}) {
 		t.Fatalf("rating %+v", got)
 	}
 }

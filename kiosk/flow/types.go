@@ -138,14 +138,8 @@ type Ticket struct {
 	IssuedAt    time.Time
 	Priority    bool
 	Key         string // idempotency key (device, sequence) for confirm/void
+	Ref         string // the issuer's own id of the ticket (ratings, void)
 	QR          string // signed code printed on the ticket, optional
-}
-
-// Appointment is a booking found for check-in.
-type Appointment struct {
-	ID      string
-	Service string
-	Slot    time.Time
 }
 
 // DocKind says what a scanned code is.
@@ -187,7 +181,7 @@ type Document struct {
 	Title   string // enterprise name, certificate number
 	Fields  []Field
 	Permits []Permit
-	Ref     string // ticket number / appointment id when Kind is DocTicket / DocAppointment
+	Ref     string // the issuer's id of the ticket when Kind is DocTicket (Title is its number)
 }
 
 // Invoice is a tax invoice ready for pickup.
@@ -216,7 +210,8 @@ type DeviceStatus struct {
 
 // Rating is one 好差评 rating.
 type Rating struct {
-	Ticket  string // empty when not tied to a ticket
+	Ticket  string // ticket number; empty when not tied to a ticket
+	Ref     string // the issuer's id of that ticket, when known
 	Level   int    // 1 (very dissatisfied) .. 5 (very satisfied)
 	Reasons []string
 	At      time.Time
@@ -284,10 +279,13 @@ type CodeResolver interface {
 	Resolve(ctx context.Context, code string) (Document, error)
 }
 
-// Appointments finds a booking by appointment id (from a code) or by
-// citizen.
+// Appointments checks a booking in: by its scanned code, or by the card
+// holder (c non-nil, code empty). It returns the priority ticket issued for
+// it, not yet printed: the flow prints it and confirms or voids it through
+// the TicketIssuer. Errors: ErrNotFound (no booking now), ErrUntrusted
+// (forged, altered or expired code), ErrClosed, others.
 type Appointments interface {
-	FindAppointment(ctx context.Context, id string, c *Citizen) (Appointment, error)
+	CheckIn(ctx context.Context, code string, c *Citizen) (Ticket, error)
 }
 
 // Rater records a rating.

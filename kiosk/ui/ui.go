@@ -199,4 +199,3 @@ func grid(cols int, objs ...fyne.CanvasObject) *fyne.Container {
 	}
 	return container.NewGridWithColumns(cols, objs...)
 }
-

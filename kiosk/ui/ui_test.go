@@ -1,11 +1,11 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"image/png"
 	"os"
 	"path/filepath"
-	"context"
-	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -32,8 +32,8 @@ func (m *memIssuer) Issue(_ context.Context, r flow.IssueRequest) (flow.Ticket, 
 	return flow.Ticket{Number: "B" + string(rune('0'+m.n/100)) + string(rune('0'+m.n/10%10)) + string(rune('0'+m.n%10)),
 		Service: r.Service, Ahead: 6, Wait: 18 * time.Minute, Priority: r.Priority}, nil
 }
-func (m *memIssuer) Confirm(context.Context, flow.Ticket) error           { return nil }
-func (m *memIssuer) Void(context.Context, flow.Ticket, string) error      { return nil }
+func (m *memIssuer) Confirm(context.Context, flow.Ticket) error      { return nil }
+func (m *memIssuer) Void(context.Context, flow.Ticket, string) error { return nil }
 
 type memPrinter struct{ fail bool }
 
@@ -86,12 +86,17 @@ func (memDesk) PendingInvoices(context.Context, flow.Citizen) ([]flow.Invoice, e
 	return []flow.Invoice{{ID: "1", Number: "24622000000012345678", Seller: "玉门市商贸公司", Amount: "1280.00"},
 		{ID: "2", Number: "24622000000012345679", Seller: "玉门市餐饮店", Amount: "86.50"}}, nil
 }
-func (memDesk) MarkCollected(context.Context, flow.Citizen, []string) (string, error) { return "P-0007", nil }
+func (memDesk) MarkCollected(context.Context, flow.Citizen, []string) (string, error) {
+	return "P-0007", nil
+}
 
-type memAppts struct{}
+type memAppts struct{ issuer *memIssuer }
 
-func (memAppts) FindAppointment(_ context.Context, id string, _ *flow.Citizen) (flow.Appointment, error) {
-	return flow.Appointment{ID: "ap-1", Service: "tax-reg"}, nil
+func (m memAppts) CheckIn(ctx context.Context, code string, c *flow.Citizen) (flow.Ticket, error) {
+	if code != "APPT" {
+		return flow.Ticket{}, flow.ErrNotFound
+	}
+	return m.issuer.Issue(ctx, flow.IssueRequest{Service: "tax-reg", Priority: true})
 }
 
 type memHealth struct{}
@@ -102,7 +107,9 @@ func (memHealth) Health(context.Context) []flow.DeviceStatus {
 
 type staticStatus flow.HallStatus
 
-func (s staticStatus) HallStatus(context.Context) (flow.HallStatus, error) { return flow.HallStatus(s), nil }
+func (s staticStatus) HallStatus(context.Context) (flow.HallStatus, error) {
+	return flow.HallStatus(s), nil
+}
 
 type cat []flow.Zone
 
@@ -131,14 +138,14 @@ func newUI(t *testing.T, landscape bool) *uiRig {
 	t.Helper()
 	a := test.NewTempApp(t)
 	r := &uiRig{cards: make(chanReader, 1), codes: make(chanCodes, 1), printer: &memPrinter{}, rater: &memRater{}}
+	issuer := &memIssuer{}
 	r.f = flow.New(flow.Deps{
-		Catalogue: testCatalogue, Issuer: &memIssuer{}, Printer: r.printer, SlipPrinter: r.printer,
-		Reader: r.cards, Codes: r.codes, Rater: r.rater, Invoices: memDesk{}, Appointments: memAppts{}, Health: memHealth{},
+		Catalogue: testCatalogue, Issuer: issuer, Printer: r.printer, SlipPrinter: r.printer,
+		Reader: r.cards, Codes: r.codes, Rater: r.rater, Invoices: memDesk{}, Appointments: memAppts{issuer}, Health: memHealth{},
 		Resolver: mapResolver{
 			"LIC": {Kind: flow.DocLicence, Title: "玉门市好味道餐饮有限公司", Fields: []flow.Field{
 				{Label: "统一社会信用代码", Value: "91620981MA74XXXX1K"}, {Label: "法定代表人", Value: "王*明"}},
 				Permits: []flow.Permit{{Kind: "食品经营许可证", Number: "JY16209810000123", Valid: "2028-05-31"}}},
-			"APPT": {Kind: flow.DocAppointment, Ref: "ap-1"},
 		},
 		Status: staticStatus{Open: true, Services: map[string]flow.ServiceStatus{
 			"tax-reg": {Waiting: 6, Wait: 18 * time.Minute, Open: true}, "tax-inv": {Waiting: 2, Wait: 5 * time.Minute, Open: true},
