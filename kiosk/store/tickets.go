@@ -261,3 +261,26 @@ func (s *Store) ApplyPull(ctx context.Context, p *qsync.PullResponse) error {
 }
 
 var _ qsync.KioskStore = (*Store)(nil)
+
+// Unconfirmed returns tickets still in state issued: written, but neither
+// printed nor voided (the kiosk stopped between the two). On start the
+// kiosk resolves each: MarkPrinted if the printer has it, else Void.
+func (s *Store) Unconfirmed(ctx context.Context) ([]Ticket, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT service, day, number, seq, hlc, state FROM tickets WHERE state='issued' ORDER BY seq`)
+	if err != nil {
+		return nil, fmt.Errorf("store: unconfirmed: %w", err)
+	}
+	defer rows.Close()
+	var out []Ticket
+	for rows.Next() {
+		var t Ticket
+		var h int64
+		if err := rows.Scan(&t.Service, &t.Day, &t.Number, &t.Seq, &h, &t.State); err != nil {
+			return nil, fmt.Errorf("store: unconfirmed: %w", err)
+		}
+		t.HLC = qsync.HLC(h)
+		t.Overflow = t.Number > qsync.LeaseMax
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
