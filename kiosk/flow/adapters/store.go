@@ -1,0 +1,144 @@
+package adapters
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"hallkiosk/kiosk/flow"
+	"hallkiosk/kiosk/store"
+	"hallkiosk/queue/catalog"
+	"hallkiosk/queue/engine"
+	qsync "hallkiosk/queue/sync"
+)
+
+// Store issues tickets from the kiosk's own number leases in its durable
+// store (hall mode: the hall server hands out the leases through sync, and
+// the kiosk keeps issuing while the hall is unreachable). A ticket is
+// written before it is printed, made live by Confirm (printer confirmed) and
+// voided otherwise; both transitions go to the outbox for the hall.
+type Store struct {
+	S   *store.Store
+	Cat *catalog.Catalog
+
+	mu     sync.Mutex
+	issued map[string]*store.Ticket // by Ref, until confirmed or voided
+}
+
+var (
+	_ flow.TicketIssuer = (*Store)(nil)
+	_ flow.Rater        = (*Store)(nil)
+)
+
+// Issue takes the next number for the service.
+func (s *Store) Issue(ctx context.Context, r flow.IssueRequest) (flow.Ticket, error) {
+	svc, ok := s.Cat.Service(r.Service)
+	if !ok {
+		return flow.Ticket{}, fmt.Errorf("adapters: issue: unknown service %q: %w", r.Service, flow.ErrUnavailable)
+	}
+	if !svc.OpenAt(time.Now(), s.Cat.Location()) {
+		return flow.Ticket{}, fmt.Errorf("adapters: issue %s: %w", r.Service, flow.ErrClosed)
+	}
+	t, err := s.S.Issue(ctx, r.Service)
+	if err != nil {
+		if errors.Is(err, store.ErrNoNumbers) {
+			return flow.Ticket{}, fmt.Errorf("adapters: issue: %w: %w", flow.ErrCapReached, err)
+		}
+		return flow.Ticket{}, fmt.Errorf("adapters: issue: %w: %w", flow.ErrUnavailable, err)
+	}
+	ref := strconv.FormatUint(t.Seq, 10)
+	s.mu.Lock()
+	if s.issued == nil {
+		s.issued = map[string]*store.Ticket{}
+	}
+	s.issued[ref] = t
+	s.mu.Unlock()
+	return flow.Ticket{Number: engine.Label(svc.Prefix, t.Number), Service: r.Service, ServiceName: svc.Name,
+		IssuedAt: t.HLC.Time(), Key: ref, Ref: ref, Ahead: -1}, nil
+}
+
+func (s *Store) take(ref string) (*store.Ticket, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.issued[ref]
+	if !ok {
+		return nil, fmt.Errorf("adapters: ticket %s: %w", ref, flow.ErrNotFound)
+	}
+	delete(s.issued, ref)
+	return t, nil
+}
+
+// Confirm makes a printed ticket live.
+func (s *Store) Confirm(ctx context.Context, ft flow.Ticket) error {
+	t, err := s.take(ft.Ref)
+	if err != nil {
+		return err
+	}
+	if err := s.S.MarkPrinted(ctx, t); err != nil {
+		return fmt.Errorf("adapters: confirm %s: %w", ft.Number, err)
+	}
+	return nil
+}
+
+// Void burns the number of a ticket that was not printed.
+func (s *Store) Void(ctx context.Context, ft flow.Ticket, _ string) error {
+	t, err := s.take(ft.Ref)
+	if err != nil {
+		return err
+	}
+	if err := s.S.Void(ctx, t); err != nil {
+		return fmt.Errorf("adapters: void %s: %w", ft.Number, err)
+	}
+	return nil
+}
+
+// evaluation is the outbox payload of a rating.
+type evaluation struct {
+	Ticket  string    `json:"ticket,omitempty"`
+	Ref     string    `json:"ref,omitempty"`
+	Score   int       `json:"score"`
+	Reasons []string  `json:"reasons,omitempty"`
+	At      time.Time `json:"at"`
+	Channel string    `json:"channel"`
+}
+
+// Rate appends the rating to the outbox for the hall.
+func (s *Store) Rate(ctx context.Context, r flow.Rating) error {
+	_, err := s.S.Append(ctx, qsync.KindEvaluation, evaluation{Ticket: r.Ticket, Ref: r.Ref, Score: r.Level,
+		Reasons: r.Reasons, At: r.At, Channel: "kiosk"})
+	if err != nil {
+		return fmt.Errorf("adapters: rate: %w", err)
+	}
+	return nil
+}
+
+// Audit appends an audit entry (maintenance PIN events) to the outbox.
+func (s *Store) Audit(ctx context.Context, device, event, detail string) error {
+	_, err := s.S.Append(ctx, qsync.KindAudit, map[string]any{"device": device, "event": event, "detail": detail,
+		"at": time.Now().UTC()})
+	if err != nil {
+		return fmt.Errorf("adapters: audit: %w", err)
+	}
+	return nil
+}
+
+// Ratings records a rating at the engine when it names a finished ticket
+// there, and in the outbox otherwise (no ticket, ticket not finished yet):
+// no rating is lost.
+type Ratings struct {
+	Engine *Engine // nil in hall mode
+	Store  *Store
+}
+
+// Rate records r.
+func (x Ratings) Rate(ctx context.Context, r flow.Rating) error {
+	if x.Engine != nil && r.Ref != "" {
+		if err := x.Engine.Rate(ctx, r); err == nil {
+			return nil
+		}
+	}
+	return x.Store.Rate(ctx, r)
+}
