@@ -49,6 +49,8 @@ type Options struct {
 	AppointmentLate  time.Duration
 	// LeaseMax bounds one lease's size (default 200).
 	LeaseMax int
+	// IgnoreHours issues tickets outside opening hours (demo mode).
+	IgnoreHours bool
 }
 
 func (o *Options) defaults() {

@@ -192,7 +192,7 @@ func (e *Engine) newTicketLocked(now time.Time, o *op, req IssueRequest, appt *A
 	if p == catalog.PriorityAppointment && appt == nil {
 		return nil, errf(CodePriorityNotAllowed, "appointment tickets come from a check-in")
 	}
-	if !s.OpenAt(now, e.loc) && appt == nil {
+	if !s.OpenAt(now, e.loc) && appt == nil && !e.opts.IgnoreHours {
 		return nil, errf(CodeClosed, "service %s is closed now", s.ID)
 	}
 	if s.DailyCap > 0 && e.issued[s.ID] >= s.DailyCap {
