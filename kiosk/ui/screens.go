@@ -271,9 +271,13 @@ func (k *Kiosk) ticket(sc *Screen, s flow.State) fyne.CanvasObject {
 	if s.Person != "" {
 		objs = append(objs, centred(s.Person, colMuted, k.textSize(), false))
 	}
+	if t.Ahead >= 0 { // negative: unknown (issued offline)
+		objs = append(objs, centred(L.T("ticket.ahead", t.Ahead), colForeground, k.textSize()*1.3, true))
+	}
+	if t.Wait > 0 {
+		objs = append(objs, centred(L.T("ticket.wait", minutes(t.Wait)), colForeground, k.textSize()*1.1, false))
+	}
 	objs = append(objs,
-		centred(L.T("ticket.ahead", t.Ahead), colForeground, k.textSize()*1.3, true),
-		centred(L.T("ticket.wait", minutes(t.Wait)), colForeground, k.textSize()*1.1, false),
 		widget.NewSeparator(),
 		centred(L.T("ticket.take"), colPrimary, k.textSize()*1.5, true))
 	_ = sc

@@ -129,14 +129,14 @@ func (s *Store) Audit(ctx context.Context, device, event, detail string) error {
 // there, and in the outbox otherwise (no ticket, ticket not finished yet):
 // no rating is lost.
 type Ratings struct {
-	Engine *Engine // nil in hall mode
-	Store  *Store
+	First flow.Rater // the engine (standalone) or the hall API; may be nil
+	Store *Store
 }
 
 // Rate records r.
 func (x Ratings) Rate(ctx context.Context, r flow.Rating) error {
-	if x.Engine != nil && r.Ref != "" {
-		if err := x.Engine.Rate(ctx, r); err == nil {
+	if x.First != nil && r.Ref != "" {
+		if err := x.First.Rate(ctx, r); err == nil {
 			return nil
 		}
 	}

@@ -1,0 +1,277 @@
+package adapters
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"hallkiosk/kiosk/flow"
+	"hallkiosk/queue/catalog"
+	"hallkiosk/queue/engine"
+)
+
+// Hall talks to the hall server's HTTP API (docs/API.md): tickets, void,
+// rating, appointment check-in and the live queue status. When the hall is
+// unreachable and Offline is set (the kiosk's store with its number leases),
+// tickets are issued from Offline instead, so the kiosk keeps working.
+type Hall struct {
+	URL     string // e.g. http://127.0.0.1:8080
+	Device  string // kiosk device id
+	Secret  string // kiosk key ("Authorization: Device id:secret"); empty in demo halls
+	Client  *http.Client
+	Cat     *catalog.Catalog
+	Offline flow.TicketIssuer // may be nil
+
+	seq    atomic.Int64
+	online atomic.Bool
+}
+
+var (
+	_ flow.TicketIssuer     = (*Hall)(nil)
+	_ flow.HallStatusSource = (*Hall)(nil)
+	_ flow.Appointments     = (*Hall)(nil)
+	_ flow.Rater            = (*Hall)(nil)
+)
+
+// refs of tickets issued offline start with this.
+const offlineRef = "offline:"
+
+// apiError is the hall's JSON error body.
+type apiError struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// HTTPError is a refusal by the hall (status and engine code).
+type HTTPError struct {
+	Status int
+	Code   engine.Code
+	Msg    string
+}
+
+func (e *HTTPError) Error() string {
+	return fmt.Sprintf("adapters: hall answered %d %s: %s", e.Status, e.Code, e.Msg)
+}
+
+func (h *Hall) client() *http.Client {
+	if h.Client != nil {
+		return h.Client
+	}
+	return &http.Client{Timeout: 5 * time.Second}
+}
+
+// do sends a JSON request and decodes a JSON reply into out.
+func (h *Hall) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("adapters: hall: %w", err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(h.URL, "/")+path, body)
+	if err != nil {
+		return fmt.Errorf("adapters: hall: %w", err)
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if h.Secret != "" {
+		req.Header.Set("Authorization", "Device "+h.Device+":"+h.Secret)
+	}
+	resp, err := h.client().Do(req)
+	if err != nil {
+		h.online.Store(false)
+		return fmt.Errorf("adapters: hall %s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	h.online.Store(true)
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return fmt.Errorf("adapters: hall %s %s: %w", method, path, err)
+	}
+	if resp.StatusCode >= 300 {
+		var ae apiError
+		_ = json.Unmarshal(data, &ae)
+		return &HTTPError{Status: resp.StatusCode, Code: engine.Code(ae.Error.Code), Msg: ae.Error.Message}
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("adapters: hall %s %s: bad reply: %w", method, path, err)
+		}
+	}
+	return nil
+}
+
+// Online reports whether the last request reached the hall.
+func (h *Hall) Online() bool { return h.online.Load() }
+
+// unreachable reports whether err means the hall could not be reached (as
+// opposed to a refusal).
+func unreachable(err error) bool {
+	var he *HTTPError
+	if errors.As(err, &he) {
+		return he.Status >= 500
+	}
+	var ne net.Error
+	var ue *url.Error
+	return errors.As(err, &ne) || errors.As(err, &ue)
+}
+
+// hallErr maps a hall refusal to the flow's errors.
+func hallErr(op string, err error) error {
+	var he *HTTPError
+	if !errors.As(err, &he) {
+		return fmt.Errorf("adapters: %s: %w: %w", op, flow.ErrUnavailable, err)
+	}
+	switch he.Code {
+	case engine.CodeClosed:
+		return fmt.Errorf("adapters: %s: %w: %w", op, flow.ErrClosed, err)
+	case engine.CodeCapReached, engine.CodePersonLimit:
+		return fmt.Errorf("adapters: %s: %w: %w", op, flow.ErrCapReached, err)
+	case engine.CodeNotFound, engine.CodeBadSlot:
+		return fmt.Errorf("adapters: %s: %w: %w", op, flow.ErrNotFound, err)
+	case engine.CodeBadCode:
+		return fmt.Errorf("adapters: %s: %w: %w", op, flow.ErrUntrusted, err)
+	}
+	return fmt.Errorf("adapters: %s: %w", op, err)
+}
+
+func (h *Hall) ticket(ctx context.Context, t *engine.Ticket) flow.Ticket {
+	ft := flow.Ticket{Number: t.Label, Service: t.Service, IssuedAt: t.IssuedAt, Key: t.Key, Ref: t.ID,
+		Priority: t.Priority != "" && t.Priority != catalog.PriorityNormal, Ahead: -1}
+	if h.Cat != nil {
+		if s, ok := h.Cat.Service(t.Service); ok {
+			ft.ServiceName = s.Name
+		}
+	}
+	if st, err := h.status(ctx); err == nil {
+		for _, s := range st.Services {
+			if s.ID == t.Service {
+				ft.Ahead = max(0, s.Waiting-1)
+				ft.Wait = time.Duration(s.WaitMin) * time.Minute
+			}
+		}
+	}
+	return ft
+}
+
+// Issue asks the hall for a ticket; when the hall cannot be reached it
+// issues from Offline (if set).
+func (h *Hall) Issue(ctx context.Context, r flow.IssueRequest) (flow.Ticket, error) {
+	req := engine.IssueRequest{Service: r.Service, DeviceID: h.Device,
+		Key: h.Device + ":" + strconv.FormatInt(time.Now().UnixNano(), 36) + "-" + strconv.FormatInt(h.seq.Add(1), 10)}
+	if r.Citizen != nil {
+		req.IDNumber, req.Name = r.Citizen.IDNumber, r.Citizen.Name
+	}
+	var t engine.Ticket
+	err := h.do(ctx, "POST", "/api/v1/tickets", req, &t)
+	if err != nil && unreachable(err) && h.Offline != nil {
+		ft, oerr := h.Offline.Issue(ctx, r)
+		if oerr != nil {
+			return flow.Ticket{}, oerr
+		}
+		ft.Ref = offlineRef + ft.Ref
+		return ft, nil
+	}
+	if err != nil {
+		return flow.Ticket{}, hallErr("issue", err)
+	}
+	return h.ticket(ctx, &t), nil
+}
+
+func (h *Hall) offline(t flow.Ticket) (flow.Ticket, bool) {
+	if !strings.HasPrefix(t.Ref, offlineRef) || h.Offline == nil {
+		return t, false
+	}
+	t.Ref = strings.TrimPrefix(t.Ref, offlineRef)
+	return t, true
+}
+
+// Confirm makes an offline ticket live; hall tickets are live from issue.
+func (h *Hall) Confirm(ctx context.Context, t flow.Ticket) error {
+	if ot, ok := h.offline(t); ok {
+		return h.Offline.Confirm(ctx, ot)
+	}
+	return nil
+}
+
+// Void voids a ticket that could not be printed.
+func (h *Hall) Void(ctx context.Context, t flow.Ticket, reason string) error {
+	if ot, ok := h.offline(t); ok {
+		return h.Offline.Void(ctx, ot, reason)
+	}
+	if err := h.do(ctx, "POST", "/api/v1/tickets/"+url.PathEscape(t.Ref)+"/void", map[string]string{"reason": reason}, nil); err != nil {
+		return hallErr("void", err)
+	}
+	return nil
+}
+
+// status fetches GET /api/v1/status.
+func (h *Hall) status(ctx context.Context) (*statusReply, error) {
+	var st statusReply
+	if err := h.do(ctx, "GET", "/api/v1/status", nil, &st); err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+type statusReply struct {
+	Services []engine.ServiceStatus `json:"services"`
+	Notices  []string               `json:"notices"`
+}
+
+// HallStatus reports the hall's live queue.
+func (h *Hall) HallStatus(ctx context.Context) (flow.HallStatus, error) {
+	st, err := h.status(ctx)
+	if err != nil {
+		return flow.HallStatus{}, fmt.Errorf("adapters: hall status: %w", err)
+	}
+	out := flow.HallStatus{Online: true, Services: map[string]flow.ServiceStatus{}, Notices: st.Notices}
+	for _, s := range st.Services {
+		out.Services[s.ID] = flow.ServiceStatus{Waiting: s.Waiting, Wait: time.Duration(s.WaitMin) * time.Minute,
+			Open: s.Open && s.CapLeft != 0}
+		if s.Open {
+			out.Open = true
+		}
+	}
+	return out, nil
+}
+
+// CheckIn checks a booking in by its code at the hall. The hall looks
+// bookings up by code only, so a check-in by ID card reports ErrNotFound.
+func (h *Hall) CheckIn(ctx context.Context, code string, c *flow.Citizen) (flow.Ticket, error) {
+	if code == "" {
+		return flow.Ticket{}, fmt.Errorf("adapters: check-in by ID card: the hall API looks bookings up by code only: %w", flow.ErrNotFound)
+	}
+	var t engine.Ticket
+	if err := h.do(ctx, "POST", "/api/v1/checkin", map[string]string{"code": code}, &t); err != nil {
+		return flow.Ticket{}, hallErr("check-in", err)
+	}
+	return h.ticket(ctx, &t), nil
+}
+
+// Rate rates a ticket at the hall (the hall accepts ratings of finished
+// tickets); use Ratings to fall back to the outbox.
+func (h *Hall) Rate(ctx context.Context, r flow.Rating) error {
+	if r.Ref == "" || strings.HasPrefix(r.Ref, offlineRef) {
+		return fmt.Errorf("adapters: rating without a hall ticket: %w", flow.ErrNotFound)
+	}
+	if err := h.do(ctx, "POST", "/api/v1/tickets/"+url.PathEscape(r.Ref)+"/rate", map[string]int{"score": r.Level}, nil); err != nil {
+		return hallErr("rate", err)
+	}
+	return nil
+}
