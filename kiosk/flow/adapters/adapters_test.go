@@ -228,3 +228,34 @@ func TestCardReaderOverPTY(t *testing.T) {
 		t.Fatal("read without a card")
 	}
 }
+
+func TestCodesOnlyToAWaitingScreen(t *testing.T) {
+	src := make(chan string)
+	c := NewCodes(src)
+	defer c.Close()
+	src <- "stale" // nobody waits: dropped
+	got := make(chan string)
+	go func() {
+		code, _ := c.NextCode(context.Background())
+		got <- code
+	}()
+	// Wait until NextCode registered, then scan.
+	for {
+		c.mu.Lock()
+		w := c.waiting
+		c.mu.Unlock()
+		if w != nil {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	src <- "HK1.fresh"
+	if code := <-got; code != "HK1.fresh" {
+		t.Fatalf("got %q", code)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := c.NextCode(ctx); err == nil {
+		t.Fatal("code without a scan")
+	}
+}
