@@ -153,7 +153,7 @@ func openKiosk(ctx context.Context, dir string) (*store.Store, *qsync.Client, er
 			return nil, nil, err
 		}
 	}
-	if err := st.SetServices(ctx, "A", "B"); err != nil {
+	if err := st.SetServices(ctx, services...); err != nil {
 		return nil, nil, err
 	}
 	if err := recoverTickets(ctx, st, dir); err != nil {
@@ -192,6 +192,10 @@ func recoverTickets(ctx context.Context, st *store.Store, dir string) error {
 	return nil
 }
 
+// services the kiosk issues for; eight so that 1,000 runs stay within
+// the 4,999 leasable numbers per service and day.
+var services = []string{"A", "B", "C", "D", "E", "F", "G", "H"}
+
 func kiosk(ctx context.Context, dir string, n int) error {
 	st, c, err := openKiosk(ctx, dir)
 	if err != nil {
@@ -209,7 +213,7 @@ func kiosk(ctx context.Context, dir string, n int) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		t, err := st.Issue(ctx, []string{"A", "B"}[rand.IntN(2)])
+		t, err := st.Issue(ctx, services[rand.IntN(len(services))])
 		if errors.Is(err, store.ErrNoNumbers) {
 			c.Trigger()
 			time.Sleep(5 * time.Millisecond)
@@ -230,6 +234,7 @@ func kiosk(ctx context.Context, dir string, n int) error {
 		if i%10 == 0 {
 			c.Trigger()
 		}
+		time.Sleep(2 * time.Millisecond) // a busy kiosk, not a tight loop: 1,000 runs stay within a day's numbers
 	}
 	return c.SyncOnce(ctx)
 }
