@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	gosync "sync"
 	"time"
 
@@ -75,7 +76,7 @@ CREATE TABLE IF NOT EXISTS leases(
 CREATE TABLE IF NOT EXISTS tickets(
   service TEXT NOT NULL, day TEXT NOT NULL, number INTEGER NOT NULL, seq INTEGER NOT NULL, hlc INTEGER NOT NULL,
   state TEXT NOT NULL, PRIMARY KEY(service, day, number));
-CREATE TABLE IF NOT EXISTS services(service TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS services(service TEXT PRIMARY KEY, prefix TEXT NOT NULL DEFAULT '');
 `
 
 // Open opens (creating if needed) the kiosk store at path.
@@ -205,7 +206,9 @@ func (s *Store) SaveEnrolment(ctx context.Context, hallURL, pin string, index in
 }
 
 // SetServices sets the services this kiosk issues tickets for, so that it
-// keeps leases for each of them.
+// keeps leases for each of them. Each entry is a service id, or
+// "id=prefix" to print the catalogue's letter prefix (e.g.
+// "tax-filing=E"); without a prefix the id is printed.
 func (s *Store) SetServices(ctx context.Context, services ...string) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -216,7 +219,8 @@ func (s *Store) SetServices(ctx context.Context, services ...string) error {
 		return fmt.Errorf("store: services: %w", err)
 	}
 	for _, svc := range services {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO services(service) VALUES(?)`, svc); err != nil {
+		id, prefix, _ := strings.Cut(svc, "=")
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO services(service, prefix) VALUES(?,?)`, id, prefix); err != nil {
 			return fmt.Errorf("store: services: %w", err)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 // Ticket is a ticket this kiosk issued.
 type Ticket struct {
 	Service  string    `json:"service"`
+	Prefix   string    `json:"prefix"` // printed letter(s); the service id when none is set
 	Day      string    `json:"day"`
 	Number   int       `json:"number"`
 	Seq      uint64    `json:"seq"` // outbox sequence of its ticket.issued event
@@ -22,8 +23,15 @@ type Ticket struct {
 	State    string    `json:"state"`    // issued, printed, voided
 }
 
-// Label is the printed number: service letter(s) and four digits.
-func (t *Ticket) Label() string { return fmt.Sprintf("%s%04d", t.Service, t.Number) }
+// Label is the printed number: the service's prefix and at least three
+// digits, as the hall prints its own (engine.Label).
+func (t *Ticket) Label() string {
+	p := t.Prefix
+	if p == "" {
+		p = t.Service
+	}
+	return fmt.Sprintf("%s%03d", p, t.Number)
+}
 
 // Issue takes the next number of service from today's leases (or, when
 // they are used up, from the kiosk's own overflow range), writes the
@@ -41,6 +49,9 @@ func (s *Store) Issue(ctx context.Context, service string) (*Ticket, error) {
 	}
 	defer tx.Rollback()
 	t := &Ticket{Service: service, Day: day, State: "issued"}
+	if err := tx.QueryRowContext(ctx, `SELECT prefix FROM services WHERE service=?`, service).Scan(&t.Prefix); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("store: issue: %w", err)
+	}
 	var lo int
 	err = tx.QueryRowContext(ctx, `SELECT lo, next, overflow FROM leases WHERE service=? AND day=? AND next<=hi ORDER BY overflow, lo LIMIT 1`,
 		service, day).Scan(&lo, &t.Number, &t.Overflow)

@@ -107,7 +107,7 @@ func TestExactlyOnceThroughFaultyLink(t *testing.T) {
 		t.Fatalf("hall holds %d tickets, kiosk printed %d", len(hts), len(printed))
 	}
 	for _, h := range hts {
-		key := fmt.Sprintf("%s/%s%04d", h.Day, h.Service, h.Number)
+		key := fmt.Sprintf("%s/%s%03d", h.Day, h.Service, h.Number)
 		if !printed[key] || h.State != "live" {
 			t.Fatalf("hall ticket %s state %s not printed by the kiosk", key, h.State)
 		}

@@ -186,7 +186,7 @@ const (
 var deviceIDRe = regexp.MustCompile(`^k-[0-9a-f]{16}$`)
 
 var dayRe = regexp.MustCompile(`^20[0-9]{2}-[01][0-9]-[0-3][0-9]$`)
-var serviceRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,16}$`)
+var serviceRe = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,40}$`)
 
 // errInvalid marks validation failures of decoded requests.
 var errInvalid = errors.New("sync: invalid request")

@@ -282,7 +282,7 @@ func check(ctx context.Context, dir string) error {
 			return err
 		}
 		for _, t := range ts {
-			k := fmt.Sprintf("%s/%s%04d", t.Day, t.Service, t.Number)
+			k := fmt.Sprintf("%s/%s%03d", t.Day, t.Service, t.Number)
 			if _, dup := atHall[k]; dup {
 				return fmt.Errorf("number %s twice at the hall", k)
 			}

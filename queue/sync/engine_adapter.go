@@ -1,0 +1,148 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"time"
+
+	"hallkiosk/queue/engine"
+)
+
+// EngineHall adapts the queue engine to Hall: kiosk tickets are imported
+// into the engine's queues (ordered by their issue time, idempotent by
+// device and sequence), leases come from the engine's own number series,
+// and the catalogue and live status are the engine's.
+type EngineHall struct {
+	e   *engine.Engine
+	log *slog.Logger
+}
+
+// NewEngineHall returns a Hall backed by e. log may be nil.
+func NewEngineHall(e *engine.Engine, log *slog.Logger) *EngineHall {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &EngineHall{e: e, log: log}
+}
+
+// ImportEvents implements Hall. ticket.issued becomes an engine import
+// (as void when the same batch says printing failed); ticket.voided of a
+// ticket imported earlier voids it; ticket.printed needs nothing (an
+// imported ticket is live); an evaluation naming a ticket id and a score
+// is recorded as its rating. Health and audit events are kept by the sync
+// layer's device list and log, not by the engine.
+func (h *EngineHall) ImportEvents(ctx context.Context, device string, events []Event) error {
+	voided := map[string]bool{}
+	for _, e := range events {
+		if e.Kind == KindTicketVoided {
+			var t TicketPayload
+			if json.Unmarshal(e.Payload, &t) == nil {
+				voided[fmt.Sprintf("%s|%s|%d", t.Day, t.Service, t.Number)] = true
+			}
+		}
+	}
+	imported := map[string]string{} // key → engine ticket id
+	for _, e := range events {
+		switch e.Kind {
+		case KindTicketIssued:
+			var t TicketPayload
+			if err := json.Unmarshal(e.Payload, &t); err != nil {
+				return fmt.Errorf("sync: event %d: %w", e.Seq, err)
+			}
+			key := fmt.Sprintf("%s|%s|%d", t.Day, t.Service, t.Number)
+			req := engine.ImportRequest{DeviceID: device, DeviceSeq: int64(e.Seq), Service: t.Service, Number: t.Number, IssuedAt: e.HLC.Time()}
+			if voided[key] {
+				req.State = engine.StateVoid
+			}
+			tk, err := h.e.Import(ctx, req)
+			if err != nil {
+				return fmt.Errorf("sync: import %s%04d of %s seq %d: %w", t.Service, t.Number, device, e.Seq, err)
+			}
+			imported[key] = tk.ID
+		case KindTicketVoided:
+			var t TicketPayload
+			if err := json.Unmarshal(e.Payload, &t); err != nil {
+				return fmt.Errorf("sync: event %d: %w", e.Seq, err)
+			}
+			key := fmt.Sprintf("%s|%s|%d", t.Day, t.Service, t.Number)
+			if _, done := imported[key]; done {
+				continue // imported as void above
+			}
+			id := engineTicketID(t.Day, t.Service, t.Number)
+			if _, err := h.e.Void(ctx, id, "print failed at kiosk", engine.Actor{Name: device}); err != nil {
+				if tk, gerr := h.e.Ticket(ctx, id); gerr == nil && tk.State.Terminal() {
+					continue // already ended (a repeat, or the day rolled over)
+				}
+				return fmt.Errorf("sync: void %s of %s seq %d: %w", id, device, e.Seq, err)
+			}
+		case KindEvaluation:
+			var ev struct {
+				Ticket string `json:"ticket_id"`
+				Score  int    `json:"score"`
+			}
+			if json.Unmarshal(e.Payload, &ev) != nil || ev.Ticket == "" {
+				continue
+			}
+			if _, err := h.e.Rate(ctx, ev.Ticket, ev.Score, engine.Actor{Name: device}); err != nil {
+				// A rating the engine cannot take must not block the
+				// device's later events; it stays in the hall's log.
+				h.log.Warn("sync: rating not recorded", "device", device, "seq", e.Seq, "err", err)
+			}
+		}
+	}
+	return nil
+}
+
+// engineTicketID mirrors the engine's ticket ids: YYYYMMDD-service-number.
+func engineTicketID(day, service string, n int) string {
+	if len(day) == 10 {
+		day = day[:4] + day[5:7] + day[8:]
+	}
+	return fmt.Sprintf("%s-%s-%d", day, service, n)
+}
+
+// ReserveNumbers implements Hall with an engine lease.
+func (h *EngineHall) ReserveNumbers(ctx context.Context, device, service, day string, n int) (int, int, error) {
+	l, err := h.e.Lease(ctx, device, service, day, n)
+	if err != nil {
+		return 0, 0, fmt.Errorf("sync: lease: %w", err)
+	}
+	if l.Last > LeaseMax {
+		return 0, 0, fmt.Errorf("%w (engine leased %d..%d)", ErrNoNumbers, l.First, l.Last)
+	}
+	return l.First, l.Last, nil
+}
+
+// Document implements Hall: the catalogue is the engine's, versioned by
+// a hash of its JSON; the engine has no config or notices documents yet.
+func (h *EngineHall) Document(ctx context.Context, name string, have int64) (*Versioned, error) {
+	if name != "catalog" {
+		return nil, nil
+	}
+	b, err := h.e.Catalog().JSON()
+	if err != nil {
+		return nil, fmt.Errorf("sync: catalogue: %w", err)
+	}
+	f := fnv.New64a()
+	f.Write(b)
+	v := int64(f.Sum64() >> 1)
+	if v == have {
+		return nil, nil
+	}
+	return &Versioned{Version: v, Data: b}, nil
+}
+
+// QueueStatus implements Hall with the engine's per-service status.
+func (h *EngineHall) QueueStatus(ctx context.Context) (json.RawMessage, error) {
+	b, err := json.Marshal(map[string]any{"services": h.e.Status(), "at": time.Now().UnixMilli()})
+	if err != nil {
+		return nil, errors.Join(errors.New("sync: queue status"), err)
+	}
+	return b, nil
+}
+
+var _ Hall = (*EngineHall)(nil)

@@ -1,0 +1,119 @@
+package sync_test
+
+import (
+	"context"
+	"crypto/tls"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"hallkiosk/kiosk/store"
+	"hallkiosk/queue/engine"
+	qsync "hallkiosk/queue/sync"
+)
+
+// TestEngineHall runs the sync API in front of the real queue engine: a
+// kiosk's offline tickets land in the engine's queue, a voided one ends
+// void, a repeat is not imported twice, and the catalogue reaches the kiosk.
+func TestEngineHall(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	eng, err := engine.Open(ctx, filepath.Join(dir, "engine.db"), engine.Options{IgnoreHours: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	cert, fp, err := qsync.LoadOrCreateCert(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, err := qsync.OpenHallSync(filepath.Join(dir, "sync.db"), qsync.NewEngineHall(eng, nil), fp, &qsync.HallOptions{Lease: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hs.Close()
+	mux := http.NewServeMux()
+	mux.Handle(qsync.Prefix, qsync.NewHallHandler(hs))
+	srv := httptest.NewUnstartedServer(mux)
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.StartTLS()
+	defer srv.Close()
+
+	st, err := store.Open(filepath.Join(dir, "kiosk.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	c := qsync.NewClient(st, nil)
+	code, _ := hs.IssueEnrolmentCode(ctx, "k1", 0)
+	if _, err := c.Enrol(ctx, srv.URL, code, "k1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetServices(ctx, "project-approval=A"); err != nil {
+		t.Fatal(err)
+	}
+	// The hall issues one of its own first, so leases must follow it.
+	own, err := eng.Issue(ctx, engine.IssueRequest{Service: "project-approval"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if doc, v, _ := st.Document(ctx, "catalog"); v == 0 || len(doc) < 100 {
+		t.Fatalf("catalogue not pulled: v%d %d bytes", v, len(doc))
+	}
+	var tks []*store.Ticket
+	for i := 0; i < 4; i++ {
+		tk, err := st.Issue(ctx, "project-approval")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 2 {
+			err = st.Void(ctx, tk)
+		} else {
+			err = st.MarkPrinted(ctx, tk)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		tks = append(tks, tk)
+		time.Sleep(2 * time.Millisecond)
+	}
+	if tks[0].Number != own.Number+1 || tks[0].Label() != engine.Label("A", tks[0].Number) {
+		t.Fatalf("first kiosk ticket %s (%d), hall's own %d", tks[0].Label(), tks[0].Number, own.Number)
+	}
+	if err := c.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	all, err := eng.Tickets(ctx, eng.Today())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 5 {
+		t.Fatalf("engine holds %d tickets, want 5", len(all))
+	}
+	states := map[int]engine.State{}
+	for _, tk := range all {
+		states[tk.Number] = tk.State
+	}
+	for i, tk := range tks {
+		want := engine.StateWaiting
+		if i == 2 {
+			want = engine.StateVoid
+		}
+		if states[tk.Number] != want {
+			t.Fatalf("ticket %s is %s at the hall, want %s", tk.Label(), states[tk.Number], want)
+		}
+	}
+	// Calls follow issue time: the hall's own ticket first, then the kiosk's.
+	called, err := eng.CallNext(ctx, 1, "staff1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if called.Number != own.Number {
+		t.Fatalf("first call %s, want the hall's own %s", called.Label, own.Label)
+	}
+}
