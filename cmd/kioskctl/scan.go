@@ -90,4 +90,3 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	return nil
 }
-

@@ -271,7 +271,7 @@ func TestFaults(t *testing.T) {
 		t.Fatalf("silent: %v", err)
 	}
 	r.sim.SetMode(idcardsim.Slow)
-	r.sim.SlowDelay = 200 * time.Millisecond
+	r.sim.SetSlowDelay(200 * time.Millisecond)
 	r.sim.Place("hkmotw1")
 	if c, err := r.dev.ReadCard(ctx); err != nil || c.PassNumber != "H12345678" {
 		t.Fatalf("slow: %v %v", c, err)

@@ -53,7 +53,7 @@ type Conn struct {
 
 	mu          sync.Mutex
 	port        Port
-	dev         uint64 // rdev of the opened path, 0 if unknown
+	dev         uint64        // rdev of the opened path, 0 if unknown
 	up          chan struct{} // closed while connected
 	readTimeout time.Duration
 	health      Health

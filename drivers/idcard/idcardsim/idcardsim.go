@@ -25,7 +25,7 @@ type Mode string
 // Behaviours.
 const (
 	Normal      Mode = "normal"      // answers at once
-	Slow        Mode = "slow"        // a slow card: the read answer comes SlowDelay late
+	Slow        Mode = "slow"        // a slow card: the read answer comes late (SetSlowDelay)
 	BadChecksum Mode = "badsum"      // every read answer has a wrong CHK
 	BadOnce     Mode = "badsum-once" // the next read answer has a wrong CHK, then normal
 	Noise       Mode = "noise"       // garbage before answers, answers split in pieces
@@ -41,16 +41,15 @@ var SAMID = []byte{5, 0, 1, 0, 0x11, 0xD8, 0x34, 0x01, 0x6C, 0x02, 0, 0, 0x39, 0
 // Sim is a simulated reader. Its methods are safe for concurrent use (the
 // control routes call them while Run serves the port).
 type Sim struct {
-	mu     sync.Mutex
-	card   *idcard.Card
-	name   string
+	mu   sync.Mutex
+	card *idcard.Card
+	name string
 	// halted: the card was read; find fails until it is laid again (as a
 	// card in the HALT state), select and read still work.
 	halted bool
 	mode   Mode
 	baud   int
-	// SlowDelay is the extra time a slow card takes to read. Default 1 s.
-	SlowDelay time.Duration
+	slow   time.Duration
 	// Log receives one line per command; nil discards.
 	Log   *slog.Logger
 	reads int
@@ -59,7 +58,7 @@ type Sim struct {
 // New returns a reader with no card, in Normal mode, pacing at baud (0
 // means no pacing).
 func New(baud int) *Sim {
-	return &Sim{mode: Normal, baud: baud, SlowDelay: time.Second}
+	return &Sim{mode: Normal, baud: baud, slow: time.Second}
 }
 
 // Place lays the named test card (see CardNames) on the reader.
@@ -97,6 +96,14 @@ func (s *Sim) SetMode(m Mode) error {
 		}
 	}
 	return fmt.Errorf("idcardsim: unknown mode %q", m)
+}
+
+// SetSlowDelay sets the extra time a slow card takes to read (default
+// 1 s).
+func (s *Sim) SetSlowDelay(d time.Duration) {
+	s.mu.Lock()
+	s.slow = d
+	s.mu.Unlock()
 }
 
 // SetBaud sets the pacing (0: none).
@@ -179,7 +186,7 @@ func (s *Sim) Run(ctx context.Context, port io.ReadWriter) error {
 
 func (s *Sim) serve(ctx context.Context, w io.Writer, req []byte) error {
 	s.mu.Lock()
-	mode, baud, slow := s.mode, s.baud, s.SlowDelay
+	mode, baud, slow := s.mode, s.baud, s.slow
 	if mode == BadOnce && len(req) >= 2 && idcard.Command(uint16(req[0])<<8|uint16(req[1])) == idcard.CmdRead {
 		s.mode = Normal
 	}

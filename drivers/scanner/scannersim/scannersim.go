@@ -26,22 +26,29 @@ type Sim struct {
 	Baud     int              // pacing; 0 none
 
 	mu       sync.Mutex
+	ready    chan struct{} // closed once Run has the port
 	w        io.Writer
 	triggers []string
 	scans    int
 }
 
 // New returns a scanner sending CRLF-terminated UTF-8 at baud.
-func New(baud int) *Sim { return &Sim{Suffix: "\r\n", Baud: baud} }
+func New(baud int) *Sim { return &Sim{Suffix: "\r\n", Baud: baud, ready: make(chan struct{})} }
 
-// Scan sends one code as the module would after reading it. It fails if
-// Run has not started.
+// Scan sends one code as the module would after reading it. It waits for
+// Run to start and fails after Run has ended.
 func (s *Sim) Scan(ctx context.Context, code string) error {
 	return s.ScanWith(ctx, code, s.Suffix, s.Encoding)
 }
 
-// ScanWith sends one code with an explicit suffix and encoding.
+// ScanWith sends one code with an explicit suffix and encoding. It waits
+// for Run to start.
 func (s *Sim) ScanWith(ctx context.Context, code, suffix string, enc scanner.Encoding) error {
+	select {
+	case <-s.ready:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	b := []byte(code)
 	if enc == scanner.GB18030 {
 		var err error
@@ -79,6 +86,11 @@ func (s *Sim) Scans() int {
 func (s *Sim) Run(ctx context.Context, port io.ReadWriter) error {
 	s.mu.Lock()
 	s.w = port
+	select {
+	case <-s.ready:
+	default:
+		close(s.ready)
+	}
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
