@@ -264,17 +264,23 @@ func (c *Conn) Read(b []byte) (int, error) {
 		c.mu.Unlock()
 		if p == nil {
 			var timeout <-chan time.Time
+			var t *time.Timer
 			if rt > 0 {
-				t := time.NewTimer(rt)
-				defer t.Stop()
+				t = time.NewTimer(rt)
 				timeout = t.C
 			}
 			select {
 			case <-up:
+				if t != nil {
+					t.Stop()
+				}
 				continue
 			case <-timeout:
 				return 0, nil
 			case <-c.done:
+				if t != nil {
+					t.Stop()
+				}
 				return 0, ErrClosed
 			}
 		}

@@ -1,6 +1,9 @@
 // Package serialtest holds test helpers for serial device code: a
 // pseudo-terminal pair so that the real serial port code (go.bug.st/serial)
-// opens a real tty while a simulator plays the device on the other side.
+// opens a real tty while a simulator plays the device on the other side;
+// Playback, which replays a device from a table of exchanges and fails on
+// an unexpected write; and Record, which captures real traffic into such a
+// table.
 package serialtest
 
 import (
