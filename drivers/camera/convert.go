@@ -30,6 +30,11 @@ func YUYVToGray(data []byte, w, h int) (*image.Gray, error) {
 // MJPEGToGray decodes one MJPEG frame (a JPEG, possibly without Huffman
 // tables) to grey.
 func MJPEGToGray(data []byte) (*image.Gray, error) {
+	// Camera frames are baseline JPEG. Progressive and other modes make the
+	// decoder hold coefficients for the whole picture: refuse them.
+	if sof := sofMarker(data); sof != 0xc0 && sof != 0xc1 {
+		return nil, fmt.Errorf("%w: not a baseline JPEG frame (SOF %#x)", ErrFormat, sof)
+	}
 	cfg, err := jpeg.DecodeConfig(bytes.NewReader(withHuffman(data)))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
@@ -61,6 +66,38 @@ func MJPEGToGray(data []byte) (*image.Gray, error) {
 		}
 		return g, nil
 	}
+}
+
+// sofMarker returns the first start-of-frame marker (0xc0..0xcf except
+// DHT, JPG and DAC), or 0 when none comes before the scan.
+func sofMarker(data []byte) byte {
+	if len(data) < 4 || data[0] != 0xff || data[1] != 0xd8 {
+		return 0
+	}
+	for i := 2; i+4 <= len(data); {
+		if data[i] != 0xff {
+			return 0
+		}
+		m := data[i+1]
+		switch {
+		case m == 0xff:
+			i++
+			continue
+		case m >= 0xd0 && m <= 0xd9, m == 0x01:
+			i += 2
+			continue
+		case m == 0xda:
+			return 0
+		case m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc:
+			return m
+		}
+		n := int(binary.BigEndian.Uint16(data[i+2:]))
+		if n < 2 {
+			return 0
+		}
+		i += 2 + n
+	}
+	return 0
 }
 
 // withHuffman returns data with the standard Huffman tables inserted before

@@ -167,3 +167,28 @@ func ExampleDecoder_Decode() {
 	}
 	// Output: 91620981MA7XYZ1234
 }
+
+// FuzzDecode feeds arbitrary grey frames (and codes drawn into them) to the
+// decoder: it must not panic, and any text it reports must be non-empty.
+func FuzzDecode(f *testing.F) {
+	q, _ := qrcode.New("HK1.seed", qrcode.Low)
+	img := qrdecode.Gray(q.Image(64))
+	f.Add(img.Pix, 64)
+	f.Add([]byte{0, 255, 0, 255}, 2)
+	f.Fuzz(func(t *testing.T, pix []byte, w int) {
+		if w <= 0 || w > 512 || len(pix) < w || len(pix) > 256*1024 {
+			return
+		}
+		h := len(pix) / w
+		g := &image.Gray{Pix: pix[:w*h], Stride: w, Rect: image.Rect(0, 0, w, h)}
+		codes, err := qrdecode.New(&qrdecode.Opts{Budget: time.Second, MaxPixels: 1 << 20}).Decode(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range codes {
+			if c.Text == "" {
+				t.Fatal("empty text reported")
+			}
+		}
+	})
+}
