@@ -3,6 +3,8 @@ package sync_test
 import (
 	"context"
 	"crypto/tls"
+	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -59,6 +61,7 @@ func newTestHall(t testing.TB, opts *qsync.HallOptions) *testHall {
 	mux := http.NewServeMux()
 	mux.Handle(qsync.Prefix, qsync.NewHallHandler(hs))
 	th.srv = httptest.NewUnstartedServer(mux)
+	th.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // TLS errors from the fault proxy are expected
 	th.srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 	th.srv.StartTLS()
 	th.url = th.srv.URL
