@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf16"
 
 	"hallkiosk/internal/pii"
@@ -73,6 +74,19 @@ func (p Photo) GoString() string { return p.String() }
 // LogValue logs the size only.
 func (p Photo) LogValue() slog.Value { return slog.IntValue(len(p)) }
 
+// Fingerprint is the card's fingerprint data (two templates of 512 bytes
+// at most), kept as opaque bytes. It prints and logs as its size only.
+type Fingerprint []byte
+
+// String describes the data without its bytes.
+func (f Fingerprint) String() string { return fmt.Sprintf("fingerprint(%d bytes)", len(f)) }
+
+// GoString describes the data without its bytes.
+func (f Fingerprint) GoString() string { return f.String() }
+
+// LogValue logs the size only.
+func (f Fingerprint) LogValue() slog.Value { return slog.IntValue(len(f)) }
+
 // Card is what a reader reads from an identity card. It holds personal
 // data: String, GoString, LogValue and MarshalJSON mask the name and ID
 // number and leave out the address and photo; use Summary(true) to show
@@ -104,6 +118,21 @@ type Card struct {
 	CardVersion   string // I
 	PrevCardLink  string // Y: link to the previous card
 	Photo         Photo
+	Fingerprint   Fingerprint // only from ReadWithFingerprint; may be empty
+}
+
+// Expired reports whether the card is past its validity on the date of
+// now (the last valid day is ValidTo itself). Long-term cards never
+// expire; a card without a readable ValidTo counts as expired.
+func (c *Card) Expired(now time.Time) bool {
+	if c.LongTerm {
+		return false
+	}
+	if c.ValidTo.IsZero() {
+		return true
+	}
+	y, m, d := now.Date()
+	return Date{y, m, d}.compact() > c.ValidTo.compact()
 }
 
 // String is a masked one-line description, safe for logs.

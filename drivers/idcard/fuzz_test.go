@@ -66,3 +66,20 @@ func FuzzDecodeText(f *testing.F) {
 		_ = c.Summary(false)
 	})
 }
+
+// FuzzParseRead decodes arbitrary read-response data, with and without
+// the fingerprint length.
+func FuzzParseRead(f *testing.F) {
+	text, _ := idcard.EncodeText(idcardsim.Cards["resident1"])
+	data := append([]byte{0x01, 0x00, 0x04, 0x00}, text...)
+	f.Add(append(data, idcardsim.PhotoBytes("x")...))
+	f.Add([]byte{0x01, 0x00, 0xFF, 0xFF, 0x00})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, parse := range []func([]byte) (*idcard.Card, error){idcard.ParseRead, idcard.ParseReadFingerprint} {
+			c, err := parse(b)
+			if err == nil && (len(c.Photo)+len(c.Fingerprint)+idcard.TextSize > len(b)) {
+				t.Fatalf("card larger than its data")
+			}
+		}
+	})
+}

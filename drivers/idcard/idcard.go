@@ -244,21 +244,49 @@ func (d *Dev) Read(ctx context.Context) (*Card, error) {
 
 // ParseRead decodes the data of a read (30 01) response: text length,
 // photo length (big-endian), text block, photo.
-func ParseRead(data []byte) (*Card, error) {
-	if len(data) < 4 {
+func ParseRead(data []byte) (*Card, error) { return parseRead(data, false) }
+
+// ParseReadFingerprint decodes the data of a read-with-fingerprint (30 10)
+// response: text, photo and fingerprint lengths, then the three blocks.
+func ParseReadFingerprint(data []byte) (*Card, error) { return parseRead(data, true) }
+
+func parseRead(data []byte, fp bool) (*Card, error) {
+	hdr := 4
+	if fp {
+		hdr = 6
+	}
+	if len(data) < hdr {
 		return nil, fmt.Errorf("idcard: read response of %d bytes", len(data))
 	}
 	tl := int(binary.BigEndian.Uint16(data))
 	pl := int(binary.BigEndian.Uint16(data[2:]))
-	if tl != TextSize || 4+tl+pl > len(data) {
-		return nil, fmt.Errorf("idcard: read response: text %d, photo %d in %d bytes", tl, pl, len(data))
+	fl := 0
+	if fp {
+		fl = int(binary.BigEndian.Uint16(data[4:]))
 	}
-	c, err := DecodeText(data[4 : 4+tl])
+	if tl != TextSize || hdr+tl+pl+fl > len(data) {
+		return nil, fmt.Errorf("idcard: read response: text %d, photo %d, fingerprint %d in %d bytes", tl, pl, fl, len(data))
+	}
+	c, err := DecodeText(data[hdr : hdr+tl])
 	if err != nil {
 		return nil, err
 	}
-	c.Photo = append(Photo(nil), data[4+tl:4+tl+pl]...)
+	c.Photo = append(Photo(nil), data[hdr+tl:hdr+tl+pl]...)
+	if fl > 0 {
+		c.Fingerprint = append(Fingerprint(nil), data[hdr+tl+pl:hdr+tl+pl+fl]...)
+	}
 	return c, nil
+}
+
+// ReadWithFingerprint reads the selected card's text, photo and
+// fingerprint data (30 10). Cards without fingerprints give an empty
+// Fingerprint.
+func (d *Dev) ReadWithFingerprint(ctx context.Context) (*Card, error) {
+	r, err := d.Do(ctx, CmdReadFinger)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReadFingerprint(r.Data)
 }
 
 // ReadCard makes one find/select/read attempt.

@@ -346,3 +346,43 @@ func BenchmarkWaitCard(b *testing.B) {
 	b.ReportMetric(float64(wire.Microseconds())/1000, "wire-ms")
 	b.ReportMetric(float64(avg)/float64(wire), "x-wire")
 }
+
+func TestReadWithFingerprint(t *testing.T) {
+	r := newRig(t, 0, nil)
+	ctx := context.Background()
+	for name, fpLen := range map[string]int{"resident1": 1024, "foreign2017": 0} {
+		r.sim.Place(name)
+		if err := r.dev.Find(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.dev.Select(ctx); err != nil {
+			t.Fatal(err)
+		}
+		c, err := r.dev.ReadWithFingerprint(ctx)
+		if err != nil || len(c.Fingerprint) != fpLen || len(c.Photo) != 1024 || c.IDNumber != idcardsim.Cards[name].IDNumber {
+			t.Fatalf("%s: %v %v fp %d", name, c, err, len(c.Fingerprint))
+		}
+		if s := fmt.Sprintf("%v %#v", c.Fingerprint, c.Fingerprint); strings.Contains(s, "FP") || !strings.Contains(s, "bytes") {
+			t.Errorf("fingerprint prints %q", s)
+		}
+	}
+}
+
+func TestExpired(t *testing.T) {
+	day := func(s string) time.Time { d, _ := time.Parse("2006-01-02", s); return d }
+	for _, tc := range []struct {
+		card string
+		now  string
+		want bool
+	}{
+		{"expired1", "2025-12-31", false},
+		{"expired1", "2026-01-01", false}, // the last valid day
+		{"expired1", "2026-01-02", true},
+		{"resident2", "2099-01-01", false}, // 长期
+		{"resident1", "2026-11-25", false},
+	} {
+		if got := idcardsim.Cards[tc.card].Expired(day(tc.now)); got != tc.want {
+			t.Errorf("%s on %s: expired %v", tc.card, tc.now, got)
+		}
+	}
+}

@@ -198,7 +198,7 @@ func (s *Sim) serve(ctx context.Context, w io.Writer, req []byte) error {
 	if mode == Silent {
 		return nil
 	}
-	isRead := len(req) >= 2 && req[0] == 0x30 && req[1] == 0x01 && len(resp) > 100
+	isRead := len(req) >= 2 && req[0] == 0x30 && (req[1] == 0x01 || req[1] == 0x10) && len(resp) > 100
 	if isRead && mode == Slow {
 		sleep(ctx, slow)
 	}
@@ -254,7 +254,7 @@ func (s *Sim) answer(req []byte) []byte {
 			return st(idcard.StatusSelectFailed)
 		}
 		return st(idcard.StatusOK, 0, 0, 0, 0, 0, 0, 0, 0)
-	case idcard.CmdRead:
+	case idcard.CmdRead, idcard.CmdReadFinger:
 		if s.card == nil {
 			return st(idcard.StatusReadFailed)
 		}
@@ -266,8 +266,18 @@ func (s *Sim) answer(req []byte) []byte {
 		if len(photo) != 1024 {
 			photo = PhotoBytes(s.name)
 		}
-		data := append([]byte{0x01, 0x00, 0x04, 0x00}, text...)
+		data := []byte{0x01, 0x00, 0x04, 0x00}
+		var fp []byte
+		if cmd == idcard.CmdReadFinger {
+			fp = s.card.Fingerprint
+			if fp == nil && s.card.Type == idcard.Resident {
+				fp = FingerprintBytes(s.name)
+			}
+			data = append(data, byte(len(fp)>>8), byte(len(fp)))
+		}
+		data = append(data, text...)
 		data = append(data, photo...)
+		data = append(data, fp...)
 		s.halted = true
 		s.reads++
 		return st(idcard.StatusOK, data...)
@@ -325,6 +335,14 @@ func PhotoBytes(name string) []byte {
 	for i := 3; i < len(b); i++ {
 		b[i] = byte(r.Uint32())
 	}
+	return b
+}
+
+// FingerprintBytes returns 1024 opaque bytes standing in for two
+// fingerprint templates.
+func FingerprintBytes(name string) []byte {
+	b := PhotoBytes("fp:" + name)
+	b[0], b[1], b[2] = 'F', 'P', 0
 	return b
 }
 
