@@ -311,7 +311,7 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request, _ who) error 
 	if err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: tok, Path: "/", Expires: exp, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: tok, Path: "/", MaxAge: int(s.cfg.SessionTTL.Seconds()), HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	writeJSON(w, 200, map[string]any{"token": tok, "user": u, "expires": exp})
 	return nil
 }
@@ -518,7 +518,14 @@ func (s *Server) getWindow(w http.ResponseWriter, r *http.Request, _ who) error 
 	for _, sv := range cat.Services() {
 		targets = append(targets, TransferTarget{Service: sv.ID, Name: sv.Name, Windows: cat.WindowsFor(sv.ID)})
 	}
-	writeJSON(w, 200, WindowReply{Window: ws, Queue: q, Parked: s.e.Parked(), Targets: targets})
+	parked := s.e.Parked()
+	if q == nil {
+		q = []*engine.Ticket{}
+	}
+	if parked == nil {
+		parked = []*engine.Ticket{}
+	}
+	writeJSON(w, 200, WindowReply{Window: ws, Queue: q, Parked: parked, Targets: targets})
 	return nil
 }
 

@@ -1,0 +1,226 @@
+package hallapi
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"hallkiosk/queue/catalog"
+	"hallkiosk/queue/engine"
+)
+
+const chromium = "/usr/bin/chromium"
+
+// screenshotDir receives the pages' screenshots (committed as docs).
+var screenshotDir = filepath.Join("..", "..", "docs", "screenshots")
+
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skip("chromium not installed")
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1366, 768),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	// The first run starts the browser, which lives as long as that run's context.
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	return ctx
+}
+
+func shoot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(screenshotDir, name), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// do runs actions one by one, each within 20 s, naming the one that fails.
+func do(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	for i, a := range actions {
+		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		err := chromedp.Do(sctx, a)
+		cancel()
+		if err != nil {
+			html, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
+			t.Fatalf("step %d: %v\npage text:\n%s", i, err, html)
+		}
+	}
+}
+
+func textIs(sel, want string) chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](`document.querySelector(`+jsStr(sel)+`).textContent.trim() === `+jsStr(want), chromedp.WithPollingTimeout(10*time.Second))
+}
+
+func jsStr(s string) string {
+	b := []byte{'"'}
+	for _, r := range s {
+		switch r {
+		case '"', '\\':
+			b = append(b, '\\', byte(r))
+		default:
+			b = append(b, string(r)...)
+		}
+	}
+	return string(append(b, '"'))
+}
+
+func TestCallerPageInChromium(t *testing.T) {
+	h := newHall(t, true)
+	ctx := browser(t)
+	issue := func(svc string, p catalog.Priority) *engine.Ticket {
+		tk, err := h.e.Issue(context.Background(), engine.IssueRequest{Service: svc, Priority: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.clk.Advance(time.Minute)
+		return tk
+	}
+	first := issue("tax-filing", "")
+	green := issue("tax-filing", catalog.PriorityGreen)
+	third := issue("tax-invoice", "")
+	do(t, ctx,
+		chromedp.Navigate(h.ts.URL+"/caller?window=19"),
+		chromedp.WaitVisible(chromedp.ID("user")),
+		chromedp.SendKeys(chromedp.ID("user"), "staff1"),
+		chromedp.SendKeys(chromedp.ID("pass"), "staff1-demo"),
+		chromedp.Click(chromedp.ID("loginBtn")),
+		chromedp.WaitVisible(chromedp.ID("main")),
+		textIs("#qn", "3"),
+		chromedp.Evaluate[chromedp.Void](`document.activeElement && document.activeElement.blur()`),
+		chromedp.KeyEvent("n"), // call next: the green-channel ticket goes first
+		textIs("#current", green.Label),
+		chromedp.KeyEvent("r"),
+		chromedp.Poll[chromedp.Void](`document.getElementById('msg').textContent.startsWith('已重呼')`, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.KeyEvent("s"),
+		chromedp.Poll[chromedp.Void](`document.getElementById('curinfo').textContent.startsWith('办理中')`, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.KeyEvent("f"),
+		textIs("#current", "----"),
+		chromedp.KeyEvent("n"),
+		textIs("#current", first.Label),
+		chromedp.KeyEvent("m"), // no-show: parked, listed with a requeue button
+		chromedp.WaitVisible(chromedp.CSS(`[data-requeue="`+first.Label+`"]`)),
+		chromedp.Click(chromedp.CSS(`[data-requeue="`+first.Label+`"]`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('msg').textContent.startsWith('已重新排队')`, chromedp.WithPollingTimeout(10*time.Second)),
+		// A requeued missed ticket queues behind those who waited meanwhile.
+		chromedp.KeyEvent("n"),
+		textIs("#current", third.Label),
+		chromedp.KeyEvent("f"),
+		textIs("#current", "----"),
+		chromedp.KeyEvent("n"),
+		textIs("#current", first.Label),
+	)
+	ws, _ := h.e.Window(19)
+	if ws.Current == nil || ws.Current.ID != first.ID || ws.Current.State != engine.StateCalled || ws.Staff != "staff1" {
+		t.Fatalf("engine window 19 = %+v", ws)
+	}
+	gt, _ := h.e.Ticket(context.Background(), green.ID)
+	if gt.State != engine.StateDone || gt.Recalls != 1 {
+		t.Errorf("green ticket %+v", gt)
+	}
+	// Transfer to a window not authorised: the page shows the error.
+	do(t, ctx,
+		chromedp.SetValue(chromedp.ID("tSvc"), "household"),
+		chromedp.Evaluate[chromedp.Void](`fillWindows()`),
+		chromedp.SetValue(chromedp.ID("tWin"), "39"),
+		chromedp.Click(chromedp.ID("bTransfer")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('msg').textContent === '已转移 `+first.Label+`'`, chromedp.WithPollingTimeout(10*time.Second)),
+	)
+	tt, _ := h.e.Ticket(context.Background(), first.ID)
+	if tt.Service != "household" || tt.TargetWindow != 39 || tt.State != engine.StateWaiting {
+		t.Errorf("transferred ticket %+v", tt)
+	}
+	// Call the next waiting ticket for the screenshot, then pause.
+	issue("tax-filing", "")
+	issue("tax-invoice", "")
+	green2 := issue("tax-filing", catalog.PriorityGreen)
+	do(t, ctx,
+		chromedp.KeyEvent("n"),
+		textIs("#current", green2.Label),
+		chromedp.Sleep(300*time.Millisecond),
+	)
+	shoot(t, ctx, "caller.png")
+	do(t, ctx, chromedp.KeyEvent("f"), chromedp.KeyEvent("p"), textIs("#state", "已暂停"))
+	if ws, _ := h.e.Window(19); !ws.Paused {
+		t.Error("pause key did not pause the window")
+	}
+}
+
+func TestDisplayPageInChromium(t *testing.T) {
+	h := newHall(t, true)
+	ctx := browser(t)
+	bg := context.Background()
+	var tickets []*engine.Ticket
+	for _, s := range []string{"tax-filing", "tax-filing", "household", "estate-transfer", "company-startup", "tax-invoice"} {
+		tk, err := h.e.Issue(bg, engine.IssueRequest{Service: s, IDNumber: "62010219900101123X"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tickets = append(tickets, tk)
+	}
+	for _, n := range []int{53, 67} {
+		if err := h.e.SignIn(bg, n, "staff"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(h.ts.URL+"/display"),
+		chromedp.Poll[chromedp.Void](`document.getElementById('conn').dataset.ok === '1'`, chromedp.WithPollingTimeout(10*time.Second)),
+		textIs("#hall", "市政务服务中心"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	c, err := h.e.CallNext(bg, 19, "staff1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Poll[chromedp.Void](`document.getElementById('latest').textContent.startsWith(`+jsStr(c.Label)+`)`, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-window="19"]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	// Drop every connection: the page must reconnect by itself and show the next call.
+	h.ts.CloseClientConnections()
+	time.Sleep(200 * time.Millisecond)
+	c2, err := h.e.CallNext(bg, 53, "staff2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Poll[chromedp.Void](`document.getElementById('latest').textContent.startsWith(`+jsStr(c2.Label)+`)`, chromedp.WithPollingTimeout(15*time.Second)),
+	); err != nil {
+		t.Fatalf("display did not recover after the stream dropped: %v", err)
+	}
+	if _, err := h.e.CallNext(bg, 67, "staff3"); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.WaitVisible(chromedp.CSS(`[data-window="67"]`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('tickertext').textContent.includes('一处跑')`, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Sleep(1200*time.Millisecond),
+	); err != nil {
+		t.Fatal(err)
+	}
+	shoot(t, ctx, "display.png")
+}
