@@ -81,4 +81,3 @@ func mustRead(r *http.Request) []byte {
 	b, _ := io.ReadAll(io.LimitReader(r.Body, 64<<10))
 	return b
 }
-
