@@ -36,7 +36,7 @@ func credentialParse(ctx context.Context, args []string, stdout, stderr io.Write
 		if err != nil {
 			return err
 		}
-		p.Verifier = codesign.NewVerifier(keys)
+		p.Verifier = newVerifier(keys)
 	}
 	r := p.Parse(fs.Arg(0))
 	if *asJSON {
@@ -63,6 +63,10 @@ func credentialParse(ctx context.Context, args []string, stdout, stderr io.Write
 		fmt.Fprintf(stdout, "error: %s\n", r.Error)
 	}
 	return nil
+}
+
+func newVerifier(keys map[string]ed25519.PublicKey) *codesign.Verifier {
+	return codesign.NewVerifier(keys)
 }
 
 // readKeys reads "KEYID BASE64" lines (# comments allowed).

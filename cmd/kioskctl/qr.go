@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	_ "image/gif"
@@ -15,7 +16,9 @@ import (
 
 	_ "golang.org/x/image/bmp"
 
+	"hallkiosk/drivers/camera"
 	"hallkiosk/drivers/qrdecode"
+	"hallkiosk/kiosk/credential"
 )
 
 func init() {
@@ -109,4 +112,114 @@ func readImage(file string) (image.Image, error) {
 		return nil, fmt.Errorf("not an image: %w", err)
 	}
 	return img, nil
+}
+
+func init() {
+	register("qr scan", "read codes from the camera (or a directory of frames) and check them: qr scan [--device DEV | --dir DIR] [--json] [--count N] [--timeout D]", qrScan)
+}
+
+// scanLine is one code seen by qr scan.
+type scanLine struct {
+	Code     string            `json:"code"`
+	Kind     string            `json:"kind"`
+	Valid    bool              `json:"valid"`
+	Fields   map[string]string `json:"fields,omitempty"`
+	Error    string            `json:"error,omitempty"`
+	Frame    uint64            `json:"frame"`
+	DecodeMS float64           `json:"decode_ms"`
+	Dropped  uint64            `json:"dropped_frames"`
+}
+
+func qrScan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("qr scan", stderr)
+	device := fs.String("device", "/dev/video0", "V4L2 device")
+	dir := fs.String("dir", "", "read frames from this directory instead of a camera")
+	format := fs.String("format", "", "camera pixel format: yuyv, mjpeg or empty for either")
+	width := fs.Int("width", 1280, "capture width")
+	height := fs.Int("height", 720, "capture height")
+	asJSON := fs.Bool("json", false, "one JSON object per code")
+	count := fs.Int("count", 0, "stop after this many codes (0: run until interrupted or the frames end)")
+	timeout := fs.Duration("timeout", 0, "give up after this long (0: no limit)")
+	window := fs.Duration("dedup", 3*time.Second, "report the same code again only after this long out of view")
+	keyFile := fs.String("keys", "", "trusted code-signing keys (see credential parse)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return usageError("qr scan: unexpected argument %q", fs.Arg(0))
+	}
+	var p credential.Parser
+	if *keyFile != "" {
+		keys, err := readKeys(*keyFile)
+		if err != nil {
+			return err
+		}
+		p.Verifier = newVerifier(keys)
+	}
+	var src camera.Source
+	if *dir != "" {
+		files, err := camera.NewDir(*dir)
+		if err != nil {
+			return err
+		}
+		src = files
+	} else {
+		cam, err := camera.OpenV4L2(*device, &camera.V4L2Opts{Width: *width, Height: *height, Format: *format, Timeout: 3 * time.Second})
+		if err != nil {
+			return err
+		}
+		src = cam
+	}
+	// A camera runs on while frames are decoded: only the newest frame
+	// counts. Frames from a directory are all decoded, in order.
+	var latest *camera.Latest
+	if *dir == "" {
+		latest = camera.NewLatest(src)
+		src = latest
+	}
+	defer src.Close()
+	if *timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *timeout)
+		defer cancel()
+	}
+	dec := qrdecode.New(nil)
+	dedup := qrdecode.NewDedup(*window)
+	seen := 0
+	for {
+		f, err := src.Next(ctx)
+		if errors.Is(err, io.EOF) || errors.Is(err, context.DeadlineExceeded) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		t0 := time.Now()
+		codes, err := dec.Decode(f.Img)
+		ms := float64(time.Since(t0).Microseconds()) / 1000
+		if err != nil {
+			return err
+		}
+		for _, c := range dedup.Filter(codes) {
+			r := p.Parse(c.Text)
+			l := scanLine{Code: c.Text, Kind: r.Kind.String(), Valid: r.Valid, Fields: r.Fields, Error: r.Error, Frame: f.Seq, DecodeMS: ms}
+			if latest != nil {
+				l.Dropped = latest.Dropped()
+			}
+			if *asJSON {
+				b, _ := json.Marshal(l)
+				fmt.Fprintf(stdout, "%s\n", b)
+			} else {
+				status := "valid"
+				if !r.Valid {
+					status = "INVALID: " + r.Error
+				}
+				fmt.Fprintf(stdout, "frame %d: %s %q (%s, %.1f ms)\n", f.Seq, r.Kind, c.Text, status, ms)
+			}
+			seen++
+			if *count > 0 && seen >= *count {
+				return nil
+			}
+		}
+	}
 }

@@ -110,3 +110,34 @@ func TestCredentialParse(t *testing.T) {
 		t.Errorf("with keys: %s", out.String())
 	}
 }
+
+func TestQRScanDir(t *testing.T) {
+	dir := t.TempDir()
+	// The same licence code in three frames, then a property number: the
+	// repeat is reported once.
+	for i, text := range []string{"91350100M000100Y43", "91350100M000100Y43", "91350100M000100Y43", "甘(2023)玉门市不动产权第0001234号"} {
+		if err := qrcode.WriteFile(text, qrcode.Medium, 256, filepath.Join(dir, "frame-000"+string(rune('1'+i))+".png")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), []string{"qr", "scan", "--dir", dir, "--json", "--timeout", "20s"}, &out, &errb); err != nil {
+		t.Fatal(err, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want 2 codes, got %q", out.String())
+	}
+	var l scanLine
+	json.Unmarshal([]byte(lines[0]), &l)
+	if l.Kind != "business_licence" || !l.Valid || l.Code != "91350100M000100Y43" {
+		t.Errorf("%s", lines[0])
+	}
+	json.Unmarshal([]byte(lines[1]), &l)
+	if l.Kind != "property_certificate" || l.Fields["serial"] != "0001234" {
+		t.Errorf("%s", lines[1])
+	}
+	if err := run(context.Background(), []string{"qr", "scan", "--device", "/dev/nonexistent-video"}, &out, &errb); err == nil {
+		t.Error("missing device accepted")
+	}
+}
