@@ -7,11 +7,26 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 )
 
 // ErrTimeout means no complete response arrived in time.
 var ErrTimeout = errors.New("idcard: response timeout")
+
+// CmdError is a command that failed without a status from the reader
+// (timeout, corrupted answers, port errors). It unwraps to the cause.
+type CmdError struct {
+	Cmd Command
+	Err error
+}
+
+func (e *CmdError) Error() string {
+	return "idcard: " + e.Cmd.String() + ": " + strings.TrimPrefix(e.Err.Error(), "idcard: ")
+}
+
+// Unwrap returns the cause.
+func (e *CmdError) Unwrap() error { return e.Err }
 
 // Opts configures a Dev. The zero value of a field means its default.
 type Opts struct {
@@ -110,11 +125,11 @@ func (d *Dev) Do(ctx context.Context, cmd Command, data ...byte) (*Response, err
 	var err error
 	for attempt := 0; attempt <= d.opts.Retries; attempt++ {
 		if err = ctx.Err(); err != nil {
-			return nil, fmt.Errorf("idcard: %s: %w", cmd, err)
+			return nil, &CmdError{Cmd: cmd, Err: err}
 		}
 		d.buf = d.buf[:0]
 		if _, err = d.port.Write(req); err != nil {
-			return nil, fmt.Errorf("idcard: %s: write: %w", cmd, err)
+			return nil, &CmdError{Cmd: cmd, Err: fmt.Errorf("write: %w", err)}
 		}
 		var r *Response
 		r, err = d.next(ctx, time.Now().Add(d.opts.Timeout+WireTime(MaxFrame, d.opts.Baud)))
@@ -130,12 +145,12 @@ func (d *Dev) Do(ctx context.Context, cmd Command, data ...byte) (*Response, err
 			return r, nil
 		}
 		if !errors.Is(err, ErrChecksum) && !errors.Is(err, ErrTimeout) && !errors.Is(err, ErrFrameLength) {
-			return nil, fmt.Errorf("idcard: %s: %w", cmd, err)
+			return nil, &CmdError{Cmd: cmd, Err: err}
 		}
 		d.opts.Log.Debug("idcard: resending", "cmd", cmd.String(), "attempt", attempt, "err", err)
 	}
 	if errors.Is(err, ErrTimeout) || errors.Is(err, ErrChecksum) || errors.Is(err, ErrFrameLength) {
-		return nil, fmt.Errorf("idcard: %s: %w", cmd, err)
+		return nil, &CmdError{Cmd: cmd, Err: err}
 	}
 	return nil, err
 }
