@@ -1,0 +1,192 @@
+package display
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Target is one display: a bus and an address on it.
+type Target struct {
+	Dev  *Dev
+	Addr byte
+}
+
+// ManagerOpts configures a Manager.
+type ManagerOpts struct {
+	// Windows maps window numbers to their LED strips.
+	Windows map[int]Target
+	// Board holds the hall board's rows, top first; the newest call is on
+	// the top row. Empty means no hall board.
+	Board []Target
+	// IdleAfter is how long a window strip keeps a number before Tick
+	// shows the clock on it; 0 means never.
+	IdleAfter time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Manager keeps what each window strip and the hall board show. Its methods
+// are safe for concurrent use.
+type Manager struct {
+	o ManagerOpts
+
+	mu      sync.Mutex
+	rows    []string          // board rows, newest first
+	shownAt map[int]time.Time // when a window strip last got content
+	idle    map[int]bool      // window strip shows the clock
+}
+
+// NewManager returns a Manager.
+func NewManager(opts ManagerOpts) *Manager {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Manager{o: opts, shownAt: map[int]time.Time{}, idle: map[int]bool{}}
+}
+
+// ErrNoWindow means a window number with no strip configured.
+var ErrNoWindow = errors.New("display: no strip for window")
+
+// ShowWindow shows text on the strip of window.
+func (m *Manager) ShowWindow(window int, text string) error {
+	t, ok := m.o.Windows[window]
+	if !ok {
+		return fmt.Errorf("%w %d", ErrNoWindow, window)
+	}
+	m.mu.Lock()
+	m.shownAt[window] = m.o.Now()
+	m.idle[window] = false
+	m.mu.Unlock()
+	return t.Dev.ShowText(t.Addr, text)
+}
+
+// ClearWindow blanks the strip of window.
+func (m *Manager) ClearWindow(window int) error {
+	t, ok := m.o.Windows[window]
+	if !ok {
+		return fmt.Errorf("%w %d", ErrNoWindow, window)
+	}
+	m.mu.Lock()
+	m.shownAt[window] = m.o.Now()
+	m.idle[window] = false
+	m.mu.Unlock()
+	return t.Dev.Clear(t.Addr)
+}
+
+// PushBoard puts line on the top row of the hall board, moving the other
+// rows down (the bottom row drops off), and writes the rows that changed.
+// A line equal to one already shown is moved to the top instead.
+func (m *Manager) PushBoard(line string) error {
+	if len(m.o.Board) == 0 {
+		return nil
+	}
+	m.mu.Lock()
+	old := append([]string(nil), m.rows...)
+	rows := []string{line}
+	for _, r := range m.rows {
+		if r != line && len(rows) < len(m.o.Board) {
+			rows = append(rows, r)
+		}
+	}
+	m.rows = rows
+	m.mu.Unlock()
+	return m.writeRows(old, rows)
+}
+
+// RemoveBoard takes line off the hall board (a finished or missed ticket),
+// moving the rows below it up.
+func (m *Manager) RemoveBoard(line string) error {
+	m.mu.Lock()
+	old := append([]string(nil), m.rows...)
+	var rows []string
+	for _, r := range m.rows {
+		if r != line {
+			rows = append(rows, r)
+		}
+	}
+	m.rows = rows
+	m.mu.Unlock()
+	return m.writeRows(old, rows)
+}
+
+// BoardRows returns the hall board's rows, top first.
+func (m *Manager) BoardRows() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]string(nil), m.rows...)
+}
+
+func (m *Manager) writeRows(old, rows []string) error {
+	var errs []error
+	for i, t := range m.o.Board {
+		var was, now string
+		if i < len(old) {
+			was = old[i]
+		}
+		if i < len(rows) {
+			now = rows[i]
+		}
+		if was == now {
+			continue
+		}
+		var err error
+		if now == "" {
+			err = t.Dev.Clear(t.Addr)
+		} else {
+			err = t.Dev.ShowText(t.Addr, now)
+		}
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// SetBrightness sets every display's brightness. Protocols without a
+// brightness command are skipped.
+func (m *Manager) SetBrightness(level int) error {
+	var errs []error
+	for _, t := range m.targets() {
+		if err := t.Dev.SetBrightness(t.Addr, level); err != nil && !errors.Is(err, ErrUnsupported) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (m *Manager) targets() []Target {
+	var ts []Target
+	for _, t := range m.o.Windows {
+		ts = append(ts, t)
+	}
+	return append(ts, m.o.Board...)
+}
+
+// Tick shows the clock on every window strip whose content is older than
+// IdleAfter (and refreshes it on strips already idle once a minute, as the
+// line form shows the clock as text). Call it every few seconds.
+func (m *Manager) Tick() error {
+	if m.o.IdleAfter <= 0 {
+		return nil
+	}
+	now := m.o.Now()
+	var errs []error
+	for w, t := range m.o.Windows {
+		m.mu.Lock()
+		at, seen := m.shownAt[w]
+		idle := m.idle[w]
+		due := !seen || now.Sub(at) >= m.o.IdleAfter
+		if idle {
+			due = now.Truncate(time.Minute).After(at.Truncate(time.Minute))
+		}
+		if due {
+			m.shownAt[w] = now
+			m.idle[w] = true
+		}
+		m.mu.Unlock()
+		if due {
+			errs = append(errs, t.Dev.ShowClock(t.Addr, now))
+		}
+	}
+	return errors.Join(errs...)
+}
