@@ -67,7 +67,7 @@ func TestHoursOpenAndClosed(t *testing.T) {
 	}
 }
 
-func openEngine(t *testing.T, now *time.Time) *Engine {
+func openEngine(t testing.TB, now *time.Time) *Engine {
 	t.Helper()
 	e, err := engine.Open(context.Background(), filepath.Join(t.TempDir(), "hall.db"),
 		engine.Options{Catalog: catalog.Default(), Now: func() time.Time { return *now }})
