@@ -6,8 +6,8 @@
 // # Frame
 //
 // There is no common standard for these pads (each vendor has its own), so
-// this package defines one, kept in frame.go so that another vendor's pad
-// is another codec. Every frame, both ways:
+// this package defines one (Std, in frame.go); another vendor's pad is
+// another Codec in its own file, set in Opts.Codec. Every frame, both ways:
 //
 //	55 AA | ADDR | CMD | LEN | DATA (LEN bytes, ≤ 64) | CS
 //

@@ -70,11 +70,12 @@ type Opts struct {
 	Retries int           // resends after a lost or bad answer, default 2; negative none
 	Prompt  string        // default DefaultPrompt
 	Thanks  string        // shown after a rating, default 谢谢
+	Codec   Codec         // the pads' frame, default Std
 	Log     *slog.Logger  // default discard
 }
 
 // DefaultOpts is used for nil opts.
-var DefaultOpts = Opts{Addr: 1, Timeout: 200 * time.Millisecond, Poll: 100 * time.Millisecond, Retries: 2, Prompt: DefaultPrompt, Thanks: "谢谢"}
+var DefaultOpts = Opts{Codec: Std{}, Addr: 1, Timeout: 200 * time.Millisecond, Poll: 100 * time.Millisecond, Retries: 2, Prompt: DefaultPrompt, Thanks: "谢谢"}
 
 type readTimeouter interface {
 	SetReadTimeout(time.Duration) error
@@ -112,6 +113,9 @@ func New(port io.ReadWriter, opts *Opts) (*Dev, error) {
 		if opts.Thanks != "" {
 			o.Thanks = opts.Thanks
 		}
+		if opts.Codec != nil {
+			o.Codec = opts.Codec
+		}
 		o.Log = opts.Log
 	}
 	if o.Log == nil {
@@ -130,7 +134,7 @@ func New(port io.ReadWriter, opts *Opts) (*Dev, error) {
 
 // Do sends a command and returns the answer's data.
 func (d *Dev) Do(ctx context.Context, cmd byte, data []byte) ([]byte, error) {
-	req, err := Encode(d.opts.Addr, cmd, data)
+	req, err := d.opts.Codec.Encode(d.opts.Addr, cmd, data)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +160,7 @@ func (d *Dev) Do(ctx context.Context, cmd byte, data []byte) ([]byte, error) {
 func (d *Dev) answer(ctx context.Context, cmd byte) (Frame, error) {
 	deadline := time.Now().Add(d.opts.Timeout)
 	for {
-		f, n, err := Split(d.buf)
+		f, n, err := d.opts.Codec.Split(d.buf)
 		d.buf = d.buf[:copy(d.buf, d.buf[n:])]
 		switch {
 		case err == nil:

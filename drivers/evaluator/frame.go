@@ -27,10 +27,34 @@ const (
 
 // Frame errors.
 var (
-	ErrChecksum   = errors.New("evaluator: bad checksum")
-	ErrLength     = errors.New("evaluator: bad frame length")
-	errIncomplete = errors.New("evaluator: incomplete frame")
+	ErrChecksum = errors.New("evaluator: bad checksum")
+	ErrLength   = errors.New("evaluator: bad frame length")
+	// ErrIncomplete means Split needs more bytes.
+	ErrIncomplete = errors.New("evaluator: incomplete frame")
 )
+
+// Codec frames this package's commands (CmdPrompt, CmdPoll, CmdIdle,
+// CmdInfo and their answers) for one vendor's pads: a pad with another
+// frame is another Codec, in its own file.
+type Codec interface {
+	// Encode builds the frame for cmd to or from the pad at addr.
+	Encode(addr, cmd byte, data []byte) ([]byte, error)
+	// Split finds the first frame in buf and returns it with the bytes
+	// consumed; ErrIncomplete (n: droppable noise) asks for more bytes,
+	// ErrChecksum and ErrLength report a bad frame (n: bytes to skip).
+	Split(buf []byte) (Frame, int, error)
+}
+
+// Std is the 55 AA frame documented in the package comment.
+type Std struct{}
+
+var _ Codec = Std{}
+
+// Encode calls the package's Encode.
+func (Std) Encode(addr, cmd byte, data []byte) ([]byte, error) { return Encode(addr, cmd, data) }
+
+// Split calls the package's Split.
+func (Std) Split(buf []byte) (Frame, int, error) { return Split(buf) }
 
 // Frame is one decoded frame.
 type Frame struct {
@@ -56,26 +80,26 @@ func Encode(addr, cmd byte, data []byte) ([]byte, error) {
 
 // Split finds the first frame in buf, skipping noise. It returns the frame
 // and the bytes consumed; on ErrChecksum or ErrLength, n skips past the bad
-// sync so the caller can resynchronise; an incomplete frame returns an
-// internal error with n counting droppable noise.
+// sync so the caller can resynchronise; an incomplete frame returns
+// ErrIncomplete with n counting droppable noise.
 func Split(buf []byte) (f Frame, n int, err error) {
 	i := bytes.Index(buf, sync2)
 	if i < 0 {
 		if len(buf) > 0 && buf[len(buf)-1] == 0x55 {
-			return Frame{}, len(buf) - 1, errIncomplete
+			return Frame{}, len(buf) - 1, ErrIncomplete
 		}
-		return Frame{}, len(buf), errIncomplete
+		return Frame{}, len(buf), ErrIncomplete
 	}
 	b := buf[i:]
 	if len(b) < 5 {
-		return Frame{}, i, errIncomplete
+		return Frame{}, i, ErrIncomplete
 	}
 	l := int(b[4])
 	if l > MaxData {
 		return Frame{}, i + 1, fmt.Errorf("%w: %d", ErrLength, l)
 	}
 	if len(b) < l+overhead {
-		return Frame{}, i, errIncomplete
+		return Frame{}, i, ErrIncomplete
 	}
 	var sum byte
 	for _, x := range b[2 : l+overhead] {
