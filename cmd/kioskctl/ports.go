@@ -7,6 +7,7 @@ import (
 	"io"
 	"text/tabwriter"
 
+	"hallkiosk/drivers/scanner"
 	"hallkiosk/drivers/serialport"
 )
 
@@ -45,7 +46,17 @@ func runPorts(_ context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Path, id, dash(p.Serial), dash(p.Manufacturer), dash(p.Product), open)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// Keyboard-wedge scanners are keyboards, not serial ports.
+	if kbds, _ := scanner.FindKeyboards(); len(kbds) > 0 {
+		fmt.Fprintln(stdout, "\nkeyboards (a wedge scanner is one of these; read with kioskctl scan --keyboard PATH):")
+		for _, k := range kbds {
+			fmt.Fprintln(stdout, "  "+k)
+		}
+	}
+	return nil
 }
 
 func dash(s string) string {
