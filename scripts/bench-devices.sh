@@ -20,7 +20,8 @@ go test -run '^$' -bench 'BenchmarkReplugToCard' -benchtime 5x ./drivers/idcard/
 
 echo "== end to end: devsim + kioskctl idcard read"
 tmp=$(mktemp -d)
-trap 'kill "$simpid" 2>/dev/null; wait "$simpid" 2>/dev/null; rm -rf "$tmp"' EXIT
+simpid=
+trap '[ -n "$simpid" ] && { kill "$simpid" 2>/dev/null; wait "$simpid" 2>/dev/null; }; rm -rf "$tmp"' EXIT
 go build -o "$tmp/" ./cmd/devsim ./cmd/kioskctl
 "$tmp/devsim" --dir "$tmp/dev" --only idcard --control 127.0.0.1:0 --log-level warn >"$tmp/devsim.out" 2>&1 &
 simpid=$!
