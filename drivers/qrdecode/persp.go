@@ -64,7 +64,7 @@ func (d *Decoder) perspective(bmp *gozxing.BinaryBitmap) (string, []gozxing.Resu
 	for _, dim := range dims {
 		m := float64(dim) - 3.5
 		for i, o := range offs {
-			if i%32 == 0 && !d.deadline.IsZero() && d.now().After(d.deadline) {
+			if i%32 == 0 && d.deadline != 0 && d.clock() > d.deadline {
 				return "", nil, false
 			}
 			bx, by := px+float64(o.dx)*ms, py+float64(o.dy)*ms

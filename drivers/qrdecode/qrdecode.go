@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/draw"
 	"math"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -27,8 +28,10 @@ type Code struct {
 
 // Opts tunes a Decoder. The zero value is not valid; use DefaultOpts.
 type Opts struct {
-	// Budget stops trying further passes once this much time went by
-	// (0: no limit). A pass already started runs to its end.
+	// Budget stops trying further passes once decoding used this much CPU
+	// time (0: no limit); CPU time rather than wall time, so that a busy
+	// machine reads as well as an idle one, only later. A pass already
+	// started runs to its end (the perspective search checks it too).
 	Budget time.Duration
 	// Exhaustive runs every pass even after codes were found, collecting
 	// every code in the frame (slower; used for still images).
@@ -49,9 +52,11 @@ type Decoder struct {
 	multi  *multiqr.QRCodeMultiReader
 	single gozxing.Reader
 	hints  map[gozxing.DecodeHintType]interface{}
-	now    func() time.Time
-	// deadline bounds the perspective search of the current Decode.
-	deadline time.Time
+	// clock measures the budget: CPU time of the decoding thread.
+	clock func() time.Duration
+	// deadline bounds the perspective search of the current Decode
+	// (0: none), on clock.
+	deadline time.Duration
 }
 
 // New returns a Decoder; nil opts means DefaultOpts.
@@ -65,7 +70,7 @@ func New(opts *Opts) *Decoder {
 		multi:  multiqr.NewQRCodeMultiReader().(*multiqr.QRCodeMultiReader),
 		single: qrcode.NewQRCodeReader(),
 		hints:  map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true},
-		now:    time.Now,
+		clock:  threadCPU,
 	}
 }
 
@@ -106,7 +111,9 @@ func (d *Decoder) Decode(img *image.Gray) ([]Code, error) {
 		return nil, nil
 	}
 	g := tight(img)
-	start := d.now()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	start := d.clock()
 	seen := map[string]bool{}
 	var out []Code
 	derived := map[float64]*image.Gray{1: g}
@@ -123,7 +130,7 @@ func (d *Decoder) Decode(img *image.Gray) ([]Code, error) {
 		if len(out) > 0 && !d.opts.Exhaustive && !more {
 			break
 		}
-		if d.opts.Budget > 0 && d.now().Sub(start) > d.opts.Budget {
+		if d.opts.Budget > 0 && d.clock()-start > d.opts.Budget {
 			break
 		}
 		if p.scale > 1 && b.Dx()*b.Dy() > 1600*1200 {
@@ -147,9 +154,9 @@ func (d *Decoder) Decode(img *image.Gray) ([]Code, error) {
 				return x / scale, y / scale
 			}
 		}
-		d.deadline = time.Time{}
+		d.deadline = 0
 		if d.opts.Budget > 0 {
-			d.deadline = start.Add(d.opts.Budget)
+			d.deadline = start + d.opts.Budget
 		}
 		found := d.run(src, p)
 		// Several codes: blank the ones found and look again, since ZXing's
