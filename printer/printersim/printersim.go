@@ -1,0 +1,387 @@
+// Package printersim simulates an ESC/POS thermal ticket printer on the
+// device side of a serial link (a pseudo-terminal in tests and in devsim):
+// it answers DLE EOT real-time status like a real printer, prints what it
+// receives while it has paper and its cover is closed, and cuts the stream
+// into jobs at each cut command (or tear-off feed), rendering each job to
+// PNG with printer/render.
+//
+// Paper, cover, offline, cutter and "unplugged" states are set with Set or
+// over HTTP (Routes), so tests and demos can run out of paper mid-job.
+package printersim
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"hallkiosk/printer/escpos"
+	"hallkiosk/printer/render"
+)
+
+// State is the simulated printer's condition.
+type State struct {
+	PaperNearEnd bool `json:"paper_near_end"`
+	PaperOut     bool `json:"paper_out"`
+	CoverOpen    bool `json:"cover_open"`
+	Offline      bool `json:"offline"`
+	CutterError  bool `json:"cutter_error"`
+	// Unplugged: the printer neither prints nor answers (power off, cable
+	// pulled).
+	Unplugged bool `json:"unplugged"`
+}
+
+// Status is what the printer reports in state s.
+func (s State) Status() escpos.Status {
+	return escpos.Status{PaperNearEnd: s.PaperNearEnd || s.PaperOut, PaperOut: s.PaperOut, PaperStop: s.PaperOut,
+		CoverOpen: s.CoverOpen, Offline: s.Offline, CutterError: s.CutterError, Error: s.CutterError}
+}
+
+func (s State) printing() bool {
+	return !s.PaperOut && !s.CoverOpen && !s.Offline && !s.CutterError && !s.Unplugged
+}
+
+// Job is one printed job (bytes up to and including a cut).
+type Job struct {
+	N        int       `json:"n"`
+	Time     time.Time `json:"time"`
+	Bytes    int       `json:"bytes"`
+	Lost     int       `json:"lost"` // bytes received while unable to print
+	BinPath  string    `json:"bin,omitempty"`
+	PNGPath  string    `json:"png,omitempty"`
+	Warnings []string  `json:"warnings,omitempty"`
+	Data     []byte    `json:"-"`
+}
+
+// Opts configure a Sim.
+type Opts struct {
+	// Dir receives job-NNNN.bin and job-NNNN.png; empty: jobs are kept in
+	// memory only.
+	Dir string
+	// Width is the paper width in dots; default 576.
+	Width int
+	// Baud, when set, makes the simulator consume input no faster than a
+	// serial line at that speed (10 bits per byte), so timings over a
+	// pseudo-terminal resemble a real link.
+	Baud int
+	// Render makes the simulator render each job to PNG (in Dir).
+	Render bool
+	// Log receives events; default discards.
+	Log *slog.Logger
+	// OnJob is called after each job is stored.
+	OnJob func(Job)
+}
+
+// Sim is a simulated printer.
+type Sim struct {
+	opts Opts
+
+	mu    sync.Mutex
+	state State
+	jobs  []Job
+	cur   bytes.Buffer
+	lost  int
+	n     int
+}
+
+// MaxJob bounds a job held in memory; beyond it bytes are counted lost.
+const MaxJob = 4 << 20
+
+// New returns a simulator.
+func New(opts *Opts) *Sim {
+	var o Opts
+	if opts != nil {
+		o = *opts
+	}
+	if o.Width <= 0 {
+		o.Width = 576
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Sim{opts: o}
+}
+
+// Set changes the state.
+func (s *Sim) Set(f func(*State)) {
+	s.mu.Lock()
+	f(&s.state)
+	st := s.state
+	s.mu.Unlock()
+	s.opts.Log.Info("printer state", "state", st.Status().String(), "unplugged", st.Unplugged)
+}
+
+// State returns the current state.
+func (s *Sim) State() State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state
+}
+
+// Jobs returns the jobs printed so far.
+func (s *Sim) Jobs() []Job {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Job(nil), s.jobs...)
+}
+
+// Run plays the printer on port until ctx ends or port fails. The caller
+// closes port after cancelling ctx to unblock a pending read.
+func (s *Sim) Run(ctx context.Context, port io.ReadWriter) error {
+	var pending []byte
+	buf := make([]byte, 4096)
+	var due time.Time
+	byteTime := time.Duration(0)
+	if s.opts.Baud > 0 {
+		byteTime = time.Second * 10 / time.Duration(s.opts.Baud)
+	}
+	wait := waiter(port)
+	for {
+		if err := wait(ctx); err != nil {
+			s.flush()
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("printersim: poll: %w", err)
+		}
+		n, err := port.Read(buf)
+		if ctx.Err() != nil {
+			s.flush()
+			return nil
+		}
+		if n > 0 && byteTime > 0 {
+			due = later(due, time.Now()).Add(time.Duration(n) * byteTime)
+			t := time.NewTimer(time.Until(due))
+			select {
+			case <-t.C:
+			case <-ctx.Done(): // switched off while receiving
+				t.Stop()
+				s.flush()
+				return nil
+			}
+		}
+		pending = append(pending, buf[:n]...)
+		pending = s.consume(port, pending)
+		if err != nil {
+			s.flush()
+			if errors.Is(err, io.EOF) || ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("printersim: read: %w", err)
+		}
+	}
+}
+
+// waiter returns a function that waits until port is readable or ctx
+// ends. A pty master is a blocking file whose Read a Close does not
+// interrupt, so for files it polls the descriptor with a short timeout.
+func waiter(port io.ReadWriter) func(ctx context.Context) error {
+	f, ok := port.(interface{ Fd() uintptr })
+	if !ok {
+		return func(ctx context.Context) error { return nil }
+	}
+	fd := int32(f.Fd())
+	return func(ctx context.Context) error {
+		for ctx.Err() == nil {
+			fds := []unix.PollFd{{Fd: fd, Events: unix.POLLIN}}
+			n, err := unix.Poll(fds, 100)
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+		}
+		return ctx.Err()
+	}
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// consume handles the complete commands at the start of b and returns the
+// rest.
+func (s *Sim) consume(w io.Writer, b []byte) []byte {
+	// Replies go out in one write per chunk (and before a job is stored):
+	// one write is much less exposed to scheduling delays than one per byte.
+	var replies []byte
+	reply := func() {
+		if len(replies) > 0 {
+			if _, err := w.Write(replies); err != nil {
+				s.opts.Log.Warn("printer status reply failed", "err", err)
+			}
+			replies = replies[:0]
+		}
+	}
+	defer reply()
+	for len(b) > 0 {
+		n := render.NextCommand(b)
+		if n == 0 {
+			if len(b) > MaxJob { // a command that never ends
+				s.mu.Lock()
+				s.lost += len(b)
+				s.mu.Unlock()
+				return b[:0]
+			}
+			break
+		}
+		cmd := b[:n]
+		b = b[n:]
+		s.mu.Lock()
+		st := s.state
+		if st.Unplugged {
+			s.mu.Unlock()
+			continue
+		}
+		if q, ok := render.IsStatusRequest(cmd); ok {
+			s.mu.Unlock()
+			if q >= 1 && q <= 4 {
+				replies = append(replies, st.Status().Encode()[q-1])
+			}
+			continue
+		}
+		if cmd[0] == 0x10 { // other real-time commands: no reply
+			s.mu.Unlock()
+			continue
+		}
+		if !st.printing() || s.cur.Len()+len(cmd) > MaxJob {
+			s.lost += len(cmd)
+		} else {
+			s.cur.Write(cmd)
+		}
+		cut := render.IsCut(cmd) || isTearFeed(cmd)
+		s.mu.Unlock()
+		if cut {
+			reply()
+			s.finishJob()
+		}
+	}
+	return b
+}
+
+// isTearFeed recognises the feed printer/escpos sends instead of a cut on
+// printers without a cutter (ESC d 4 at the end of a job).
+func isTearFeed(cmd []byte) bool {
+	return len(cmd) == 3 && cmd[0] == 0x1B && cmd[1] == 'd' && cmd[2] == 4
+}
+
+func (s *Sim) flush() {
+	s.mu.Lock()
+	has := s.cur.Len() > 0 || s.lost > 0
+	s.mu.Unlock()
+	if has {
+		s.finishJob()
+	}
+}
+
+func (s *Sim) finishJob() {
+	s.mu.Lock()
+	s.n++
+	j := Job{N: s.n, Time: time.Now(), Bytes: s.cur.Len(), Lost: s.lost, Data: bytes.Clone(s.cur.Bytes())}
+	s.cur.Reset()
+	s.lost = 0
+	s.mu.Unlock()
+	if j.Lost > 0 {
+		s.opts.Log.Warn("printer could not print part of a job", "job", j.N, "printed_bytes", j.Bytes, "lost_bytes", j.Lost)
+	}
+	if s.opts.Dir != "" && len(j.Data) > 0 {
+		base := filepath.Join(s.opts.Dir, fmt.Sprintf("job-%04d", j.N))
+		if err := os.WriteFile(base+".bin", j.Data, 0o644); err != nil {
+			s.opts.Log.Error("printer job not saved", "err", err)
+		} else {
+			j.BinPath = base + ".bin"
+		}
+		if s.opts.Render {
+			if res, err := render.Render(j.Data, &render.Options{Width: s.opts.Width}); err != nil {
+				s.opts.Log.Error("printer job not rendered", "err", err)
+			} else {
+				j.Warnings = res.Warnings
+				var png bytes.Buffer
+				if err := res.WritePNG(&png); err == nil && os.WriteFile(base+".png", png.Bytes(), 0o644) == nil {
+					j.PNGPath = base + ".png"
+				}
+			}
+		}
+	}
+	s.opts.Log.Info("printer job", "job", j.N, "bytes", j.Bytes, "png", j.PNGPath)
+	s.mu.Lock()
+	s.jobs = append(s.jobs, j)
+	if len(s.jobs) > 1000 {
+		s.jobs = s.jobs[len(s.jobs)-1000:]
+	}
+	s.mu.Unlock()
+	if s.opts.OnJob != nil {
+		s.opts.OnJob(j)
+	}
+}
+
+// Routes adds the control endpoints under prefix (e.g. "/printer"):
+//
+//	GET  prefix/state                  current state as JSON
+//	POST prefix/paper?state=ok|near-end|out
+//	POST prefix/cover?open=1|0
+//	POST prefix/offline?on=1|0
+//	POST prefix/cutter?error=1|0
+//	POST prefix/unplug?on=1|0          stop answering and printing
+//	GET  prefix/jobs                   printed jobs as JSON
+func (s *Sim) Routes(mux *http.ServeMux, prefix string) {
+	mux.HandleFunc("GET "+prefix+"/state", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, s.State())
+	})
+	mux.HandleFunc("GET "+prefix+"/jobs", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, s.Jobs())
+	})
+	mux.HandleFunc("POST "+prefix+"/paper", func(w http.ResponseWriter, r *http.Request) {
+		v := r.URL.Query().Get("state")
+		switch v {
+		case "ok":
+			s.Set(func(st *State) { st.PaperNearEnd, st.PaperOut = false, false })
+		case "near-end":
+			s.Set(func(st *State) { st.PaperNearEnd, st.PaperOut = true, false })
+		case "out":
+			s.Set(func(st *State) { st.PaperNearEnd, st.PaperOut = true, true })
+		default:
+			http.Error(w, "state must be ok, near-end or out", http.StatusBadRequest)
+			return
+		}
+		writeJSON(w, s.State())
+	})
+	flag := func(path, param string, set func(*State, bool)) {
+		mux.HandleFunc("POST "+prefix+"/"+path, func(w http.ResponseWriter, r *http.Request) {
+			on, err := strconv.ParseBool(r.URL.Query().Get(param))
+			if err != nil {
+				http.Error(w, param+" must be 1 or 0", http.StatusBadRequest)
+				return
+			}
+			s.Set(func(st *State) { set(st, on) })
+			writeJSON(w, s.State())
+		})
+	}
+	flag("cover", "open", func(st *State, on bool) { st.CoverOpen = on })
+	flag("offline", "on", func(st *State, on bool) { st.Offline = on })
+	flag("cutter", "error", func(st *State, on bool) { st.CutterError = on })
+	flag("unplug", "on", func(st *State, on bool) { st.Unplugged = on })
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
