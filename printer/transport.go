@@ -38,10 +38,20 @@ func OpenSerial(path string, baud int) (Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("printer: %w", err)
 	}
-	// Reads time out so the reader notices Close promptly.
-	if err := p.SetReadTimeout(100 * time.Millisecond); err != nil {
+	c, err := SerialConn(p)
+	if err != nil {
 		p.Close()
 		return nil, fmt.Errorf("printer: %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// SerialConn makes a Conn of an open serial port (for callers that pick
+// ports by USB id with drivers/serialport). Closing the Conn closes p.
+func SerialConn(p serialport.Port) (Conn, error) {
+	// Reads time out so the reader notices Close promptly.
+	if err := p.SetReadTimeout(100 * time.Millisecond); err != nil {
+		return nil, fmt.Errorf("printer: set read timeout: %w", err)
 	}
 	return &serialConn{p}, nil
 }
