@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -224,49 +225,66 @@ func (h *Hub) displayLoop(ctx context.Context) {
 				h.log.Warn("callout: idle clock", "err", err)
 			}
 		case j := <-h.disp:
-			if err := h.show(j.e, j.c); err != nil {
-				h.log.Warn("callout: display", "kind", j.e.Kind.String(), "window", j.e.Window, "err", err)
+			// Take everything waiting, so that on a busy bus every
+			// window strip goes out before the hall board rows.
+			batch := []dispJob{j}
+			for more := true; more && len(batch) < 64; {
+				select {
+				case j := <-h.disp:
+					batch = append(batch, j)
+				default:
+					more = false
+				}
+			}
+			if err := h.show(batch); err != nil {
+				h.log.Warn("callout: display", "events", len(batch), "err", err)
 			}
 		}
 	}
 }
 
-// show writes one event's content: the window strip first (the citizen
-// looks there), then the hall board.
-func (h *Hub) show(e Event, c Content) error {
+// show writes the content of a batch of events: the window strips first
+// (the citizen looks there), then the hall board, each row once.
+func (h *Hub) show(batch []dispJob) error {
 	m := h.o.Display
 	var errs []error
-	h.mu.Lock()
-	prev, shown := h.at[e.Number]
-	if c.Strip != "" {
-		h.at[e.Number] = e.Window
-	} else {
-		delete(h.at, e.Number)
+	var remove, push []string
+	for _, j := range batch {
+		e, c := j.e, j.c
+		h.mu.Lock()
+		prev, shown := h.at[e.Number]
+		if c.Strip != "" {
+			h.at[e.Number] = e.Window
+		} else {
+			delete(h.at, e.Number)
+		}
+		old, had := h.lines[e.Number]
+		if c.BoardPush != "" {
+			h.lines[e.Number] = c.BoardPush
+		} else if c.BoardRemove {
+			delete(h.lines, e.Number)
+		}
+		h.mu.Unlock()
+		switch {
+		case c.Strip != "":
+			errs = append(errs, ignoreNoWindow(m.ShowWindow(e.Window, c.Strip)))
+		case c.ClearStrip:
+			errs = append(errs, ignoreNoWindow(m.ClearWindow(e.Window)))
+		}
+		if shown && prev != e.Window && e.Kind == Transfer {
+			// The ticket left its old window: blank that strip.
+			errs = append(errs, ignoreNoWindow(m.ClearWindow(prev)))
+		}
+		if had && old != c.BoardPush && (c.BoardRemove || c.BoardPush != "") {
+			remove = append(remove, old)
+			push = slices.DeleteFunc(push, func(l string) bool { return l == old })
+		}
+		if c.BoardPush != "" {
+			push = append(push, c.BoardPush)
+		}
 	}
-	h.mu.Unlock()
-	switch {
-	case c.Strip != "":
-		errs = append(errs, ignoreNoWindow(m.ShowWindow(e.Window, c.Strip)))
-	case c.ClearStrip:
-		errs = append(errs, ignoreNoWindow(m.ClearWindow(e.Window)))
-	}
-	if shown && prev != e.Window && e.Kind == Transfer {
-		// The ticket left its old window: blank that strip.
-		errs = append(errs, ignoreNoWindow(m.ClearWindow(prev)))
-	}
-	h.mu.Lock()
-	old, had := h.lines[e.Number]
-	if c.BoardPush != "" {
-		h.lines[e.Number] = c.BoardPush
-	} else if c.BoardRemove {
-		delete(h.lines, e.Number)
-	}
-	h.mu.Unlock()
-	if had && old != c.BoardPush && (c.BoardRemove || c.BoardPush != "") {
-		errs = append(errs, m.RemoveBoard(old))
-	}
-	if c.BoardPush != "" {
-		errs = append(errs, m.PushBoard(c.BoardPush))
+	if len(remove) > 0 || len(push) > 0 {
+		errs = append(errs, m.UpdateBoard(remove, push))
 	}
 	return errors.Join(errs...)
 }

@@ -95,33 +95,48 @@ func TestHubOverPTY(t *testing.T) {
 	hubDone := make(chan error)
 	go func() { hubDone <- hub.Run(ctx) }()
 
+	// waitState waits until the boards show want (address -> text).
+	waitState := func(step string, want map[byte]string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			st := sim.State()
+			ok := true
+			for a, w := range want {
+				if st[a].Text != w {
+					ok = false
+				}
+			}
+			if ok {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: boards show %v, want %v", step, st, want)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
 	hub.Publish(callout.Event{Kind: callout.Call, Number: "A001", Window: 3})
 	hub.Publish(callout.Event{Kind: callout.Call, Number: "B002", Window: 5})
-	// strip 3, board row 1, strip 5, board rows 1+2
-	sim.WaitCount(ctx, 5)
-	st := sim.State()
-	if st[3].Text != "A001" || st[5].Text != "B002" || st[100].Text != "请B002号到5号窗口" || st[101].Text != "请A001号到3号窗口" {
-		t.Fatalf("after calls: %v", st)
-	}
+	waitState("calls", map[byte]string{3: "A001", 5: "B002", 100: "请B002号到5号窗口", 101: "请A001号到3号窗口"})
 	// A001 is served; then B002 is transferred from window 5 to window 3.
 	hub.Publish(callout.Event{Kind: callout.Finish, Number: "A001", Window: 3})
-	// strip 3 cleared, board: remove A001 row (row 101 cleared)
-	sim.WaitCount(ctx, 7)
+	waitState("finish", map[byte]string{3: "", 5: "B002", 100: "请B002号到5号窗口", 101: ""})
 	hub.Publish(callout.Event{Kind: callout.Transfer, Number: "B002", Window: 3})
-	// strip 3 = B002, strip 5 cleared, remove old row (row 100 cleared), push new row (row 100)
-	sim.WaitCount(ctx, 11)
-	st = sim.State()
-	if st[3].Text != "B002" || st[5].Text != "" || st[100].Text != "请B002号到3号窗口" || st[101].Text != "" {
-		t.Fatalf("after transfer: %v", st)
-	}
+	waitState("transfer", map[byte]string{3: "B002", 5: "", 100: "请B002号到3号窗口", 101: ""})
+	// A recall on a two-row board moves the line to the top; calls batched
+	// together still leave the newest on top.
+	hub.Publish(callout.Event{Kind: callout.Call, Number: "C003", Window: 5})
+	hub.Publish(callout.Event{Kind: callout.Recall, Number: "B002", Window: 3})
+	waitState("recall", map[byte]string{3: "B002", 5: "C003", 100: "请B002号到3号窗口", 101: "请C003号到5号窗口"})
 	deadline := time.Now().Add(10 * time.Second)
-	for sink.count() < 3 && time.Now().Before(deadline) {
+	for sink.count() < 5 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	clips, _ := voice.DefaultClips()
 	want, _ := clips.Render(voice.Announcement{Number: "B002", Window: 3}, voice.DefaultGaps)
-	if sink.count() != 3 || !slices.Equal(sink.plays[2], want) {
-		t.Fatalf("%d announcements; last one right: %v", sink.count(), sink.count() == 3 && slices.Equal(sink.plays[2], want))
+	if sink.count() != 5 || !slices.Equal(sink.plays[2], want) {
+		t.Fatalf("%d announcements; transfer's right: %v", sink.count(), sink.count() == 5 && slices.Equal(sink.plays[2], want))
 	}
 	cancel()
 	if err := <-hubDone; err != nil {

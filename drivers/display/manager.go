@@ -3,6 +3,7 @@ package display
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -79,32 +80,38 @@ func (m *Manager) ClearWindow(window int) error {
 // rows down (the bottom row drops off), and writes the rows that changed.
 // A line equal to one already shown is moved to the top instead.
 func (m *Manager) PushBoard(line string) error {
-	if len(m.o.Board) == 0 {
-		return nil
-	}
-	m.mu.Lock()
-	old := append([]string(nil), m.rows...)
-	rows := []string{line}
-	for _, r := range m.rows {
-		if r != line && len(rows) < len(m.o.Board) {
-			rows = append(rows, r)
-		}
-	}
-	m.rows = rows
-	m.mu.Unlock()
-	return m.writeRows(old, rows)
+	return m.UpdateBoard(nil, []string{line})
 }
 
 // RemoveBoard takes line off the hall board (a finished or missed ticket),
 // moving the rows below it up.
 func (m *Manager) RemoveBoard(line string) error {
+	return m.UpdateBoard([]string{line}, nil)
+}
+
+// UpdateBoard takes the lines in remove off the hall board, then pushes the
+// lines in push (in order, so the last ends on top), and writes each row
+// that changed once.
+func (m *Manager) UpdateBoard(remove, push []string) error {
+	if len(m.o.Board) == 0 {
+		return nil
+	}
 	m.mu.Lock()
 	old := append([]string(nil), m.rows...)
 	var rows []string
 	for _, r := range m.rows {
-		if r != line {
+		if !slices.Contains(remove, r) {
 			rows = append(rows, r)
 		}
+	}
+	for _, line := range push {
+		next := []string{line}
+		for _, r := range rows {
+			if r != line && len(next) < len(m.o.Board) {
+				next = append(next, r)
+			}
+		}
+		rows = next
 	}
 	m.rows = rows
 	m.mu.Unlock()
