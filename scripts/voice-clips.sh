@@ -80,8 +80,8 @@ espeak-ng -v en-us -s 150 -w "$tmp/in.wav" "number"; finish "$tmp/in.wav" "$out/
 espeak-ng -v en-us -s 150 -w "$tmp/in.wav" "please go to window"; finish "$tmp/in.wav" "$out/en/please_go_to_window.wav"
 
 # Chime: a soft two-tone "ding-dong" (E6 then C6), 0.75 s.
-sox -D -n -r 16000 -c 1 -b 16 -e signed-integer "$tmp/d1.wav" synth 0.35 sine 1318.5 fade q 0.005 0.35 0.3 vol 0.4
-sox -D -n -r 16000 -c 1 -b 16 -e signed-integer "$tmp/d2.wav" synth 0.4 sine 1046.5 fade q 0.005 0.4 0.38 vol 0.4
+sox -D -n -r 16000 -c 1 -b 16 -e signed-integer "$tmp/d1.wav" synth 0.35 sine 1318.5 fade q 0.005 0.35 0.3 vol 0.2
+sox -D -n -r 16000 -c 1 -b 16 -e signed-integer "$tmp/d2.wav" synth 0.4 sine 1046.5 fade q 0.005 0.4 0.38 vol 0.2
 sox -D "$tmp/d1.wav" "$tmp/d2.wav" "$out/chime.wav"
 
 echo "voice-clips: wrote $(find "$out" -name '*.wav' | wc -l) clips under $out"

@@ -341,3 +341,15 @@ func FuzzReadWAV(f *testing.F) {
 		}
 	})
 }
+
+func TestTranscript(t *testing.T) {
+	for a, want := range map[Announcement]string{
+		{Number: "A001", Window: 3}:                "请A零零一号到三号窗口办理",
+		{Number: "A001", Window: 105}:              "请A零零一号到一百零五号窗口办理",
+		{Number: "A001", Window: 3, Lang: English}: "number A zero zero one please go to window three",
+	} {
+		if got, err := Transcript(a); err != nil || got != want {
+			t.Errorf("Transcript(%+v) = %q, %v; want %q", a, got, err, want)
+		}
+	}
+}

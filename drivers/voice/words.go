@@ -169,3 +169,31 @@ func EnCardinal(n int) ([]string, error) {
 	}
 	return w, nil
 }
+
+var zhText = map[string]string{"zh/ling2": "零", "zh/yi1": "一", "zh/er4": "二", "zh/san1": "三", "zh/si4": "四",
+	"zh/wu3": "五", "zh/liu4": "六", "zh/qi1": "七", "zh/ba1": "八", "zh/jiu3": "九", "zh/shi2": "十", "zh/bai3": "百",
+	"zh/qing3": "请", "zh/hao4": "号", "zh/dao4": "到", "zh/chuang1": "窗", "zh/kou3": "口", "zh/ban4": "办", "zh/li3": "理"}
+
+// Transcript returns the words of one saying of a as text, as heard:
+// "请A零零一号到三号窗口办理" or "number A zero zero one please go to window three".
+func Transcript(a Announcement) (string, error) {
+	w, err := Words(a)
+	if err != nil {
+		return "", err
+	}
+	var parts []string
+	for _, c := range w {
+		dir, name, _ := strings.Cut(c, "/")
+		switch dir {
+		case "zh":
+			parts = append(parts, zhText[c])
+		default:
+			parts = append(parts, strings.ReplaceAll(name, "_", " "))
+		}
+	}
+	sep := ""
+	if a.Lang == English {
+		sep = " "
+	}
+	return strings.Join(parts, sep), nil
+}
