@@ -5,6 +5,26 @@
 // Event for every call, recall, transfer, no-show and finish; Hub.Run
 // dispatches it to the displays (package display, paced on their serial
 // buses) and to the announcer (package voice) on separate goroutines, so
-// neither waits for the other. The package depends only on drivers: it has
-// its own Event type and never imports the queue or kiosk packages.
+// neither waits for the other. On a busy bus, waiting window strips are
+// written before the hall board, and the board's rows are written once per
+// batch. The package depends only on drivers: it has its own Event type and
+// never imports the queue or kiosk packages.
+//
+// Wiring, as a hall server or kiosk does it:
+//
+//	port, err := serialport.Open("/dev/ttyUSB0", 9600) // the RS-485 display bus
+//	bus, err := display.New(port, &display.Opts{Codec: display.NewLine(display.GB18030)})
+//	m := display.NewManager(display.ManagerOpts{
+//		Windows:   map[int]display.Target{1: {Dev: bus, Addr: 1}, 2: {Dev: bus, Addr: 2}},
+//		Board:     []display.Target{{Dev: bus, Addr: 100}, {Dev: bus, Addr: 101}},
+//		IdleAfter: 10 * time.Minute,
+//	})
+//	var sink voice.Sink = voice.Null{}
+//	if card, err := soundcard.Open(nil); err == nil { // no sound card: keep the displays going
+//		sink = card
+//	}
+//	ann, err := voice.NewAnnouncer(&voice.Opts{Sink: sink, Quiet: voice.QuietHours{From: 22 * time.Hour, To: 7 * time.Hour}})
+//	hub := callout.New(&callout.Opts{Display: m, Voice: ann, Repeat: 2})
+//	go hub.Run(ctx)
+//	hub.Publish(callout.Event{Kind: callout.Call, Number: "A001", Window: 1, At: time.Now()})
 package callout
