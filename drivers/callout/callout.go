@@ -115,8 +115,9 @@ type Opts struct {
 	English bool
 	// QueueLen bounds the events waiting for Run; 0 means 256.
 	QueueLen int
-	// TickEvery is how often idle strips are checked for the clock;
-	// 0 means 5 s.
+	// TickEvery is how often one idle strip may get the clock (one write,
+	// and only while no call is waiting, to keep the bus free for calls);
+	// 0 means 2 s.
 	TickEvery time.Duration
 	// Log gets failures; nil means slog.Default.
 	Log *slog.Logger
@@ -150,7 +151,7 @@ func New(opts *Opts) *Hub {
 		o.QueueLen = 256
 	}
 	if o.TickEvery <= 0 {
-		o.TickEvery = 5 * time.Second
+		o.TickEvery = 2 * time.Second
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()
@@ -221,7 +222,10 @@ func (h *Hub) displayLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := h.o.Display.Tick(); err != nil {
+			if len(h.disp) > 0 {
+				continue
+			}
+			if _, err := h.o.Display.Tick(1); err != nil {
 				h.log.Warn("callout: idle clock", "err", err)
 			}
 		case j := <-h.disp:

@@ -169,31 +169,51 @@ func (m *Manager) targets() []Target {
 	return append(ts, m.o.Board...)
 }
 
-// Tick shows the clock on every window strip whose content is older than
-// IdleAfter (and refreshes it on strips already idle once a minute, as the
-// line form shows the clock as text). Call it every few seconds.
-func (m *Manager) Tick() error {
+// Tick shows the clock on window strips whose content is older than
+// IdleAfter, and refreshes it on strips already idle when the minute has
+// changed (the line form shows the clock as text). It writes at most limit
+// strips (limit <= 0: all), the longest waiting first, so that a caller can
+// spread the refresh and keep the bus free for calls. It returns how many
+// strips it wrote.
+func (m *Manager) Tick(limit int) (int, error) {
 	if m.o.IdleAfter <= 0 {
-		return nil
+		return 0, nil
 	}
 	now := m.o.Now()
-	var errs []error
-	for w, t := range m.o.Windows {
-		m.mu.Lock()
+	type due struct {
+		w  int
+		at time.Time
+	}
+	var dues []due
+	m.mu.Lock()
+	for w := range m.o.Windows {
 		at, seen := m.shownAt[w]
-		idle := m.idle[w]
-		due := !seen || now.Sub(at) >= m.o.IdleAfter
-		if idle {
-			due = now.Truncate(time.Minute).After(at.Truncate(time.Minute))
+		ok := !seen || now.Sub(at) >= m.o.IdleAfter
+		if m.idle[w] {
+			ok = now.Truncate(time.Minute).After(at.Truncate(time.Minute))
 		}
-		if due {
-			m.shownAt[w] = now
-			m.idle[w] = true
-		}
-		m.mu.Unlock()
-		if due {
-			errs = append(errs, t.Dev.ShowClock(t.Addr, now))
+		if ok {
+			dues = append(dues, due{w, at})
 		}
 	}
-	return errors.Join(errs...)
+	slices.SortFunc(dues, func(a, b due) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		return a.w - b.w
+	})
+	if limit > 0 && len(dues) > limit {
+		dues = dues[:limit]
+	}
+	for _, d := range dues {
+		m.shownAt[d.w] = now
+		m.idle[d.w] = true
+	}
+	m.mu.Unlock()
+	var errs []error
+	for _, d := range dues {
+		t := m.o.Windows[d.w]
+		errs = append(errs, t.Dev.ShowClock(t.Addr, now))
+	}
+	return len(dues), errors.Join(errs...)
 }

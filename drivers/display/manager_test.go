@@ -77,11 +77,30 @@ func TestManagerOverPTY(t *testing.T) {
 	}
 	// Idle strips turn to the clock.
 	now = now.Add(2 * time.Minute)
-	must(m.Tick())
+	n, err := m.Tick(1) // one at a time: window 3 first (equal age, lower number)
+	must(err)
+	stripSim.WaitCount(ctx, 3)
+	if st = stripSim.State(); n != 1 || st[3].Text != "10:02" || st[12].Text != "请B017" {
+		t.Fatalf("after Tick(1) = %d strips show %+v", n, st)
+	}
+	n, err = m.Tick(0)
+	must(err)
 	stripSim.WaitCount(ctx, 4)
-	st = stripSim.State()
-	if !(st[3].Text == "10:02" && st[12].Text == "10:02") {
-		t.Fatalf("idle strips show %+v", st)
+	if st = stripSim.State(); n != 1 || st[12].Text != "10:02" {
+		t.Fatalf("after Tick(0) = %d strips show %+v", n, st)
+	}
+	// Idle strips are refreshed when the minute changes, not before.
+	now = now.Add(30 * time.Second)
+	if n, _ = m.Tick(0); n != 0 {
+		t.Fatalf("refreshed %d strips within the minute", n)
+	}
+	now = now.Add(30 * time.Second)
+	if n, _ = m.Tick(0); n != 2 {
+		t.Fatalf("refreshed %d strips at the next minute", n)
+	}
+	stripSim.WaitCount(ctx, 6)
+	if st = stripSim.State(); st[3].Text != "10:03" || st[12].Text != "10:03" {
+		t.Fatalf("refreshed strips show %+v", st)
 	}
 	if _, err := display.New(nil, nil); err == nil {
 		t.Fatal("New(nil) succeeded")
