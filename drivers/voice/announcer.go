@@ -44,7 +44,11 @@ type Opts struct {
 	Quiet QuietHours
 	// QueueLen is how many announcements may wait; 0 means 32.
 	QueueLen int
-	// Now is the clock for quiet hours; nil means time.Now.
+	// MaxWait drops announcements that waited longer than this in the
+	// queue (the citizen has been served or the call was repeated); 0 means
+	// never.
+	MaxWait time.Duration
+	// Now is the clock for quiet hours and MaxWait; nil means time.Now.
 	Now func() time.Time
 	// Log gets playback failures; nil means slog.Default.
 	Log *slog.Logger
@@ -61,7 +65,8 @@ type Announcer struct {
 	quiet QuietHours
 	now   func() time.Time
 	log   *slog.Logger
-	q     chan Announcement
+	wait  time.Duration
+	q     chan queued
 
 	mu     sync.Mutex // held while playing: no overlap
 	volume int
@@ -103,7 +108,12 @@ func NewAnnouncer(opts *Opts) (*Announcer, error) {
 		o.Log = slog.Default()
 	}
 	return &Announcer{clips: o.Clips, sink: o.Sink, gaps: g, quiet: o.Quiet, now: o.Now, log: o.Log,
-		q: make(chan Announcement, o.QueueLen), volume: o.Volume}, nil
+		q: make(chan queued, o.QueueLen), volume: o.Volume, wait: o.MaxWait}, nil
+}
+
+type queued struct {
+	an Announcement
+	at time.Time
 }
 
 // SetVolume sets the volume in percent (0 mutes).
@@ -119,7 +129,7 @@ func (a *Announcer) Say(an Announcement) error {
 		return err
 	}
 	select {
-	case a.q <- an:
+	case a.q <- queued{an, a.now()}:
 		return nil
 	default:
 		return ErrQueueFull
@@ -133,9 +143,13 @@ func (a *Announcer) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case an := <-a.q:
-			if err := a.Play(ctx, an); err != nil && ctx.Err() == nil {
-				a.log.Warn("announcement failed", "window", an.Window, "err", err)
+		case q := <-a.q:
+			if a.wait > 0 && a.now().Sub(q.at) > a.wait {
+				a.log.Warn("voice: announcement dropped, waited too long", "window", q.an.Window, "waited", a.now().Sub(q.at))
+				continue
+			}
+			if err := a.Play(ctx, q.an); err != nil && ctx.Err() == nil {
+				a.log.Warn("voice: announcement failed", "window", q.an.Window, "err", err)
 			}
 		}
 	}

@@ -353,3 +353,40 @@ func TestTranscript(t *testing.T) {
 		}
 	}
 }
+
+func TestMaxWait(t *testing.T) {
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.Local)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	sink := &recordSink{}
+	a, err := NewAnnouncer(&Opts{Sink: sink, MaxWait: 30 * time.Second, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Say(Announcement{Number: "A1", Window: 1}) // will be stale
+	mu.Lock()
+	now = now.Add(time.Minute)
+	mu.Unlock()
+	a.Say(Announcement{Number: "A2", Window: 2}) // fresh
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- a.Run(ctx) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		sink.mu.Lock()
+		n := len(sink.plays)
+		sink.mu.Unlock()
+		if n >= 1 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond) // a wrongly played stale one would land by now
+	cancel()
+	<-done
+	clips, _ := DefaultClips()
+	want, _ := clips.Render(Announcement{Number: "A2", Window: 2}, DefaultGaps)
+	if len(sink.plays) != 1 || !slices.Equal(sink.plays[0], want) {
+		t.Fatalf("%d plays", len(sink.plays))
+	}
+}
