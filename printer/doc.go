@@ -7,7 +7,10 @@
 // paper and no error. Otherwise the caller gets a *JobError saying at which
 // stage it failed (before anything was printed, while sending, or after
 // sending) and why (paper out, cover open, no reply...), so the kiosk can
-// void or reprint the ticket. Jobs carry an idempotency key: a second job
+// void or reprint the ticket. On printers whose profile has PrintedReply,
+// the job is confirmed only once the printer answers "GS r 1", which it
+// does after printing everything sent before it (real-time DLE EOT status
+// is answered on receipt, possibly before the paper has moved). Jobs carry an idempotency key: a second job
 // with the key of one that printed (a double tap) is not printed again.
 //
 // Status changes (paper near end, paper out, unreachable...) are reported

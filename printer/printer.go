@@ -24,6 +24,7 @@ var (
 	ErrFault       = errors.New("printer: printer error")
 	ErrClosed      = errors.New("printer: link closed")
 	ErrWriteStall  = errors.New("printer: write stalled (printer not accepting data)")
+	ErrNotPrinted  = errors.New("printer: printer did not confirm printing the job")
 	errEmptyJobKey = errors.New("printer: empty job key")
 )
 
@@ -115,6 +116,10 @@ type Opts struct {
 	// Settle is waited after draining, before the confirming status poll,
 	// for printers that update status only once printing has caught up.
 	Settle time.Duration
+	// PrintTimeout bounds the wait for a printer with
+	// Profile.PrintedReply to confirm it has printed a job; default 5s
+	// plus 2 ms per byte.
+	PrintTimeout time.Duration
 	// Remember is how many printed job keys are remembered; default 4096.
 	Remember int
 	// OnHealth is called (from the polling goroutine) when health changes.
@@ -424,6 +429,16 @@ func (p *Printer) run(ctx context.Context, key string, data []byte) error {
 			return jerr(StageConfirm, sent, st, ctx.Err())
 		}
 	}
+	if p.opts.Profile.PrintedReply {
+		if err := p.awaitPrinted(ctx, len(data)); err != nil {
+			if errors.Is(err, ErrNotPrinted) { // say why if the printer can tell
+				if st2, perr := p.poll(ctx); perr == nil && problem(st2) != nil {
+					st, err = st2, fmt.Errorf("%w (%w)", problem(st2), err)
+				}
+			}
+			return jerr(StageConfirm, sent, st, err)
+		}
+	}
 	st, err = p.poll(ctx)
 	if err != nil {
 		return jerr(StageConfirm, sent, st, err)
@@ -476,6 +491,58 @@ func (p *Printer) write(ctx context.Context, data []byte) (int, error) {
 	case <-time.After(time.Second):
 	}
 	return int(sent.Load()), cause
+}
+
+// awaitPrinted sends GS r 1 and waits for its answer, which the printer
+// gives only after printing the job. While waiting it polls real-time
+// status so that paper out or an open cover ends the wait early. The
+// caller holds p.mu.
+func (p *Printer) awaitPrinted(ctx context.Context, size int) error {
+	for len(p.rx) > 0 {
+		<-p.rx
+	}
+	if _, err := p.conn.Write(escpos.PrintedQuery); err != nil {
+		return fmt.Errorf("printer: write: %w", err)
+	}
+	limit := p.opts.PrintTimeout
+	if limit <= 0 {
+		limit = 5*time.Second + time.Duration(size)*2*time.Millisecond
+	}
+	deadline := time.NewTimer(limit)
+	defer deadline.Stop()
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	query := []byte{escpos.DLE, escpos.EOT, 1, escpos.DLE, escpos.EOT, 2, escpos.DLE, escpos.EOT, 4}
+	var st []byte // real-time status bytes of the current poll
+	for {
+		select {
+		case b := <-p.rx:
+			switch {
+			case escpos.IsPrintedReply(b):
+				return nil
+			case escpos.ValidStatusByte(b):
+				st = append(st, b)
+				if len(st) == 3 {
+					s := escpos.DecodeStatus([4]byte{st[0], st[1], 0x12, st[2]})
+					st = st[:0]
+					if err := problem(s); err != nil {
+						return fmt.Errorf("%w while printing", err)
+					}
+				}
+			}
+		case <-tick.C:
+			st = st[:0]
+			if _, err := p.conn.Write(query); err != nil {
+				return fmt.Errorf("printer: write: %w", err)
+			}
+		case <-deadline.C:
+			return fmt.Errorf("%w within %v", ErrNotPrinted, limit)
+		case <-ctx.Done():
+			return fmt.Errorf("printer: waiting for print: %w", ctx.Err())
+		case <-p.readerDone:
+			return fmt.Errorf("%w: link lost", ErrNoReply)
+		}
+	}
 }
 
 // Run polls status every interval while the printer is idle, reporting

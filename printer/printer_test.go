@@ -225,6 +225,37 @@ func TestPrinterVanishesMidJob(t *testing.T) {
 	t.Logf("error seen by the kiosk: %v", err)
 }
 
+// TestPrintedReply uses a profile whose printer confirms printing (GS r 1
+// answered in order): success waits for it, and paper running out while
+// the ticket prints ends the wait early with the cause.
+func TestPrintedReply(t *testing.T) {
+	prof := escpos.Profiles["kiosk-80"]
+	r := startSim(t, &printersim.Opts{Baud: 9600})
+	p := open(t, r, &Opts{Profile: prof, StatusTimeout: time.Second})
+	tk := sampleTicket(t)
+	data, _ := tk.Encode(prof)
+	if err := p.PrintTicket(context.Background(), "r1", tk); err != nil {
+		t.Fatal(err)
+	}
+	// GS r 1 is a query, not part of the printed job.
+	if jobs := waitJobs(t, r.sim, 1); len(jobs) != 1 || !bytes.Equal(jobs[0].Data, data) {
+		t.Fatalf("jobs %+v", jobs)
+	}
+	go func() {
+		time.Sleep(150 * time.Millisecond)
+		r.sim.Set(func(s *printersim.State) { s.PaperOut = true })
+	}()
+	err := p.PrintTicket(context.Background(), "r2", tk)
+	var je *JobError
+	if !errors.As(err, &je) || !errors.Is(err, ErrPaperOut) || je.Stage != StageConfirm {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(err.Error(), "while printing") {
+		t.Errorf("message %q", err)
+	}
+	t.Logf("error seen by the kiosk: %v", err)
+}
+
 func TestHealthReports(t *testing.T) {
 	r := startSim(t, nil)
 	got := make(chan Health, 10)
@@ -291,24 +322,30 @@ func TestLayoutErrorNamesJob(t *testing.T) {
 
 // BenchmarkTicketWire115200 prints the sample ticket over a pty to the
 // simulator, which consumes bytes no faster than a 115200 baud line. It
-// reports the ticket's computed wire time and the job's time beyond it
-// (status polls, drain, confirmation): overhead-ms.
+// reports the ticket's computed wire time (10 bits per byte) and the job's
+// time beyond it (status polls, drain, confirmation): overhead-ms. The
+// 80mm profile confirms with a status poll; kiosk-80 also waits for the
+// printer's GS r 1 answer.
 func BenchmarkTicketWire115200(b *testing.B) {
-	r := startSim(b, &printersim.Opts{Baud: 115200})
-	p := open(b, r, &Opts{Profile: escpos.Profiles["80mm"]})
-	tk := sampleTicket(b)
-	data, _ := tk.Encode(p.Profile())
-	wire := time.Duration(len(data)) * 10 * time.Second / 115200
-	i := 0
-	start := time.Now()
-	for b.Loop() {
-		i++
-		if err := p.Print(context.Background(), fmt.Sprint("bench-", i), data); err != nil {
-			b.Fatal(err)
-		}
+	for _, name := range []string{"80mm", "kiosk-80"} {
+		b.Run(name, func(b *testing.B) {
+			r := startSim(b, &printersim.Opts{Baud: 115200})
+			p := open(b, r, &Opts{Profile: escpos.Profiles[name]})
+			tk := sampleTicket(b)
+			data, _ := tk.Encode(p.Profile())
+			wire := time.Duration(len(data)) * 10 * time.Second / 115200
+			i := 0
+			start := time.Now()
+			for b.Loop() {
+				i++
+				if err := p.Print(context.Background(), fmt.Sprint("bench-", i), data); err != nil {
+					b.Fatal(err)
+				}
+			}
+			per := time.Since(start) / time.Duration(i)
+			b.ReportMetric(float64(len(data)), "bytes/ticket")
+			b.ReportMetric(float64(wire.Microseconds())/1000, "wire-ms")
+			b.ReportMetric(float64((per-wire).Microseconds())/1000, "overhead-ms")
+		})
 	}
-	per := time.Since(start) / time.Duration(i)
-	b.ReportMetric(float64(len(data)), "bytes/ticket")
-	b.ReportMetric(float64(wire.Microseconds())/1000, "wire-ms")
-	b.ReportMetric(float64((per-wire).Microseconds())/1000, "overhead-ms")
 }

@@ -6,7 +6,8 @@
 #    pseudo-terminal to the printer simulator, which consumes bytes no faster than a
 #    115200 baud line; it reports wire-ms (the ticket's computed wire time,
 #    10 bits per byte) and overhead-ms (job time beyond it: status polls, drain,
-#    confirmation);
+#    confirmation), for the 80mm profile (confirmed by a status poll) and
+#    kiosk-80 (also waits for the printer's GS r 1 answer);
 #  - rendering cost per ticket and per fuzz seed (time per input byte).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -25,6 +25,10 @@ type Profile struct {
 	// FourByte is true when the printer's font covers four-byte GB18030
 	// sequences; most printers only print the two-byte GBK area.
 	FourByte bool
+	// PrintedReply is true when the printer answers "GS r 1" (transmit
+	// paper sensor status) only after printing everything sent before it,
+	// so a job can be confirmed as printed, not only as received.
+	PrintedReply bool
 }
 
 // Columns is the number of Font A half-width (12-dot) columns per line.
@@ -43,7 +47,7 @@ var Profiles = map[string]Profile{
 	"xprinter-xp58": {Name: "xprinter-xp58", Description: "Xprinter XP-58 class, 58 mm, no native QR, tear bar",
 		Width: 384, NativeQR: false, Cutter: false, Chinese: true},
 	"kiosk-80": {Name: "kiosk-80", Description: "80 mm kiosk panel printer (SPRT/Hprt class), native QR, cutter, GB18030 font",
-		Width: 576, NativeQR: true, Cutter: true, Chinese: true, FourByte: true},
+		Width: 576, NativeQR: true, Cutter: true, Chinese: true, FourByte: true, PrintedReply: true},
 }
 
 // DefaultProfile is the profile used when none is named.

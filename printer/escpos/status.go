@@ -16,6 +16,28 @@ var StatusQuery = []byte{DLE, EOT, 1, DLE, EOT, 2, DLE, EOT, 3, DLE, EOT, 4}
 // status byte carries (bit 1 and bit 4 set, bits 0 and 7 clear).
 func ValidStatusByte(b byte) bool { return b&0x93 == 0x12 }
 
+// PrintedQuery is "GS r 1": transmit paper sensor status. Unlike DLE EOT
+// it is processed in order, after the data before it has been printed.
+var PrintedQuery = []byte{GS, 'r', 1}
+
+// IsPrintedReply reports whether b can be the answer to PrintedQuery
+// (bits 4 and 7 clear), which tells it apart from real-time status bytes
+// (bit 4 set).
+func IsPrintedReply(b byte) bool { return b&0x90 == 0 }
+
+// PrintedReplyFor returns the GS r 1 answer of a printer in state s:
+// bits 0-1 paper near end, bits 2-3 paper out.
+func PrintedReplyFor(s Status) byte {
+	var b byte
+	if s.PaperNearEnd {
+		b |= 0x03
+	}
+	if s.PaperOut {
+		b |= 0x0C
+	}
+	return b
+}
+
 // Status is a decoded printer status.
 type Status struct {
 	Offline      bool // n=1 bit 3

@@ -262,6 +262,13 @@ func (s *Sim) consume(w io.Writer, b []byte) []byte {
 			s.mu.Unlock()
 			continue
 		}
+		if len(cmd) == 3 && cmd[0] == 0x1D && cmd[1] == 'r' { // GS r n: answered in order, once printed
+			s.mu.Unlock()
+			if st.printing() {
+				replies = append(replies, escpos.PrintedReplyFor(st.Status()))
+			}
+			continue
+		}
 		if !st.printing() || s.cur.Len()+len(cmd) > MaxJob {
 			s.lost += len(cmd)
 		} else {
