@@ -178,7 +178,7 @@ func TestCoverOpenAndCutter(t *testing.T) {
 
 // midJob sends a ticket slowly (the simulator consumes at 9600 baud, ~0.6
 // s for a ticket) and changes the printer's state 150 ms in.
-func midJob(t *testing.T, change func(r *rig)) (error, *rig) {
+func midJob(t *testing.T, change func(r *rig)) (*rig, error) {
 	t.Helper()
 	r := startSim(t, &printersim.Opts{Baud: 9600})
 	// A pty's drain does not wait for the far end, so the confirming poll
@@ -188,11 +188,11 @@ func midJob(t *testing.T, change func(r *rig)) (error, *rig) {
 		time.Sleep(150 * time.Millisecond)
 		change(r)
 	}()
-	return p.PrintTicket(context.Background(), "k-mid", sampleTicket(t)), r
+	return r, p.PrintTicket(context.Background(), "k-mid", sampleTicket(t))
 }
 
 func TestPaperOutMidJob(t *testing.T) {
-	err, r := midJob(t, func(r *rig) { r.sim.Set(func(s *printersim.State) { s.PaperOut = true }) })
+	r, err := midJob(t, func(r *rig) { r.sim.Set(func(s *printersim.State) { s.PaperOut = true }) })
 	var je *JobError
 	if !errors.As(err, &je) || !errors.Is(err, ErrPaperOut) || je.Stage != StageConfirm || !je.Printed() {
 		t.Fatalf("err = %v", err)
@@ -204,7 +204,7 @@ func TestPaperOutMidJob(t *testing.T) {
 }
 
 func TestPrinterUnpluggedMidJob(t *testing.T) {
-	err, _ := midJob(t, func(r *rig) { r.sim.Set(func(s *printersim.State) { s.Unplugged = true }) })
+	_, err := midJob(t, func(r *rig) { r.sim.Set(func(s *printersim.State) { s.Unplugged = true }) })
 	var je *JobError
 	if !errors.As(err, &je) || !errors.Is(err, ErrNoReply) || je.Stage != StageConfirm {
 		t.Fatalf("err = %v", err)
@@ -214,7 +214,7 @@ func TestPrinterUnpluggedMidJob(t *testing.T) {
 
 func TestPrinterVanishesMidJob(t *testing.T) {
 	// The device side disappears entirely (its end of the link closes).
-	err, _ := midJob(t, func(r *rig) { r.stop() })
+	_, err := midJob(t, func(r *rig) { r.stop() })
 	var je *JobError
 	if !errors.As(err, &je) || je.Stage == StageCheck {
 		t.Fatalf("err = %v", err)

@@ -16,7 +16,6 @@ package render
 import (
 	"fmt"
 	"image"
-	"image/draw"
 	"image/png"
 	"io"
 	"sync"
@@ -793,5 +792,3 @@ func (r *renderer) printQR() {
 	n := len(bm)
 	r.blit(n, n, r.qrModule, r.qrModule, func(x, y int) bool { return bm[y][x] })
 }
-
-var _ draw.Image = (*image.Gray)(nil)
