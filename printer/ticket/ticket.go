@@ -6,6 +6,7 @@ package ticket
 
 import (
 	"fmt"
+	"image"
 	"strings"
 	"time"
 
@@ -29,6 +30,10 @@ const TimeLayout = "2006-01-02 15:04"
 
 // Ticket is a queue ticket.
 type Ticket struct {
+	// Logo is an optional black-and-white image printed centred at the
+	// top as a raster image; it costs width×height/8 bytes, so keep it
+	// small (a 96×48 logo is 576 bytes) or leave it nil on slow links.
+	Logo    image.Image
 	Hall    string // hall name, e.g. "玉门市政务服务中心"
 	Number  string // ticket number, e.g. "A105"
 	Service string // service name, e.g. "税务 · 发票领取"
@@ -58,6 +63,9 @@ func (t Ticket) Encode(p escpos.Profile) ([]byte, error) {
 	}
 	e := escpos.NewEncoder(p)
 	e.Init().Align(escpos.Center)
+	if t.Logo != nil {
+		e.Image(t.Logo)
+	}
 	if t.Hall != "" {
 		e.Bold(true).Size(1, 2).Line(t.Hall).Size(1, 1).Bold(false)
 	}

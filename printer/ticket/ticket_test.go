@@ -2,6 +2,7 @@ package ticket
 
 import (
 	"bytes"
+	"image"
 	"strings"
 	"testing"
 	"time"
@@ -79,6 +80,20 @@ func TestTicketContent(t *testing.T) {
 		if bytes.Contains(b, gb(t, gone)) {
 			t.Errorf("ticket still has %q", gone)
 		}
+	}
+}
+
+func TestLogo(t *testing.T) {
+	tk, _ := Sample(now)
+	plain, _ := tk.Encode(escpos.Profiles["80mm"])
+	tk.Logo = image.NewGray(image.Rect(0, 0, 96, 48))
+	withLogo, err := tk.Encode(escpos.Profiles["80mm"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	// GS v 0 header (8 bytes) and 12×48 bytes of raster.
+	if len(withLogo)-len(plain) != 8+12*48 || !bytes.Contains(withLogo, []byte{0x1D, 'v', '0', 0, 12, 0, 48, 0}) {
+		t.Errorf("logo adds %d bytes", len(withLogo)-len(plain))
 	}
 }
 
