@@ -256,6 +256,35 @@ func TestPrintedReply(t *testing.T) {
 	t.Logf("error seen by the kiosk: %v", err)
 }
 
+// TestPaperOutWhilePrinting: the printer has received the whole ticket
+// and answers status at once, but runs out of paper while the mechanism is
+// still printing. Only the printed-reply confirmation notices.
+func TestPaperOutWhilePrinting(t *testing.T) {
+	for _, name := range []string{"kiosk-80", "80mm"} {
+		t.Run(name, func(t *testing.T) {
+			r := startSim(t, &printersim.Opts{PrintTime: 700 * time.Millisecond})
+			p := open(t, r, &Opts{Profile: escpos.Profiles[name]})
+			go func() {
+				time.Sleep(300 * time.Millisecond)
+				r.sim.Set(func(s *printersim.State) { s.PaperOut = true })
+			}()
+			start := time.Now()
+			err := p.PrintTicket(context.Background(), "w1", sampleTicket(t))
+			if name == "80mm" {
+				// A status poll alone cannot see it: documented limitation
+				// of printers without PrintedReply.
+				t.Logf("status-poll confirmation after %v: %v", time.Since(start), err)
+				return
+			}
+			var je *JobError
+			if !errors.As(err, &je) || !errors.Is(err, ErrPaperOut) || je.Stage != StageConfirm {
+				t.Fatalf("err = %v", err)
+			}
+			t.Logf("error seen by the kiosk after %v: %v", time.Since(start), err)
+		})
+	}
+}
+
 func TestHealthReports(t *testing.T) {
 	r := startSim(t, nil)
 	got := make(chan Health, 10)

@@ -75,6 +75,12 @@ type Opts struct {
 	// serial line at that speed (10 bits per byte), so timings over a
 	// pseudo-terminal resemble a real link.
 	Baud int
+	// PrintTime is how long the mechanism takes to print a job once its
+	// cut has arrived. Real-time status (DLE EOT) is answered at once, as
+	// real printers do, while "GS r 1" is answered only when printing is
+	// done, and not at all if the printer stops (paper out, cover open)
+	// meanwhile. Zero prints instantly.
+	PrintTime time.Duration
 	// Render makes the simulator render each job to PNG (in Dir).
 	Render bool
 	// Log receives events; default discards.
@@ -87,12 +93,17 @@ type Opts struct {
 type Sim struct {
 	opts Opts
 
-	mu    sync.Mutex
-	state State
-	jobs  []Job
-	cur   bytes.Buffer
-	lost  int
-	n     int
+	mu        sync.Mutex
+	state     State
+	jobs      []Job
+	cur       bytes.Buffer
+	lost      int
+	n         int
+	busyUntil time.Time // mechanism printing until then
+
+	wmu     sync.Mutex // port writes: the read loop and delayed replies
+	stopped bool
+	timers  []*time.Timer
 }
 
 // MaxJob bounds a job held in memory; beyond it bytes are counted lost.
@@ -147,6 +158,15 @@ func (s *Sim) Run(ctx context.Context, port io.ReadWriter) error {
 		byteTime = time.Second * 10 / time.Duration(s.opts.Baud)
 	}
 	wait := waiter(port)
+	defer func() {
+		s.wmu.Lock()
+		s.stopped = true
+		for _, t := range s.timers {
+			t.Stop()
+		}
+		s.timers = nil
+		s.wmu.Unlock()
+	}()
 	for {
 		if err := wait(ctx); err != nil {
 			s.flush()
@@ -225,9 +245,7 @@ func (s *Sim) consume(w io.Writer, b []byte) []byte {
 	var replies []byte
 	reply := func() {
 		if len(replies) > 0 {
-			if _, err := w.Write(replies); err != nil {
-				s.opts.Log.Warn("printer status reply failed", "err", err)
-			}
+			s.write(w, replies)
 			replies = replies[:0]
 		}
 	}
@@ -263,8 +281,11 @@ func (s *Sim) consume(w io.Writer, b []byte) []byte {
 			continue
 		}
 		if len(cmd) == 3 && cmd[0] == 0x1D && cmd[1] == 'r' { // GS r n: answered in order, once printed
+			busy := time.Until(s.busyUntil)
 			s.mu.Unlock()
-			if st.printing() {
+			if busy > 0 {
+				s.replyWhenPrinted(w, busy)
+			} else if st.printing() {
 				replies = append(replies, escpos.PrintedReplyFor(st.Status()))
 			}
 			continue
@@ -282,6 +303,40 @@ func (s *Sim) consume(w io.Writer, b []byte) []byte {
 		}
 	}
 	return b
+}
+
+// write sends b to the host.
+func (s *Sim) write(w io.Writer, b []byte) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.stopped {
+		return
+	}
+	if _, err := w.Write(b); err != nil {
+		s.opts.Log.Warn("printer reply failed", "err", err)
+	}
+}
+
+// replyWhenPrinted answers GS r 1 once the mechanism is done, if it is
+// still able to print then.
+func (s *Sim) replyWhenPrinted(w io.Writer, after time.Duration) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.stopped {
+		return
+	}
+	t := time.AfterFunc(after, func() {
+		st := s.State()
+		if !st.printing() {
+			s.opts.Log.Warn("printer stopped before the job was printed", "state", st.Status().String())
+			return
+		}
+		s.write(w, []byte{escpos.PrintedReplyFor(st.Status())})
+	})
+	s.timers = append(s.timers, t)
+	if len(s.timers) > 64 {
+		s.timers = s.timers[len(s.timers)-64:]
+	}
 }
 
 // isTearFeed recognises the feed printer/escpos sends instead of a cut on
@@ -302,6 +357,9 @@ func (s *Sim) flush() {
 func (s *Sim) finishJob() {
 	s.mu.Lock()
 	s.n++
+	if s.opts.PrintTime > 0 {
+		s.busyUntil = later(s.busyUntil, time.Now()).Add(s.opts.PrintTime)
+	}
 	j := Job{N: s.n, Time: time.Now(), Bytes: s.cur.Len(), Lost: s.lost, Data: bytes.Clone(s.cur.Bytes())}
 	s.cur.Reset()
 	s.lost = 0
