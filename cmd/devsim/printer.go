@@ -17,6 +17,7 @@ import (
 //	POST /printer/offline?on=1|0
 //	POST /printer/cutter?error=1|0
 //	POST /printer/unplug?on=1|0
+//	POST /printer/width?dots=384|576
 func init() {
 	registerSim(&sim{
 		name:    "printer",

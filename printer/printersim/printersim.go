@@ -133,6 +133,21 @@ func (s *Sim) Set(f func(*State)) {
 	s.opts.Log.Info("printer state", "state", st.Status().String(), "unplugged", st.Unplugged)
 }
 
+// SetWidth changes the paper width in dots (384 for 58 mm, 576 for 80 mm)
+// used to render the following jobs.
+func (s *Sim) SetWidth(dots int) {
+	s.mu.Lock()
+	s.opts.Width = dots
+	s.mu.Unlock()
+}
+
+// Width returns the paper width in dots.
+func (s *Sim) Width() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.opts.Width
+}
+
 // State returns the current state.
 func (s *Sim) State() State {
 	s.mu.Lock()
@@ -375,7 +390,7 @@ func (s *Sim) finishJob() {
 			j.BinPath = base + ".bin"
 		}
 		if s.opts.Render {
-			if res, err := render.Render(j.Data, &render.Options{Width: s.opts.Width}); err != nil {
+			if res, err := render.Render(j.Data, &render.Options{Width: s.Width()}); err != nil {
 				s.opts.Log.Error("printer job not rendered", "err", err)
 			} else {
 				j.Warnings = res.Warnings
@@ -406,6 +421,7 @@ func (s *Sim) finishJob() {
 //	POST prefix/offline?on=1|0
 //	POST prefix/cutter?error=1|0
 //	POST prefix/unplug?on=1|0          stop answering and printing
+//	POST prefix/width?dots=384|576     paper width for rendering jobs
 //	GET  prefix/jobs                   printed jobs as JSON
 func (s *Sim) Routes(mux *http.ServeMux, prefix string) {
 	mux.HandleFunc("GET "+prefix+"/state", func(w http.ResponseWriter, r *http.Request) {
@@ -428,6 +444,15 @@ func (s *Sim) Routes(mux *http.ServeMux, prefix string) {
 			return
 		}
 		writeJSON(w, s.State())
+	})
+	mux.HandleFunc("POST "+prefix+"/width", func(w http.ResponseWriter, r *http.Request) {
+		dots, err := strconv.Atoi(r.URL.Query().Get("dots"))
+		if err != nil || dots < 64 || dots > 4096 {
+			http.Error(w, "dots must be a paper width in dots, e.g. 384 or 576", http.StatusBadRequest)
+			return
+		}
+		s.SetWidth(dots)
+		writeJSON(w, map[string]int{"dots": dots})
 	})
 	flag := func(path, param string, set func(*State, bool)) {
 		mux.HandleFunc("POST "+prefix+"/"+path, func(w http.ResponseWriter, r *http.Request) {

@@ -129,6 +129,11 @@ func TestStatesAndRoutes(t *testing.T) {
 		t.Errorf("cutter: %v", st)
 	}
 	post("/printer/cutter?error=0", 200)
+	post("/printer/width?dots=384", 200)
+	if s.Width() != 384 {
+		t.Errorf("width %d", s.Width())
+	}
+	post("/printer/width?dots=wide", 400)
 	post("/printer/offline?on=yes", 400)
 	post("/printer/paper?state=half", 400)
 
