@@ -191,7 +191,7 @@ func TestWords(t *testing.T) {
 			}
 		}
 	}
-	for _, bad := range []string{"", "A-01", "号1", "A0000000000001"} {
+	for _, bad := range []string{"", "A-01", "号1", "A0000000000001", "ſ1", "ı2"} {
 		if _, err := Words(Announcement{Number: bad, Window: 1}); err == nil {
 			t.Errorf("Words(%q) succeeded", bad)
 		}
@@ -389,4 +389,31 @@ func TestMaxWait(t *testing.T) {
 	if len(sink.plays) != 1 || !slices.Equal(sink.plays[0], want) {
 		t.Fatalf("%d plays", len(sink.plays))
 	}
+}
+
+// FuzzWords reads arbitrary ticket numbers and windows (they come from other
+// systems): no panic, and every clip named exists.
+func FuzzWords(f *testing.F) {
+	clips, err := DefaultClips()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, number string, window int, english bool) {
+		a := Announcement{Number: number, Window: window}
+		if english {
+			a.Lang = English
+		}
+		w, err := Words(a)
+		if err != nil {
+			return
+		}
+		for _, c := range w {
+			if _, ok := clips.Clip(c); !ok {
+				t.Fatalf("%+v: missing clip %q", a, c)
+			}
+		}
+		if _, err := Transcript(a); err != nil {
+			t.Fatal(err)
+		}
+	})
 }

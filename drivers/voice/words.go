@@ -95,7 +95,10 @@ func numberWords(n string, l Lang) ([]string, error) {
 		return nil, fmt.Errorf("voice: ticket number %q: want 1-12 letters and digits", n)
 	}
 	var w []string
-	for _, r := range strings.ToUpper(n) {
+	for _, r := range n {
+		if r >= 'a' && r <= 'z' {
+			r -= 'a' - 'A'
+		}
 		switch {
 		case r >= 'A' && r <= 'Z':
 			w = append(w, "letter/"+string(r))
