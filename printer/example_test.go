@@ -36,7 +36,7 @@ func ExamplePrinter_PrintTicket() {
 	defer p.Close()
 
 	t := ticket.Ticket{
-		Hall: "玉门市政务服务中心", Number: "A105", Service: "税务 · 发票领取",
+		Hall: "玉门市政务服务中心", Number: "A105", Service: "税务·发票领取",
 		Issued: time.Now(), Ahead: 3, Wait: 6 * time.Minute,
 		QR: "https://zwfw.example.gov.cn/q?c=HK1.signed-code", Notice: "过号请重新取号",
 	}
@@ -54,5 +54,5 @@ func ExamplePrinter_PrintTicket() {
 	// Output:
 	// printer health: ok
 	// printer health: offline,paper-out,paper-stop,paper-near-end
-	// printer: job kiosk03-1843: paper out before printing (0 of 302 bytes sent; nothing printed)
+	// printer: job kiosk03-1843: paper out before printing (0 of 300 bytes sent; nothing printed)
 }

@@ -44,7 +44,7 @@ func runTicketSample(ctx context.Context, args []string, stdout, stderr io.Write
 			return err
 		}
 	case "evaluation":
-		l = ticket.EvaluationReceipt{Hall: "玉门市政务服务中心", Number: "A105", Service: "税务 · 发票领取",
+		l = ticket.EvaluationReceipt{Hall: "玉门市政务服务中心", Number: "A105", Service: "税务·发票领取",
 			Window: "12号窗口", Staff: "工号 0315", Rating: 5, Rated: now}
 	case "invoice":
 		l = ticket.InvoicePickup{Hall: "玉门市政务服务中心", Taxpayer: "玉门市某某商贸有限公司",

@@ -121,6 +121,7 @@ func (c *cell) height() int { return c.g.h * c.my }
 type glyphKey struct {
 	r     rune
 	fontB bool
+	wide  bool // full-width cell: every double-byte character
 }
 
 type renderer struct {
@@ -341,20 +342,20 @@ func (r *renderer) execFS(c []byte) {
 func (r *renderer) textByte(b byte) {
 	if !r.chinese {
 		if b < 0x80 {
-			r.char(rune(b))
+			r.char(rune(b), false)
 		} else {
-			r.char(charmap.CodePage437.DecodeByte(b))
+			r.char(charmap.CodePage437.DecodeByte(b), false)
 		}
 		return
 	}
 	if len(r.mb) == 0 {
 		if b < 0x80 {
-			r.char(rune(b))
+			r.char(rune(b), false)
 			return
 		}
 		if b == 0x80 || b == 0xFF {
 			r.warn("byte %02X is not a GB18030 lead byte", b)
-			r.char('?')
+			r.char('?', false)
 			return
 		}
 		r.mb = append(r.mb, b)
@@ -373,10 +374,10 @@ func (r *renderer) textByte(b byte) {
 	ru, size := utf8.DecodeRune(out)
 	if err != nil || size != len(out) || ru == utf8.RuneError {
 		r.warn("invalid GB18030 sequence % X", seq)
-		r.char('?')
+		r.char('?', true)
 		return
 	}
-	r.char(ru)
+	r.char(ru, true)
 }
 
 // flushMB prints an incomplete multi-byte character as '?'.
@@ -384,14 +385,15 @@ func (r *renderer) flushMB() {
 	if len(r.mb) > 0 {
 		r.warn("incomplete GB18030 sequence % X", r.mb)
 		r.mb = r.mb[:0]
-		r.char('?')
+		r.char('?', true)
 	}
 }
 
-func (r *renderer) char(ru rune) {
-	g := r.glyph(ru)
+// char adds a character; wide is true for double-byte (full-width) ones.
+func (r *renderer) char(ru rune, wide bool) {
+	g := r.glyph(ru, wide)
 	c := cell{g: g, mx: r.mx, my: r.my, bold: r.bold, ul: r.ul}
-	if g.w > g.h/2+1 { // full-width character
+	if wide {
 		c.mx = max(c.mx, r.cjkW)
 		c.my = max(c.my, r.cjkH)
 	} else {
@@ -552,8 +554,8 @@ var glyphCache struct {
 const maxGlyphs = 8192
 
 // glyph returns the base-size bitmap of ru in the current font.
-func (r *renderer) glyph(ru rune) *glyph {
-	k := glyphKey{ru, r.fontB}
+func (r *renderer) glyph(ru rune, wide bool) *glyph {
+	k := glyphKey{ru, r.fontB, wide}
 	if g, ok := r.glyphs[k]; ok {
 		return g
 	}
@@ -583,7 +585,7 @@ func rasterise(f *opentype.Font, faces *[2]font.Face, k glyphKey) *glyph {
 		fi, ch, size = 1, 17, 15.5
 	}
 	cw := ch / 2
-	if ru >= 0x1100 && wide(ru) {
+	if k.wide {
 		cw = ch
 	}
 	g := &glyph{w: cw, h: ch, bits: make([]bool, cw*ch)}
@@ -616,19 +618,6 @@ func rasterise(f *opentype.Font, faces *[2]font.Face, k glyphKey) *glyph {
 		g.bits[i] = a >= 0x70
 	}
 	return g
-}
-
-// wide reports whether ru is printed in a full-width (two column) cell.
-func wide(ru rune) bool {
-	switch {
-	case ru >= 0x1100 && ru <= 0x115F, ru >= 0x2E80 && ru <= 0xA4CF, ru >= 0xAC00 && ru <= 0xD7A3,
-		ru >= 0xF900 && ru <= 0xFAFF, ru >= 0xFE30 && ru <= 0xFE4F, ru >= 0xFF00 && ru <= 0xFF60,
-		ru >= 0xFFE0 && ru <= 0xFFE6, ru >= 0x20000:
-		return true
-	case ru >= 0x2000 && ru <= 0x2BFF:
-		return true // GBK prints punctuation, arrows and box drawing full width
-	}
-	return false
 }
 
 // blit draws a bitmap (true = black) of w×h, magnified by sx, sy, at the

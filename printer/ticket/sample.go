@@ -34,7 +34,7 @@ func Sample(now time.Time) (Ticket, error) {
 	return Ticket{
 		Hall:    "玉门市政务服务中心",
 		Number:  "A105",
-		Service: "税务 · 发票领取",
+		Service: "税务·发票领取",
 		Zone:    "一楼 税务服务专区",
 		Issued:  now,
 		Ahead:   12,

@@ -36,7 +36,7 @@ type Ticket struct {
 	Logo    image.Image
 	Hall    string // hall name, e.g. "玉门市政务服务中心"
 	Number  string // ticket number, e.g. "A105"
-	Service string // service name, e.g. "税务 · 发票领取"
+	Service string // service name, e.g. "税务·发票领取"
 	Zone    string // optional zone or window hint, e.g. "二楼 税务专区"
 	Issued  time.Time
 	// Ahead is the number of tickets waiting before this one; negative

@@ -60,7 +60,7 @@ func TestTicketContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"玉门市政务服务中心", "A105", "税务 · 发票领取", "取号时间：2026-11-25 09:41",
+	for _, want := range []string{"玉门市政务服务中心", "A105", "税务·发票领取", "取号时间：2026-11-25 09:41",
 		"前面等候：12 人", "预计等待：约 25 分钟", "实名取号：张*三", "请留意叫号，过号请重新取号"} {
 		if !bytes.Contains(b, gb(t, want)) {
 			t.Errorf("ticket lacks %q", want)
