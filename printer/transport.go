@@ -2,7 +2,6 @@ package printer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -56,33 +55,14 @@ func SerialConn(p serialport.Port) (Conn, error) {
 	return &serialConn{p}, nil
 }
 
+// serialConn adapts a serial port; serialport retries calls interrupted by
+// signals (EINTR), so writes and drains here are plain.
 type serialConn struct{ p serialport.Port }
 
-func (c *serialConn) Read(b []byte) (int, error) { return c.p.Read(b) }
-
-// Write writes b, retrying writes interrupted by a signal before any byte
-// was written (go.bug.st/serial returns EINTR as is).
-func (c *serialConn) Write(b []byte) (int, error) {
-	for {
-		n, err := c.p.Write(b)
-		if n == 0 && errors.Is(err, syscall.EINTR) {
-			continue
-		}
-		return n, err
-	}
-}
-func (c *serialConn) Close() error { return c.p.Close() }
-
-// Drain waits for the output to leave the UART. tcdrain is interrupted by
-// the signals the Go runtime uses for preemption (EINTR); it is retried.
-func (c *serialConn) Drain() error {
-	for {
-		err := c.p.Drain()
-		if !errors.Is(err, syscall.EINTR) {
-			return err
-		}
-	}
-}
+func (c *serialConn) Read(b []byte) (int, error)  { return c.p.Read(b) }
+func (c *serialConn) Write(b []byte) (int, error) { return c.p.Write(b) }
+func (c *serialConn) Close() error                { return c.p.Close() }
+func (c *serialConn) Drain() error                { return c.p.Drain() }
 
 // OpenUSB opens a USB printer-class device such as /dev/usb/lp0. The
 // device is opened non-blocking so that Close interrupts a pending status

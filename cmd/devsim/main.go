@@ -39,7 +39,7 @@ type sim struct {
 	name    string
 	summary string
 	// run plays the device on port until ctx ends. It must return promptly
-	// after ctx is done (the port is closed then, which unblocks reads).
+	// after ctx is done; devsim waits at most 2 s for it on shutdown.
 	run func(ctx context.Context, port io.ReadWriter, env *simEnv) error
 }
 
@@ -111,7 +111,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		for _, p := range ptys {
 			p.Close()
 		}
-		wg.Wait()
+		// Closing a pty master does not always wake a simulator blocked in
+		// Read while a client still holds the slave open; don't let that
+		// hold up shutdown.
+		done := make(chan struct{})
+		go func() { wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(2 * time.Second):
+			log.Warn("simulators did not stop within 2 s; exiting anyway")
+		}
 	}()
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
