@@ -85,19 +85,24 @@ type pass struct {
 	sharpen   bool    // unsharp mask (blurred frames)
 	persp     bool    // search the fourth corner (steep perspective)
 	multiOnly bool    // only the multi-code reader (looking for more codes)
+	more      bool    // worth running when codes were found but more seem present
 }
+
+// moreBudget bounds the CPU time spent looking for further codes once some
+// were found.
+const moreBudget = 150 * time.Millisecond
 
 // passes are tried in order, cheapest and most often useful first.
 var passes = []pass{
 	{name: "hybrid", scale: 1, persp: true},
 	{name: "inverted", scale: 1, invert: true},
-	{name: "half", scale: 0.5},
-	{name: "global", scale: 1, global: true, stretch: true},
-	{name: "stretch", scale: 1, stretch: true},
+	{name: "half", scale: 0.5, more: true},
+	{name: "global", scale: 1, global: true, stretch: true, more: true},
+	{name: "stretch", scale: 1, stretch: true, more: true},
 	{name: "half+inverted", scale: 0.5, invert: true},
 	{name: "sharpen", scale: 1, sharpen: true},
 	{name: "rot45", scale: 0.75, rotate: true},
-	{name: "double", scale: 2},
+	{name: "double", scale: 2, more: true},
 }
 
 // Decode returns the codes found in img, each text once, in reading order
@@ -129,6 +134,9 @@ func (d *Decoder) Decode(img *image.Gray) ([]Code, error) {
 	for _, p := range passes {
 		if len(out) > 0 && !d.opts.Exhaustive && !more {
 			break
+		}
+		if more && (!p.more || d.clock()-start > moreBudget) {
+			continue // looking for further codes: only some passes, briefly
 		}
 		if d.opts.Budget > 0 && d.clock()-start > d.opts.Budget {
 			break
