@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"hallkiosk/kiosk/flow"
+)
+
+// The control endpoint (kiosk.control, loopback only, off by default) lets
+// scripts drive the flows of a kiosk without touching the screen: the demo
+// and CI run a headless kiosk through it, and the screenshot script walks
+// every screen. Targets are the names the screens give their buttons.
+//
+//	GET  /state                 the session state (no personal data: names are masked)
+//	POST /tap?target=NAME       press a button, e.g. zone:tax, service:tax-filing, home, skip,
+//	                            retry, cancel, appointment, scan, rate, rate:4, reason:reason.wait,
+//	                            submit, invoice, invoice:0, collect, lang, elder, corner,
+//	                            pin:1 .. pin:9, pin:0, pin:ok, pin:clear, maint.testprint, exit
+func serveControl(ctx context.Context, addr string, f *flow.Flow, log *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("kiosk.control: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /state", func(w http.ResponseWriter, r *http.Request) {
+		writeState(w, f.State())
+	})
+	mux.HandleFunc("POST /tap", func(w http.ResponseWriter, r *http.Request) {
+		target := r.URL.Query().Get("target")
+		if err := tap(f, target); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		writeState(w, f.State())
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("kiosk control endpoint failed", "err", err)
+		}
+	}()
+	log.Info("kiosk control endpoint", "addr", ln.Addr().String())
+	return func() {
+		sctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}, nil
+}
+
+// stateView is the JSON form of the state for scripts.
+type stateView struct {
+	Screen     string   `json:"screen"`
+	Lang       string   `json:"lang"`
+	Elder      bool     `json:"elder"`
+	Message    string   `json:"message,omitempty"`
+	Ticket     string   `json:"ticket,omitempty"`
+	Service    string   `json:"service,omitempty"`
+	Ahead      int      `json:"ahead"`
+	Person     string   `json:"person,omitempty"` // masked
+	Document   string   `json:"document,omitempty"`
+	Invoices   int      `json:"invoices,omitempty"`
+	RateTicket string   `json:"rate_ticket,omitempty"`
+	Output     []string `json:"maintenance_output,omitempty"`
+	Online     bool     `json:"online"`
+	Seq        uint64   `json:"seq"`
+}
+
+func writeState(w http.ResponseWriter, s flow.State) {
+	v := stateView{Screen: s.Screen.String(), Lang: s.Lang.String(), Elder: s.Elder, Message: s.Message,
+		Ticket: s.Ticket.Number, Service: s.Ticket.Service, Ahead: s.Ticket.Ahead, Person: s.Person,
+		Document: s.Document.Title, Invoices: len(s.Invoices), RateTicket: s.RateTicket, Output: s.MaintOutput,
+		Online: s.Hall.Online, Seq: s.Seq}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// tap performs the button named target.
+func tap(f *flow.Flow, target string) error {
+	name, arg, _ := strings.Cut(target, ":")
+	simple := map[string]func(){
+		"home": f.Home, "back": f.Back, "lang": f.ToggleLang, "elder": f.ToggleElder, "skip": f.SkipRealName,
+		"retry": f.RetryPrint, "appointment": f.StartAppointment, "scan": f.StartScan,
+		"submit": f.SubmitRating, "collect": f.CollectInvoices, "corner": f.SecretTap, "exit": f.MaintExit,
+		"maint.testprint": f.MaintTestPrint, "maint.idtest": f.MaintIDTest, "maint.scantest": f.MaintScanTest,
+		"maint.sync": f.MaintSync, "maint.logs": f.MaintLogs, "maint.config": f.MaintConfig,
+	}
+	switch {
+	case name == "zone" && arg != "":
+		f.OpenZone(arg)
+	case name == "service" && arg != "":
+		f.PickService(arg)
+	case name == "cancel":
+		if f.State().Screen == flow.ScreenPrintFailed {
+			f.CancelPrint()
+		} else {
+			f.Home()
+		}
+	case name == "rate" && arg == "":
+		f.StartRating()
+	case name == "rate":
+		n, err := strconv.Atoi(arg)
+		if err != nil {
+			return fmt.Errorf("bad rating %q", arg)
+		}
+		f.SetRating(n)
+	case name == "reason" && arg != "":
+		f.ToggleReason(arg)
+	case name == "invoice" && arg == "":
+		f.StartInvoices()
+	case name == "invoice":
+		n, err := strconv.Atoi(arg)
+		if err != nil {
+			return fmt.Errorf("bad invoice index %q", arg)
+		}
+		f.ToggleInvoice(n)
+	case name == "pin" && arg == "ok":
+		f.PINSubmit()
+	case name == "pin" && arg == "clear":
+		f.PINClear()
+	case name == "pin" && len(arg) == 1 && arg[0] >= '0' && arg[0] <= '9':
+		f.PINDigit(arg[0])
+	case simple[target] != nil:
+		simple[target]()
+	default:
+		return fmt.Errorf("unknown target %q", target)
+	}
+	return nil
+}
