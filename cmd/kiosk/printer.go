@@ -42,12 +42,12 @@ func attachPrinter(ctx context.Context, k *kiosk, d *flow.Deps, dial func(string
 	p := printer.New(conn, &printer.Opts{Profile: prof, Log: k.log.With("device", "printer")})
 	k.closers = append(k.closers, func() { p.Close() })
 	go func() { _ = p.Run(ctx, 30*time.Second) }() // status polls while idle: paper near end, cover...
-	k.health.add("printer.paper", func(context.Context) (bool, string) {
-		h := p.Health()
-		if h.Time.IsZero() {
-			return true, "not polled yet"
+	k.health.add("printer.status", func(hctx context.Context) (bool, string) {
+		st, err := p.Status(hctx)
+		if err != nil {
+			return false, err.Error()
 		}
-		return h.Reachable && h.Status.Ready(), h.String()
+		return st.Ready(), st.String()
 	})
 
 	signer, verifier, err := ticketKey(k.cfg)

@@ -336,6 +336,14 @@ func (f *Flow) onIdle(step uint64) {
 func (f *Flow) goHome(fresh bool) {
 	f.goTo(ScreenHome)
 	f.wipe()
+	if f.d.Status != nil && !f.closed {
+		// Waiting counts changed with this session's ticket: show them now.
+		f.spawn(func() {
+			ctx, cancel := context.WithTimeout(f.base, 3*time.Second)
+			defer cancel()
+			_ = f.Refresh(ctx)
+		})
+	}
 	if fresh {
 		f.st.Lang = f.opt.Lang
 		f.st.Elder = false

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -461,3 +462,21 @@ func TestEveryMessageKeyHasText(t *testing.T) {
 type statusFunc func() HallStatus
 
 func (f statusFunc) HallStatus(_ context.Context) (HallStatus, error) { return f(), nil }
+
+func TestHomeRefreshesWaitingCounts(t *testing.T) {
+	r := newRig(t, Options{})
+	var mu sync.Mutex
+	waiting := 0
+	r.f.d.Status = statusFunc(func() HallStatus {
+		mu.Lock()
+		defer mu.Unlock()
+		return HallStatus{Open: true, Services: map[string]ServiceStatus{"TAX-REG": {Waiting: waiting, Open: true}}}
+	})
+	r.f.PickService("TAX-REG")
+	r.waitScreen(t, ScreenTicket)
+	mu.Lock()
+	waiting = 1
+	mu.Unlock()
+	r.f.Home()
+	r.wait(t, "fresh waiting count", func(s State) bool { return s.Hall.Services["TAX-REG"].Waiting == 1 })
+}

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Screenshots of every kiosk screen from the real Fyne window under Xvfb:
+# device simulators (devsim) on pseudo-terminals, the kiosk standalone with
+# --sim, driven through its loopback control endpoint and devsim's control
+# routes. Writes docs/screenshots/kiosk-*.png.
+#
+#   scripts/kiosk-screenshots.sh [OUTDIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${1:-docs/screenshots}
+mkdir -p "$OUT"
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+go build -o "$tmp/" ./cmd/kiosk ./cmd/devsim
+
+DISP=${KIOSK_SHOT_DISPLAY:-:97}
+start_x() { # WIDTH HEIGHT
+  Xvfb "$DISP" -screen 0 "$1x$2x24" -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
+  xpid=$!
+  pids+=($xpid)
+  for _ in $(seq 50); do DISPLAY=$DISP xdpyinfo >/dev/null 2>&1 && return; sleep 0.1; done
+  DISPLAY=$DISP import -window root /dev/null 2>/dev/null || { echo "Xvfb did not start" >&2; exit 1; }
+}
+stop_x() { kill "$xpid" 2>/dev/null || true; wait "$xpid" 2>/dev/null || true; }
+
+DEV=127.0.0.1:7190 CTL=127.0.0.1:7191
+"$tmp/devsim" --dir "$tmp/dev" --control "$DEV" >"$tmp/devsim.out" 2>"$tmp/devsim.log" &
+pids+=($!)
+for _ in $(seq 50); do [ -s "$tmp/dev/devsim.json" ] && break; sleep 0.1; done
+
+conf() { # ORIENTATION
+  cat >"$tmp/kiosk.conf" <<CONF
+[kiosk]
+data_dir = $tmp/data
+sim_dir = $tmp/dev
+control = $CTL
+orientation = $1
+hall_name = 玉门市民中心
+[maintenance]
+pin = 2468
+CONF
+}
+start_kiosk() {
+  DISPLAY=$DISP "$tmp/kiosk" --sim --standalone --config "$tmp/kiosk.conf" >>"$tmp/kiosk.out" 2>>"$tmp/kiosk.log" &
+  kpid=$!
+  pids+=($kpid)
+  for _ in $(seq 100); do grep -q "home screen shown" "$tmp/kiosk.log" 2>/dev/null && break; sleep 0.1; done
+  sleep 1
+}
+stop_kiosk() { kill "$kpid" 2>/dev/null || true; wait "$kpid" 2>/dev/null || true; : >"$tmp/kiosk.log"; }
+
+tap() { curl -fsS -X POST "http://$CTL/tap?target=$1" >/dev/null; }
+screen() { curl -fsS "http://$CTL/state" | sed -n 's/.*"screen":"\([a-z]*\)".*/\1/p'; }
+wait_screen() { # NAME...
+  for _ in $(seq 100); do
+    s=$(screen)
+    for want in "$@"; do [ "$s" = "$want" ] && return 0; done
+    sleep 0.1
+  done
+  echo "kiosk-screenshots: stuck on screen $(screen), wanted $*" >&2
+  exit 1
+}
+shot() { sleep 0.6; DISPLAY=$DISP import -window root "$OUT/kiosk-$1.png"; echo "  $OUT/kiosk-$1.png"; }
+
+echo "kiosk-screenshots: portrait 1080x1920"
+start_x 1080 1920
+conf portrait
+start_kiosk
+# A few tickets first, so the home screen has people waiting.
+for _ in 1 2 3; do tap zone:tax; tap service:tax-invoice; wait_screen realname; tap skip; wait_screen ticket; tap home; done
+wait_screen home
+shot home
+tap zone:tax; wait_screen zone; shot zone
+tap service:tax-invoice; wait_screen realname; shot realname
+curl -fsS -X POST "http://$DEV/idcard/card?name=$(curl -fsS "http://$DEV/idcard/" | sed -n 's/.*"cards":\["\([^"]*\)".*/\1/p')" >/dev/null
+wait_screen ticket; shot ticket
+curl -fsS -X POST "http://$DEV/idcard/remove" >/dev/null
+tap home
+curl -fsS -X POST "http://$DEV/printer/paper?state=out" >/dev/null
+tap zone:tax; tap service:tax-invoice; wait_screen realname; tap skip; wait_screen printfailed; shot printfailed
+curl -fsS -X POST "http://$DEV/printer/paper?state=ok" >/dev/null
+tap cancel; wait_screen home
+tap zone:police; tap service:household; wait_screen message realname
+[ "$(screen)" = message ] && shot message
+tap home
+tap appointment; wait_screen appointment; shot appointment; tap home
+tap scan; wait_screen scan; shot scan
+curl -fsS -X POST "http://$DEV/scanner/scan" --data-binary 'https://zzlz.gsxt.gov.cn/businessCheck/verifKey.do?showType=p&serial=91620981MA72BC4D2N-SAIC_SHOW_1&signData=x' >/dev/null
+wait_screen document message; shot "scan-$(screen)"; tap home
+tap rate; wait_screen rating; tap rate:2; tap reason:reason.wait; shot rating
+tap submit; wait_screen rated; shot rated; tap home
+if curl -fsS "http://$CTL/state" >/dev/null && tap invoice 2>/dev/null && [ "$(screen)" = invoiceid ]; then
+  shot invoice-id
+  curl -fsS -X POST "http://$DEV/idcard/card?name=$(curl -fsS "http://$DEV/idcard/" | sed -n 's/.*"cards":\["\([^"]*\)".*/\1/p')" >/dev/null
+  wait_screen invoices message; shot invoices
+  curl -fsS -X POST "http://$DEV/idcard/remove" >/dev/null
+  tap home
+fi
+for _ in 1 2 3 4 5; do tap corner; done
+wait_screen pin
+for d in 2 4 6 8; do tap "pin:$d"; done
+shot pin
+tap pin:ok; wait_screen maintenance
+tap maint.config; sleep 1; shot maintenance
+tap exit; wait_screen home
+tap lang; tap elder; shot home-en-elder
+stop_kiosk
+stop_x
+
+echo "kiosk-screenshots: landscape 1920x1080"
+start_x 1920 1080
+conf landscape
+start_kiosk
+shot home-landscape
+stop_kiosk
+stop_x
