@@ -156,6 +156,9 @@ func (p *Parser) now() time.Time {
 // signed checks one of our own codes.
 func (p *Parser) signed(text string) Result {
 	kind := kindOfClaim(peekKind(text))
+	if _, isURL := urlScheme(text); kind == Text && isURL {
+		kind = URL
+	}
 	if p.Verifier == nil {
 		return refuse(kind, "credential: no verification key configured; signed code not trusted")
 	}
@@ -325,9 +328,14 @@ func parseIDOrUSCC(text string) (Result, bool) {
 	if looksLikeID(up) {
 		idErr := CheckIDNumber(up)
 		_, usccErr := CheckUSCC(up)
-		// An all-digit string can be both; a passing ID check wins, then a
-		// passing credit-code check, then the ID reading.
-		if idErr != nil && usccErr == nil {
+		// An all-digit string can be both. A passing ID check wins, then a
+		// passing credit-code check; otherwise it is read as an ID number
+		// when it has an ID's region and birth date (a mistyped check
+		// character), else as a credit code (which warns about its check).
+		switch {
+		case idErr == nil:
+			return idResult(up, nil), true
+		case usccErr == nil, !idShape(up):
 			return usccResult(up), true
 		}
 		return idResult(up, idErr), true
@@ -336,6 +344,16 @@ func parseIDOrUSCC(text string) (Result, bool) {
 		return usccResult(up), true
 	}
 	return Result{}, false
+}
+
+// idShape reports whether s has an ID number's province prefix and a
+// possible birth date.
+func idShape(s string) bool {
+	if _, ok := provinces[s[:2]]; !ok {
+		return false
+	}
+	b, err := time.Parse("20060102", s[6:14])
+	return err == nil && b.Year() >= 1900 && !b.After(time.Now())
 }
 
 func looksLikeID(s string) bool {

@@ -234,6 +234,18 @@ func TestTextAndURL(t *testing.T) {
 	if r := p.Parse("https://example.com/"); r.Kind != credential.URL || r.Valid || r.Fields["host"] != "example.com" {
 		t.Errorf("%+v", r)
 	}
+	// 18 digits without an ID's birth date: a credit code (warned).
+	if r := p.Parse("916209810488735921"); r.Kind != credential.BusinessLicence || len(r.Warnings) == 0 {
+		t.Errorf("digits credit code: %+v", r)
+	}
+	// An ID with a mistyped check digit stays an invalid ID.
+	if r := p.Parse("110105194912310021"); r.Kind != credential.IDNumber || r.Valid {
+		t.Errorf("mistyped ID: %+v", r)
+	}
+	// A URL carrying something that only looks like our code.
+	if r := p.Parse("https://hall.example.cn/q?c=HK1.garbage.x"); r.Kind != credential.URL || r.Valid {
+		t.Errorf("fake signed URL: %+v", r)
+	}
 	if credential.Kind(99).String() != "kind(99)" || credential.IDNumber.String() != "id_number" {
 		t.Error("kind names")
 	}
