@@ -99,8 +99,10 @@ var passes = []pass{
 	{name: "half", scale: 0.5, more: true},
 	{name: "global", scale: 1, global: true, stretch: true, more: true},
 	{name: "stretch", scale: 1, stretch: true, more: true},
+	{name: "3/4+global", scale: 0.75, global: true, stretch: true},
 	{name: "half+inverted", scale: 0.5, invert: true},
 	{name: "sharpen", scale: 1, sharpen: true},
+	{name: "3/2", scale: 1.5},
 	{name: "rot45", scale: 0.75, rotate: true},
 	{name: "double", scale: 2, more: true},
 }
