@@ -12,7 +12,6 @@ import (
 	"hallkiosk/drivers/idcard"
 	"hallkiosk/drivers/scanner"
 	"hallkiosk/drivers/serialport"
-	"hallkiosk/kiosk/credential"
 	"hallkiosk/kiosk/flow"
 	"hallkiosk/kiosk/flow/adapters"
 	"hallkiosk/kiosk/i18n"
@@ -28,8 +27,9 @@ type kiosk struct {
 	log     *slog.Logger
 	flow    *flow.Flow
 	cat     *catalog.Catalog
-	health  *health
-	closers []func()
+	health   *health
+	registry adapters.RegistryLookup
+	closers  []func()
 }
 
 // Close stops the flow and closes the parts in reverse order.
@@ -133,7 +133,25 @@ func assemble(ctx context.Context, cfg *Config, log *slog.Logger, logs *ring) (*
 			return true, cfg.Hall.URL
 		})
 	}
-	d.Resolver = adapters.Resolver{Parser: &credential.Parser{}}
+	reg, err := openRegistry(ctx, cfg, log)
+	if err != nil {
+		return fail(err)
+	}
+	if reg.Local != nil {
+		k.closers = append(k.closers, func() { reg.Local.Close() })
+	}
+	if reg.Client != nil && reg.Client.Cache != nil {
+		k.closers = append(k.closers, func() { reg.Client.Cache.Close() })
+	}
+	k.registry = reg
+	if cfg.Invoices.Enabled {
+		inv, err := openInvoices(ctx, cfg, log)
+		if err != nil {
+			return fail(err)
+		}
+		k.closers = append(k.closers, func() { inv.Close() })
+		d.Invoices = inv
+	}
 
 	// Devices: reconnecting serial links, so a device plugged in (or a
 	// simulator started) later is picked up.

@@ -65,6 +65,13 @@ type Config struct {
 	Voice struct {
 		Enabled bool `ini:"enabled"`
 	} `ini:"voice"`
+	Registry struct {
+		Import string `ini:"import"`
+	} `ini:"registry"`
+	Invoices struct {
+		Enabled bool   `ini:"enabled"`
+		Import  string `ini:"import"`
+	} `ini:"invoices"`
 }
 
 // defaults returns the configuration the demo runs with.
@@ -98,6 +105,7 @@ func defaults() *Config {
 	c.Scanner.Port = "/dev/ttyACM0"
 	c.Scanner.Baud = 9600
 	c.Voice.Enabled = true
+	c.Invoices.Enabled = true
 	return c
 }
 
@@ -206,5 +214,7 @@ func (c *Config) Lines() []string {
 		"timeouts.idle = " + c.Timeouts.Idle.String() + " (elder " + c.Timeouts.ElderIdle.String() + ")",
 		"maintenance.pin = " + hide(c.Maintenance.PIN),
 		"voice.enabled = " + fmt.Sprint(c.Voice.Enabled),
+		"registry.import = " + c.Registry.Import,
+		"invoices = " + fmt.Sprint(c.Invoices.Enabled) + " import " + c.Invoices.Import,
 	}
 }

@@ -57,7 +57,7 @@ func attachPrinter(ctx context.Context, k *kiosk, d *flow.Deps, dial func(string
 	pa := &adapters.Printer{P: p, Hall: k.cat.Hall.Name, Terminal: "自助终端 " + k.cfg.Kiosk.DeviceID, Signer: signer,
 		QRURL: k.cfg.Hall.URL + "/q?c=", Notice: "过号请到原窗口重新排队"}
 	d.Printer, d.SlipPrinter, d.TestPrinter = pa, pa, pa
-	d.Resolver = adapters.Resolver{Parser: &credential.Parser{Verifier: verifier}}
+	d.Resolver = adapters.Resolver{Parser: &credential.Parser{Verifier: verifier}, Registry: k.registry}
 	return nil
 }
 
