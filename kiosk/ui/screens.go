@@ -331,7 +331,7 @@ func (k *Kiosk) document(s flow.State) fyne.CanvasObject {
 		for _, p := range d.Permits {
 			line := p.Kind + "  " + p.Number
 			if p.Valid != "" {
-				line += "  → " + p.Valid
+				line += "  " + p.Valid
 			}
 			l := widget.NewLabel("✓ " + line)
 			l.Wrapping = fyne.TextWrapWord
