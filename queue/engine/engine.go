@@ -111,6 +111,7 @@ type Engine struct {
 
 	mu       sync.Mutex
 	broken   bool
+	sweep    bool // tickets of an earlier day may be live: expire them
 	cat      *catalog.Catalog
 	loc      *time.Location
 	day      string
@@ -201,6 +202,10 @@ func (e *Engine) Close() error {
 	return errors.Join(err1, err2)
 }
 
+// CommitStats returns how many write batches (one transaction and fsync
+// each) and operations the engine committed since Open.
+func (e *Engine) CommitStats() (batches, ops int64) { return e.com.batches.Load(), e.com.ops.Load() }
+
 // DB returns the engine's write handle, for companion tables of the same
 // store (staff accounts, sessions). Keep such transactions short.
 func (e *Engine) DB() *sql.DB { return e.wdb }
@@ -266,6 +271,7 @@ func (e *Engine) load(ctx context.Context) error {
 	e.finishes = map[string][]finish{}
 	e.calls = nil
 	e.appts = nil
+	e.sweep = true
 	for _, w := range e.cat.Windows {
 		e.windows[w.Number] = &winState{}
 	}
@@ -424,6 +430,7 @@ func (e *Engine) rollLocked(now time.Time, o *op) {
 	today := e.dayOf(now)
 	if today != e.day {
 		e.day = today
+		e.sweep = true
 		e.counters = map[string]int{}
 		if err := e.loadCountersLocked(); err != nil {
 			e.log.Error("engine: new day: counters", "err", err)
@@ -439,6 +446,10 @@ func (e *Engine) rollLocked(now time.Time, o *op) {
 		}
 		o.stmts = append(o.stmts, stmt{`UPDATE windows SET current=NULL, streak=0`, nil})
 	}
+	if !e.sweep {
+		return
+	}
+	e.sweep = false
 	for id, t := range e.tickets {
 		if t.Day == today {
 			continue

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"sync"
+	"sync/atomic"
 
 	_ "github.com/mattn/go-sqlite3" // SQLite driver
 )
@@ -79,6 +80,8 @@ func DSN(path string) string {
 	return "file:" + path + "?" + v.Encode()
 }
 
+const insertEvent = `INSERT INTO events(at, day, kind, ticket, label, service, window, actor, state, detail) VALUES (?,?,?,?,?,?,?,?,?,?)`
+
 // stmt is one write of a batch.
 type stmt struct {
 	q    string
@@ -103,10 +106,27 @@ type committer struct {
 	stop    chan struct{}
 	stopped chan struct{}
 	after   func(ops []*op, err error) // runs after each batch, in order
+
+	batches, ops atomic.Int64 // committed batches and operations
+
+	stmts map[string]*sql.Stmt // prepared on db, used only by run's goroutine
+}
+
+// prepared returns a prepared statement for q (cached).
+func (c *committer) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := c.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := c.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	c.stmts[q] = st
+	return st, nil
 }
 
 func newCommitter(db *sql.DB, after func([]*op, error)) *committer {
-	c := &committer{db: db, wake: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{}), after: after}
+	c := &committer{db: db, wake: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{}), after: after, stmts: map[string]*sql.Stmt{}}
 	go c.run()
 	return c
 }
@@ -146,6 +166,8 @@ func (c *committer) flush() {
 			return
 		}
 		err := c.commit(ops)
+		c.batches.Add(1)
+		c.ops.Add(int64(len(ops)))
 		c.after(ops, err)
 		for _, o := range ops {
 			o.done <- err
@@ -155,19 +177,37 @@ func (c *committer) flush() {
 
 func (c *committer) commit(ops []*op) error {
 	ctx := context.Background()
+	// Prepare new statements before the transaction takes the only connection.
+	if _, err := c.prepared(ctx, insertEvent); err != nil {
+		return fmt.Errorf("engine: prepare: %w", err)
+	}
+	for _, o := range ops {
+		for _, s := range o.stmts {
+			if _, err := c.prepared(ctx, s.q); err != nil {
+				return fmt.Errorf("engine: prepare: %w", err)
+			}
+		}
+	}
 	tx, err := c.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("engine: begin: %w", err)
 	}
+	exec := func(q string, args ...any) (sql.Result, error) {
+		st, err := c.prepared(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
 	for _, o := range ops {
 		for _, s := range o.stmts {
-			if _, err := tx.ExecContext(ctx, s.q, s.args...); err != nil {
+			if _, err := exec(s.q, s.args...); err != nil {
 				tx.Rollback()
 				return fmt.Errorf("engine: write: %w", err)
 			}
 		}
 		for _, ev := range o.events {
-			res, err := tx.ExecContext(ctx, `INSERT INTO events(at, day, kind, ticket, label, service, window, actor, state, detail) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+			res, err := exec(insertEvent,
 				ev.At.UnixMilli(), ev.Day, string(ev.Kind), ev.Ticket, ev.Label, ev.Service, ev.Window, ev.Actor, string(ev.State), ev.Detail)
 			if err != nil {
 				tx.Rollback()
@@ -185,4 +225,7 @@ func (c *committer) commit(ops []*op) error {
 func (c *committer) close() {
 	close(c.stop)
 	<-c.stopped
+	for _, st := range c.stmts {
+		st.Close()
+	}
 }
