@@ -131,3 +131,21 @@ func rotate45(g *image.Gray) (*image.Gray, func(x, y float64) (float64, float64)
 	}
 	return out, fwd
 }
+
+// gamma4LUT maps v to 255·(v/255)⁴.
+var gamma4LUT = func() (t [256]uint8) {
+	for i := range t {
+		t[i] = uint8(math.Round(255 * math.Pow(float64(i)/255, 4)))
+	}
+	return t
+}()
+
+// gamma4 applies a strong gamma: bright areas spread out, so dark modules
+// lifted by glare or faded print separate again from the paper.
+func gamma4(g *image.Gray) *image.Gray {
+	out := image.NewGray(g.Rect)
+	for i, v := range g.Pix {
+		out.Pix[i] = gamma4LUT[v]
+	}
+	return out
+}

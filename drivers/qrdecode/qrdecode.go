@@ -86,6 +86,7 @@ type pass struct {
 	persp     bool    // search the fourth corner (steep perspective)
 	multiOnly bool    // only the multi-code reader (looking for more codes)
 	more      bool    // worth running when codes were found but more seem present
+	gamma     bool    // darken mid-tones (glare, faded print: lifted dark modules)
 }
 
 // moreBudget bounds the CPU time spent looking for further codes once some
@@ -99,6 +100,7 @@ var passes = []pass{
 	{name: "half", scale: 0.5, more: true},
 	{name: "global", scale: 1, global: true, stretch: true, more: true},
 	{name: "stretch", scale: 1, stretch: true, more: true},
+	{name: "gamma", scale: 1, gamma: true},
 	{name: "3/4+global", scale: 0.75, global: true, stretch: true},
 	{name: "half+inverted", scale: 0.5, invert: true},
 	{name: "sharpen", scale: 1, sharpen: true},
@@ -152,6 +154,9 @@ func (d *Decoder) Decode(img *image.Gray) ([]Code, error) {
 		}
 		if p.sharpen {
 			src = sharpen(src)
+		}
+		if p.gamma {
+			src = gamma4(src)
 		}
 		var back func(x, y float64) (float64, float64)
 		scale := p.scale
