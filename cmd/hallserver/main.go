@@ -14,7 +14,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -206,7 +205,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready rea
 			return err
 		}
 	}
-	mountExtras(srv, eng, cfg, log)
+	closeExtras, err := mountExtras(srv, eng, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeExtras()
 
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
@@ -307,5 +310,3 @@ func seedDemo(ctx context.Context, srv *hallapi.Server, w io.Writer) error {
 	}
 	return nil
 }
-
-var _ = slog.LevelInfo

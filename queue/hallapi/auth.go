@@ -272,3 +272,11 @@ func constantEq(a, b string) bool {
 	ha, hb := sha256.Sum256([]byte(a)), sha256.Sum256([]byte(b))
 	return ha == hb
 }
+
+// HasRole reports whether the request carries a live staff session with
+// one of roles (admin always qualifies; supervisor qualifies for staff).
+// Mounted handlers (e.g. the registry's imports) use it.
+func (s *Server) HasRole(r *http.Request, roles ...Role) bool {
+	u := s.userOf(r)
+	return u != nil && allowed(u.Role, roles)
+}
