@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Kiosk numbers (issue 8):
-#   cold start to home screen  <= 1.5 s   (process start to first frame, Xvfb, N runs)
+#   cold start to home screen  <= 1.5 s   (launch until the home screen's red header is on the
+#                                         X display, polled with import every ~70 ms; Xvfb, N runs)
 #   idle RSS                    <= 150 MB (after IDLE seconds on the home screen)
 #   tap on a service to the first byte at the printer <= 100 ms, excluding wire time
 #     (Go benchmark over the flow, the real engine and printer driver, a printer
@@ -39,25 +40,30 @@ import = demo
 CONF
 # One run to create the databases and keys, so every measured run is a
 # restart of an installed kiosk (as under systemd), with the OS file cache warm.
-run_once() { # -> sets ms (first frame, in-process) and wall (launch to log line), kpid
+# header_red: is the pixel in the header band the kiosk's red (#B01E23)?
+header_red() { import -display "$DISP" -window root -crop 1x1+500+60 txt:- 2>/dev/null | grep -qi 'srgb(176,30,35)'; }
+run_once() { # -> sets ms (UI loop start, in-process), wall (launch to first painted frame seen), kpid
   : >"$tmp/kiosk.log"
   t0=$(date +%s%N)
   DISPLAY=$DISP "$tmp/kiosk" --sim --standalone --config "$tmp/kiosk.conf" >/dev/null 2>"$tmp/kiosk.log" &
   kpid=$!
-  for _ in $(seq 300); do grep -q '"kiosk home screen shown"' "$tmp/kiosk.log" && break; sleep 0.01; done
+  for _ in $(seq 200); do header_red && break; sleep 0.03; done
   t1=$(date +%s%N)
-  ms=$(sed -n 's/.*"kiosk home screen shown","startup_ms":\([0-9]*\).*/\1/p' "$tmp/kiosk.log")
+  ms=$(sed -n 's/.*"kiosk UI started","startup_ms":\([0-9]*\).*/\1/p' "$tmp/kiosk.log")
   wall=$(( (t1 - t0) / 1000000 ))
 }
-stop_kiosk() { kill "$kpid" 2>/dev/null || true; wait "$kpid" 2>/dev/null || true; }
+stop_kiosk() { # and wait until the screen is empty again
+  kill "$kpid" 2>/dev/null || true; wait "$kpid" 2>/dev/null || true
+  for _ in $(seq 100); do header_red || break; sleep 0.05; done
+}
 
 run_once; stop_kiosk
 echo "kiosk-bench: cold start to home screen ($RUNS runs, Xvfb 1080x1920, standalone, simulated devices)"
 all=()
 for i in $(seq "$RUNS"); do
   run_once
-  echo "  run $i: first frame ${ms} ms after process start (launch to log line: ${wall} ms)"
-  all+=("$ms")
+  echo "  run $i: home screen on the display ${wall} ms after launch (UI loop started at ${ms} ms)"
+  all+=("$wall")
   if [ "$i" -lt "$RUNS" ]; then stop_kiosk; fi
 done
 median=$(printf '%s\n' "${all[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')

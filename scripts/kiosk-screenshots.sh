@@ -45,13 +45,17 @@ orientation = $1
 hall_name = 玉门市民中心
 [maintenance]
 pin = 2468
+[registry]
+import = assets/registry-demo.csv
+[invoices]
+import = demo
 CONF
 }
 start_kiosk() {
   DISPLAY=$DISP "$tmp/kiosk" --sim --standalone --config "$tmp/kiosk.conf" >>"$tmp/kiosk.out" 2>>"$tmp/kiosk.log" &
   kpid=$!
   pids+=($kpid)
-  for _ in $(seq 100); do grep -q "home screen shown" "$tmp/kiosk.log" 2>/dev/null && break; sleep 0.1; done
+  for _ in $(seq 100); do grep -q "kiosk UI started" "$tmp/kiosk.log" 2>/dev/null && break; sleep 0.1; done
   sleep 1
 }
 stop_kiosk() { kill "$kpid" 2>/dev/null || true; wait "$kpid" 2>/dev/null || true; : >"$tmp/kiosk.log"; }
@@ -79,7 +83,7 @@ wait_screen home
 shot home
 tap zone:tax; wait_screen zone; shot zone
 tap service:tax-invoice; wait_screen realname; shot realname
-curl -fsS -X POST "http://$DEV/idcard/card?name=$(curl -fsS "http://$DEV/idcard/" | sed -n 's/.*"cards":\["\([^"]*\)".*/\1/p')" >/dev/null
+curl -fsS -X POST "http://$DEV/idcard/card?name=resident1" >/dev/null
 wait_screen ticket; shot ticket
 curl -fsS -X POST "http://$DEV/idcard/remove" >/dev/null
 tap home
@@ -93,14 +97,17 @@ tap home
 tap appointment; wait_screen appointment; shot appointment; tap home
 tap scan; wait_screen scan; shot scan
 curl -fsS -X POST "http://$DEV/scanner/scan" --data-binary 'https://zzlz.gsxt.gov.cn/businessCheck/verifKey.do?showType=p&serial=91620981MA72BC4D2N-SAIC_SHOW_1&signData=x' >/dev/null
-wait_screen document message; shot "scan-$(screen)"; tap home
+wait_screen document message; shot document; tap back; wait_screen scan
+curl -fsS -X POST "http://$DEV/scanner/scan" --data-binary 'https://evil.example.com/pay?x=1' >/dev/null
+wait_screen message; shot scan-unknown; tap home
 tap rate; wait_screen rating; tap rate:2; tap reason:reason.wait; shot rating
 tap submit; wait_screen rated; shot rated; tap home
 if curl -fsS "http://$CTL/state" >/dev/null && tap invoice 2>/dev/null && [ "$(screen)" = invoiceid ]; then
   shot invoice-id
-  curl -fsS -X POST "http://$DEV/idcard/card?name=$(curl -fsS "http://$DEV/idcard/" | sed -n 's/.*"cards":\["\([^"]*\)".*/\1/p')" >/dev/null
+  curl -fsS -X POST "http://$DEV/idcard/card?name=resident1" >/dev/null
   wait_screen invoices message; shot invoices
   curl -fsS -X POST "http://$DEV/idcard/remove" >/dev/null
+  tap invoice:1; tap collect; wait_screen invoicedone message; shot invoice-done
   tap home
 fi
 for _ in 1 2 3 4 5; do tap corner; done
