@@ -120,7 +120,9 @@ func TestCallerPageInChromium(t *testing.T) {
 		textIs("#current", first.Label),
 		chromedp.KeyEvent("m"), // no-show: parked, listed with a requeue button
 		chromedp.WaitVisible(chromedp.CSS(`[data-requeue="`+first.Label+`"]`)),
-		chromedp.Click(chromedp.CSS(`[data-requeue="`+first.Label+`"]`)),
+		// The list re-renders on every stream event; click in the page so a
+		// replaced button cannot swallow the click.
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-requeue="`+first.Label+`"]').click()`),
 		chromedp.Poll[chromedp.Void](`document.getElementById('msg').textContent.startsWith('已重新排队')`, chromedp.WithPollingTimeout(10*time.Second)),
 		// A requeued missed ticket queues behind those who waited meanwhile.
 		chromedp.KeyEvent("n"),
