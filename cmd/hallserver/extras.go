@@ -1,33 +1,50 @@
 package main
 
 import (
+	"crypto/tls"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"time"
 
 	"hallkiosk/queue/engine"
 	"hallkiosk/queue/hallapi"
 	"hallkiosk/queue/registry"
+	qsync "hallkiosk/queue/sync"
 )
 
-// mountExtras mounts the handlers other packages provide and returns a
-// function that closes what it opened.
+// extras holds what mountExtras opened.
+type extras struct {
+	tls     *tls.Config // the hall certificate kiosks pin (server.tls_listen)
+	closers []func() error
+}
+
+func (x *extras) close() {
+	for _, c := range x.closers {
+		c()
+	}
+}
+
+// mountExtras mounts the handlers other packages provide:
 //
+//   - queue/sync (kiosk ↔ hall sync) under /api/v1/sync/, backed by the
+//     engine through sync.EngineHall; its state in DATA/sync.db and the
+//     hall's TLS certificate (which enrolment codes carry for the kiosk to
+//     pin) in DATA/hall.crt, DATA/hall.key. Enrolment codes:
+//     POST /api/v1/devices/enrol {"name","ttl"} (admin or technician);
+//     devices: GET /api/v1/devices.
 //   - queue/registry (licences, permits, property certificates) under
 //     /api/v1/registry/, its store in DATA/registry.db; imports need a
 //     technician, supervisor or admin session.
-//   - MOUNT POINT for queue/sync under /api/v1/sync/ (sync.Prefix): not
-//     wired yet. It needs an adapter from the engine to sync.Hall
-//     (ImportEvents → engine.Import, ReserveNumbers → engine.Lease,
-//     Document → catalogue/notices, QueueStatus → engine.Status) and the
-//     hall TLS certificate whose fingerprint sync.OpenHallSync takes; add
-//     srv.Handle(sync.Prefix, sync.NewHallHandler(hs)) here once they exist.
-func mountExtras(srv *hallapi.Server, eng *engine.Engine, cfg *Config, log *slog.Logger) (func(), error) {
+func mountExtras(srv *hallapi.Server, eng *engine.Engine, cfg *Config, log *slog.Logger) (*extras, error) {
+	x := &extras{}
 	reg, err := registry.Open(filepath.Join(cfg.Server.Data, "registry.db"))
 	if err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
 	}
+	x.closers = append(x.closers, reg.Close)
 	srv.Handle("/api/v1/registry/", registry.Handler(reg, registry.HandlerOpts{
 		Prefix: "/api/v1/registry/",
 		AllowWrite: func(r *http.Request) bool {
@@ -35,5 +52,69 @@ func mountExtras(srv *hallapi.Server, eng *engine.Engine, cfg *Config, log *slog
 		},
 		Log: log,
 	}))
-	return func() { reg.Close() }, nil
+
+	cert, fp, err := qsync.LoadOrCreateCert(cfg.Server.Data, cfg.Server.TLSHosts...)
+	if err != nil {
+		x.close()
+		return nil, err
+	}
+	x.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	hs, err := qsync.OpenHallSync(filepath.Join(cfg.Server.Data, "sync.db"), qsync.NewEngineHall(eng, log), fp,
+		&qsync.HallOptions{Log: log, Zone: eng.Location(), Lease: cfg.Sync.Lease, HallName: eng.Catalog().Hall.Name})
+	if err != nil {
+		x.close()
+		return nil, err
+	}
+	x.closers = append(x.closers, hs.Close)
+	srv.Handle(qsync.Prefix, qsync.NewHallHandler(hs))
+	srv.Handle("POST /api/v1/devices/enrol", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !srv.HasRole(r, hallapi.RoleTechnician) {
+			writeErr(w, http.StatusForbidden, "forbidden", "没有权限")
+			return
+		}
+		var req struct {
+			Name string `json:"name"`
+			TTL  string `json:"ttl"`
+		}
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&req); err != nil || req.Name == "" {
+			writeErr(w, http.StatusBadRequest, "invalid", "请求有误")
+			return
+		}
+		ttl := time.Hour
+		if req.TTL != "" {
+			if d, err := time.ParseDuration(req.TTL); err == nil && d > 0 && d <= 7*24*time.Hour {
+				ttl = d
+			}
+		}
+		code, err := hs.IssueEnrolmentCode(r.Context(), req.Name, ttl)
+		if err != nil {
+			log.Error("hallserver: enrolment code", "err", err)
+			writeErr(w, http.StatusInternalServerError, "unavailable", "系统繁忙，请稍后再试")
+			return
+		}
+		writeJSON(w, http.StatusCreated, map[string]any{"code": code, "expires_in": ttl.String(), "fingerprint": fp})
+	}))
+	srv.Handle("GET /api/v1/devices", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !srv.HasRole(r, hallapi.RoleTechnician) {
+			writeErr(w, http.StatusForbidden, "forbidden", "没有权限")
+			return
+		}
+		ds, err := hs.Devices(r.Context())
+		if err != nil {
+			writeErr(w, http.StatusInternalServerError, "unavailable", "系统繁忙，请稍后再试")
+			return
+		}
+		writeJSON(w, http.StatusOK, ds)
+	}))
+	return x, nil
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeErr(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]map[string]string{"error": {"code": code, "message": msg}})
 }

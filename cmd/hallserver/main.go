@@ -50,7 +50,14 @@ type Config struct {
 		Data     string `ini:"data"`
 		LogLevel string `ini:"log_level"`
 		Demo     bool   `ini:"demo"`
+		// TLSListen serves the same API over TLS with the hall certificate
+		// (kiosks pin it at enrolment); empty: no TLS listener.
+		TLSListen string   `ini:"tls_listen"`
+		TLSHosts  []string `ini:"tls_hosts"`
 	} `ini:"server"`
+	Sync struct {
+		Lease int `ini:"lease"`
+	} `ini:"sync"`
 	Hall struct {
 		Catalog string `ini:"catalog"`
 	} `ini:"hall"`
@@ -103,6 +110,14 @@ func (c *Config) Validate() error {
 		if !ok || id == "" || len(secret) < 16 {
 			return &config.Error{Key: "kiosks.keys", Msg: "want id:secret pairs, secrets at least 16 characters"}
 		}
+	}
+	if c.Server.TLSListen != "" {
+		if _, _, err := net.SplitHostPort(c.Server.TLSListen); err != nil {
+			return &config.Error{Key: "server.tls_listen", Msg: "want host:port"}
+		}
+	}
+	if c.Sync.Lease < 0 || c.Sync.Lease > c.Queue.LeaseMax {
+		return &config.Error{Key: "sync.lease", Msg: "want 0..queue.lease_max"}
 	}
 	if c.Queue.MaxRecalls < 1 || c.Queue.StarvationK < 1 || c.Queue.LeaseMax < 1 {
 		return &config.Error{Key: "queue", Msg: "max_recalls, starvation_k and lease_max must be at least 1"}
@@ -205,11 +220,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready rea
 			return err
 		}
 	}
-	closeExtras, err := mountExtras(srv, eng, cfg, log)
+	ext, err := mountExtras(srv, eng, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer closeExtras()
+	defer ext.close()
 
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
@@ -219,8 +234,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready rea
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go srv.Run(runCtx)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
+	var ths *http.Server
+	if cfg.Server.TLSListen != "" {
+		tln, err := net.Listen("tcp", cfg.Server.TLSListen)
+		if err != nil {
+			hs.Close()
+			return fmt.Errorf("listen tls: %w", err)
+		}
+		ths = &http.Server{Handler: srv, TLSConfig: ext.tls, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+		go func() { errc <- ths.ServeTLS(tln, "", "") }()
+		log.Info("hallserver: serving TLS", "addr", tln.Addr().String())
+		fmt.Fprintf(stdout, "hallserver: TLS (kiosk sync) on https://%s\n", tln.Addr())
+	}
 	log.Info("hallserver: serving", "addr", ln.Addr().String(), "version", version.Version, "demo", cfg.Server.Demo)
 	fmt.Fprintf(stdout, "hallserver: serving on http://%s (caller /caller, display /display, booking /booking)\n", ln.Addr())
 	sdnotify.Notify("READY=1")
@@ -238,6 +265,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready rea
 	cancel()
 	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer scancel()
+	if ths != nil {
+		ths.Shutdown(sctx)
+	}
 	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}

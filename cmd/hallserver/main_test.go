@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -27,7 +29,7 @@ func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(
 func TestRunDemo(t *testing.T) {
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "hallserver.conf")
-	os.WriteFile(conf, []byte("[server]\nlog_level = debug\n[auth]\nsession_ttl = 2h\n[queue]\nstarvation_k = 2\n"), 0o644)
+	os.WriteFile(conf, []byte("[server]\nlog_level = debug\ntls_listen = 127.0.0.1:0\n[auth]\nsession_ttl = 2h\n[queue]\nstarvation_k = 2\n"), 0o644)
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan string, 1)
 	var stdout, stderr syncBuf
@@ -73,10 +75,50 @@ func TestRunDemo(t *testing.T) {
 	if code, _ := get("/api/v1/registry/export"); code != 200 {
 		t.Errorf("registry export: %d", code)
 	}
+	if code, body := get("/api/v1/sync/time"); code != 200 || !strings.Contains(body, "2") {
+		t.Errorf("sync time: %d %s", code, body)
+	}
+	// Enrolment codes need an admin or technician session.
+	resp, _ = http.Post(base+"/api/v1/devices/enrol", "application/json", strings.NewReader(`{"name":"kiosk-a"}`))
+	if resp.StatusCode != 403 {
+		t.Errorf("anonymous enrolment code: %d", resp.StatusCode)
+	}
+	resp.Body.Close()
+	lr, _ := http.Post(base+"/api/v1/login", "application/json", strings.NewReader(`{"user":"tech1","password":"tech1-demo"}`))
+	var tok struct{ Token string }
+	json.NewDecoder(lr.Body).Decode(&tok)
+	lr.Body.Close()
+	req, _ := http.NewRequest("POST", base+"/api/v1/devices/enrol", strings.NewReader(`{"name":"kiosk-a","ttl":"30m"}`))
+	req.Header.Set("Authorization", "Bearer "+tok.Token)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var enrol struct{ Code, Fingerprint string }
+	json.NewDecoder(resp.Body).Decode(&enrol)
+	resp.Body.Close()
+	if resp.StatusCode != 201 || enrol.Code == "" || len(enrol.Fingerprint) < 16 {
+		t.Errorf("enrolment code: %d %+v", resp.StatusCode, enrol)
+	}
 	for _, p := range []string{"/caller", "/display", "/booking", "/metrics"} {
 		if code, _ := get(p); code != 200 {
 			t.Errorf("%s: %d", p, code)
 		}
+	}
+	// The TLS listener serves the same API with the hall certificate.
+	_, after, ok := strings.Cut(out, "TLS (kiosk sync) on https://")
+	if !ok {
+		t.Fatalf("no TLS listener in:\n%s", out)
+	}
+	tlsAddr, _, _ := strings.Cut(after, "\n")
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	tr, err := hc.Get("https://" + tlsAddr + "/api/v1/sync/time")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.Body.Close()
+	if tr.StatusCode != 200 || tr.TLS == nil || len(tr.TLS.PeerCertificates) == 0 {
+		t.Errorf("tls: %d", tr.StatusCode)
 	}
 	if strings.Contains(stderr.String(), "62010") {
 		t.Error("personal data in logs")
