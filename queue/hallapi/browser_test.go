@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -225,4 +226,33 @@ func TestDisplayPageInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	shoot(t, ctx, "display.png")
+}
+
+func TestBookingPageInChromium(t *testing.T) {
+	h := newHall(t, false)
+	ctx := browser(t)
+	do(t, ctx,
+		chromedp.Navigate(h.ts.URL+"/booking"),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#svc option').length > 5`, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.SetValue(chromedp.ID("svc"), "company-startup"),
+		chromedp.Evaluate[chromedp.Void](`load()`),
+		chromedp.Poll[chromedp.Void](`[...document.querySelectorAll('#slots button')].some(b => !b.disabled)`, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll('#slots button')].find(b => !b.disabled).click()`),
+		chromedp.SendKeys(chromedp.ID("name"), "张小三"),
+		chromedp.SendKeys(chromedp.ID("idno"), "62010219900101123X"),
+		chromedp.SendKeys(chromedp.ID("phone"), "13800001234"),
+		chromedp.Click(chromedp.ID("book")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('msg').textContent.startsWith('预约成功')`, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Poll[chromedp.Void](`(() => { const i = document.querySelector('#qr img'); return i && i.complete && i.naturalWidth > 100; })()`, chromedp.WithPollingTimeout(10*time.Second)),
+	)
+	msg, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.ID("msg")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := msg[len("预约成功："):]
+	id = id[:strings.Index(id, "，")]
+	a, err := h.e.Appointment(context.Background(), id)
+	if err != nil || a.Service != "company-startup" || a.NameMasked != "张*三" || a.PhoneTail != "1234" {
+		t.Fatalf("appointment %q: %+v %v", id, a, err)
+	}
 }
