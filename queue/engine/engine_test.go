@@ -513,3 +513,19 @@ func TestStatsCSV(t *testing.T) {
 		t.Fatalf("csv %v %v", recs, err)
 	}
 }
+
+func TestStoreSettings(t *testing.T) {
+	f := newFixture(t, nil)
+	var mode string
+	var syncLevel, busy int
+	db := f.e.DB()
+	if err := db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("journal_mode = %q, %v", mode, err)
+	}
+	if err := db.QueryRow(`PRAGMA synchronous`).Scan(&syncLevel); err != nil || syncLevel != 2 {
+		t.Errorf("synchronous = %d (want 2, FULL), %v", syncLevel, err)
+	}
+	if err := db.QueryRow(`PRAGMA busy_timeout`).Scan(&busy); err != nil || busy < 1000 {
+		t.Errorf("busy_timeout = %d, %v", busy, err)
+	}
+}
