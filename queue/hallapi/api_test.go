@@ -168,6 +168,28 @@ func TestAuthAndRoles(t *testing.T) {
 	if code := h.call("GET", "/api/v1/windows/19", staff, nil, nil); code != 401 {
 		t.Errorf("expired session: %d", code)
 	}
+	// Changing one's password ends every session of the user.
+	s3 := h.login("staff1", "staff1-demo")
+	if code := h.call("POST", "/api/v1/me/password", s3, map[string]string{"old": "wrong", "new": "new-password-1"}, nil); code != 401 {
+		t.Errorf("password change with a wrong old password: %d", code)
+	}
+	if code := h.call("POST", "/api/v1/me/password", s3, map[string]string{"old": "staff1-demo", "new": "new-password-1"}, nil); code != 200 {
+		t.Errorf("password change: %d", code)
+	}
+	if code := h.call("GET", "/api/v1/me", s3, nil, nil); code != 401 {
+		t.Errorf("session after password change: %d", code)
+	}
+	h.login("staff1", "new-password-1")
+	h.call("POST", "/api/v1/me/password", h.login("staff1", "new-password-1"), map[string]string{"old": "new-password-1", "new": "staff1-demo"}, nil)
+	// Repeated wrong passwords lock the account for a minute.
+	for range maxFailures {
+		h.call("POST", "/api/v1/login", "", map[string]string{"user": "tech1", "password": "guess-guess"}, nil)
+	}
+	if code := h.call("POST", "/api/v1/login", "", map[string]string{"user": "tech1", "password": "tech1-demo"}, &e); code != 429 || e.Error.Code != "too_many_attempts" {
+		t.Errorf("after %d failures: %d %+v", maxFailures, code, e)
+	}
+	h.clk.Advance(lockDuration + time.Second)
+	h.login("tech1", "tech1-demo")
 	// Logout ends a session.
 	s2 := h.login("staff1", "staff1-demo")
 	h.call("POST", "/api/v1/logout", s2, nil, nil)

@@ -280,3 +280,25 @@ func (s *Server) HasRole(r *http.Request, roles ...Role) bool {
 	u := s.userOf(r)
 	return u != nil && allowed(u.Role, roles)
 }
+
+// changePassword sets a new password after checking the old one, and ends
+// the user's other sessions.
+func (s *Server) changePassword(ctx context.Context, u *User, old, new string) error {
+	var hash string
+	if err := s.db.QueryRowContext(ctx, `SELECT hash FROM users WHERE name=?`, u.Name).Scan(&hash); err != nil {
+		return fmt.Errorf("hallapi: password: %w", err)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(old)) != nil {
+		return errLogin
+	}
+	if err := s.AddUser(ctx, *u, new); err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE user=?`, u.Name); err != nil {
+		return fmt.Errorf("hallapi: password: %w", err)
+	}
+	s.sessMu.Lock()
+	clear(s.sessions)
+	s.sessMu.Unlock()
+	return nil
+}

@@ -148,6 +148,8 @@ func TestCallerPageInChromium(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("tWin"), "39"),
 		chromedp.Click(chromedp.ID("bTransfer")),
 		chromedp.Poll[chromedp.Void](`document.getElementById('msg').textContent === '已转移 `+first.Label+`'`, chromedp.WithPollingTimeout(10*time.Second)),
+		textIs("#current", "----"),
+		chromedp.Poll[chromedp.Void](`!document.getElementById('bNext').disabled`, chromedp.WithPollingTimeout(10*time.Second)),
 	)
 	tt, _ := h.e.Ticket(context.Background(), first.ID)
 	if tt.Service != "household" || tt.TargetWindow != 39 || tt.State != engine.StateWaiting {

@@ -49,6 +49,9 @@ type Server struct {
 	sessMu   sync.Mutex
 	sessions map[string]cachedSession
 
+	failMu   sync.Mutex
+	failures map[string][]time.Time // user → recent failed logins
+
 	noticeMu sync.Mutex
 	notices  []string
 }
@@ -179,6 +182,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/v1/login", s.auth(public, false, s.postLogin))
 	m.HandleFunc("POST /api/v1/logout", s.auth(public, false, s.postLogout))
 	m.HandleFunc("GET /api/v1/me", s.auth(staffOrTech(), false, s.getMe))
+	m.HandleFunc("POST /api/v1/me/password", s.auth(staffOrTech(), false, s.postPassword))
 
 	m.HandleFunc("GET /api/v1/catalog", s.auth(public, false, s.getCatalog))
 	m.HandleFunc("PUT /api/v1/catalog", s.auth(admin, false, s.putCatalog))
@@ -302,8 +306,13 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request, _ who) error 
 	if err := decode(r, &req); err != nil {
 		return err
 	}
+	if s.lockedOut(req.User) {
+		writeErr(w, http.StatusTooManyRequests, "too_many_attempts", "密码错误次数过多，请1分钟后再试")
+		return nil
+	}
 	tok, u, exp, err := s.login(r.Context(), req.User, req.Password)
 	if errors.Is(err, errLogin) {
+		s.loginFailed(req.User)
 		s.met.loginFailures.Add(1)
 		writeErr(w, http.StatusUnauthorized, "bad_login", "用户名或密码错误")
 		return nil
@@ -316,6 +325,36 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request, _ who) error 
 	return nil
 }
 
+// Five failed logins of one user within five minutes lock it for a minute.
+const (
+	maxFailures  = 5
+	failureSpan  = 5 * time.Minute
+	lockDuration = time.Minute
+)
+
+func (s *Server) lockedOut(user string) bool {
+	s.failMu.Lock()
+	defer s.failMu.Unlock()
+	f := s.failures[user]
+	return len(f) >= maxFailures && s.now().Sub(f[len(f)-1]) < lockDuration
+}
+
+func (s *Server) loginFailed(user string) {
+	s.failMu.Lock()
+	defer s.failMu.Unlock()
+	if s.failures == nil || len(s.failures) > 10000 {
+		s.failures = map[string][]time.Time{}
+	}
+	now := s.now()
+	var keep []time.Time
+	for _, t := range s.failures[user] {
+		if now.Sub(t) < failureSpan {
+			keep = append(keep, t)
+		}
+	}
+	s.failures[user] = append(keep, now)
+}
+
 func (s *Server) postLogout(w http.ResponseWriter, r *http.Request, _ who) error {
 	s.logout(r)
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1})
@@ -325,6 +364,26 @@ func (s *Server) postLogout(w http.ResponseWriter, r *http.Request, _ who) error
 
 func (s *Server) getMe(w http.ResponseWriter, r *http.Request, id who) error {
 	writeJSON(w, 200, id.user)
+	return nil
+}
+
+func (s *Server) postPassword(w http.ResponseWriter, r *http.Request, id who) error {
+	var req struct {
+		Old string `json:"old"`
+		New string `json:"new"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	err := s.changePassword(r.Context(), id.user, req.Old, req.New)
+	if errors.Is(err, errLogin) {
+		writeErr(w, http.StatusUnauthorized, "bad_login", "原密码错误")
+		return nil
+	}
+	if err != nil {
+		return &badRequest{err.Error()}
+	}
+	writeJSON(w, 200, map[string]bool{"ok": true})
 	return nil
 }
 
