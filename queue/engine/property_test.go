@@ -131,6 +131,8 @@ func runProperty(t *testing.T, seed uint64, steps int) {
 		m.windows[w.Number] = &mWindow{}
 	}
 	numbers := map[string]bool{}
+	var seq int64
+	dayStart := f.clk.Now().Add(-time.Hour)
 	svcIDs := []string{"s1", "s2", "s3"}
 	pick := func(states ...State) *mTicket {
 		var l []*mTicket
@@ -193,6 +195,27 @@ func runProperty(t *testing.T, seed uint64, steps int) {
 				svcs = []string{s}
 			}
 			m.tickets[tk.ID] = &mTicket{id: tk.ID, label: tk.Label, services: svcs, prio: prio, queuedAt: now, state: StateWaiting}
+		case op < 36: // a kiosk's offline ticket: lease a block, import one number, issued earlier
+			s := svcIDs[r.IntN(3)]
+			l, err := f.e.Lease(ctx, "kiosk", s, f.e.Today(), 1+r.IntN(3))
+			if err != nil {
+				t.Fatalf("step %d lease: %v", step, err)
+			}
+			seq++
+			issued := now.Add(-time.Duration(r.IntN(600)) * time.Second)
+			if issued.Before(dayStart) {
+				issued = dayStart
+			}
+			tk, err := f.e.Import(ctx, ImportRequest{DeviceID: "kiosk", DeviceSeq: seq, Service: s, Number: l.First + r.IntN(l.Last-l.First+1), IssuedAt: issued})
+			if err != nil {
+				t.Fatalf("step %d import: %v", step, err)
+			}
+			key := tk.Day + "/" + tk.IssueService + "/" + fmt.Sprint(tk.Number)
+			if numbers[key] {
+				t.Fatalf("number %s issued twice", tk.Label)
+			}
+			numbers[key] = true
+			m.tickets[tk.ID] = &mTicket{id: tk.ID, label: tk.Label, services: []string{s}, prio: catalog.PriorityNormal, queuedAt: issued, state: StateWaiting}
 		case op < 50: // call next
 			want := m.expectNext(n)
 			got, err := f.e.CallNext(ctx, n, "s")
