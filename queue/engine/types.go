@@ -78,10 +78,9 @@ type Ticket struct {
 	SlotEnd       time.Time `json:"slot_end,omitzero"`
 	Rating        int       `json:"rating,omitempty"` // 1..5, 0 unrated
 	// Filled in on issue replies only.
-	Ahead      int  `json:"ahead,omitempty"`
-	WaitMin    int  `json:"est_wait_min,omitempty"`
-	Duplicate  bool `json:"duplicate,omitempty"` // the idempotency key matched an existing ticket
-	serviceIdx int
+	Ahead     int  `json:"ahead,omitempty"`
+	WaitMin   int  `json:"est_wait_min,omitempty"`
+	Duplicate bool `json:"duplicate,omitempty"` // the idempotency key matched an existing ticket
 }
 
 func (t *Ticket) clone() *Ticket {
