@@ -255,3 +255,48 @@ func TestBookingPageInChromium(t *testing.T) {
 		t.Fatalf("appointment %q: %+v %v", id, a, err)
 	}
 }
+
+func TestAdminPageInChromium(t *testing.T) {
+	h := newHall(t, true)
+	bg := context.Background()
+	for range 3 {
+		if _, err := h.e.Issue(bg, engine.IssueRequest{Service: "tax-filing"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 2 {
+		h.clk.Advance(4 * time.Minute)
+		if _, err := h.e.CallNext(bg, 19, "staff1"); err != nil {
+			t.Fatal(err)
+		}
+		h.clk.Advance(2 * time.Minute)
+		if _, err := h.e.Finish(bg, 19, "staff1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := browser(t)
+	do(t, ctx,
+		chromedp.Navigate(h.ts.URL+"/admin"),
+		chromedp.WaitVisible(chromedp.ID("user")),
+		chromedp.SendKeys(chromedp.ID("user"), "super1"),
+		chromedp.SendKeys(chromedp.ID("pass"), "super1-demo"),
+		chromedp.Click(chromedp.ID("loginBtn")),
+		chromedp.WaitVisible(chromedp.ID("main")),
+		// The page's date is the browser's; the hall's test clock is another day.
+		chromedp.SetValue(chromedp.ID("from"), "2026-11-25"),
+		chromedp.SetValue(chromedp.ID("to"), "2026-11-25"),
+		chromedp.Click(chromedp.ID("load")),
+		chromedp.Poll[chromedp.Void](`(() => { const r = document.querySelector('#stats tr[data-key="tax-filing"]'); return r && r.cells[2].textContent === '3' && r.cells[3].textContent === '2'; })()`, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Poll[chromedp.Void](`document.querySelector('#windows tbody').textContent.includes('staff1')`, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.SetValue(chromedp.ID("notices"), "今日下午三点系统维护\n请保管好随身物品"),
+		chromedp.Click(chromedp.ID("saveNotices")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('nmsg').textContent === '已保存'`, chromedp.WithPollingTimeout(10*time.Second)),
+	)
+	if n := h.s.Notices(); len(n) != 2 || n[0] != "今日下午三点系统维护" {
+		t.Errorf("notices = %q", n)
+	}
+	csvHref, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('csv').href`))
+	if err != nil || !strings.Contains(csvHref, "format=csv") {
+		t.Errorf("csv link %q %v", csvHref, err)
+	}
+}

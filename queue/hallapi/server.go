@@ -177,6 +177,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /caller", s.page("caller.html"))
 	m.HandleFunc("GET /display", s.page("display.html"))
 	m.HandleFunc("GET /booking", s.page("booking.html"))
+	m.HandleFunc("GET /admin", s.page("admin.html"))
 	m.HandleFunc("GET /static/", s.static)
 
 	m.HandleFunc("POST /api/v1/login", s.auth(public, false, s.postLogin))
