@@ -58,6 +58,11 @@ func (h *EngineHall) ImportEvents(ctx context.Context, device string, events []E
 			if voided[key] {
 				req.State = engine.StateVoid
 			}
+			if t.Number > LeaseMax {
+				if err := h.registerOverflow(ctx, device, t); err != nil {
+					return err
+				}
+			}
 			tk, err := h.e.Import(ctx, req)
 			if err != nil {
 				return fmt.Errorf("sync: import %s%04d of %s seq %d: %w", t.Service, t.Number, device, e.Seq, err)
@@ -93,6 +98,26 @@ func (h *EngineHall) ImportEvents(ctx context.Context, device string, events []E
 				h.log.Warn("sync: rating not recorded", "device", device, "seq", e.Seq, "err", err)
 			}
 		}
+	}
+	return nil
+}
+
+// registerOverflow records the device's overflow range of t's service and
+// day as a lease in the engine, so that Import accepts the number.
+// HallSync has already checked that the number lies in this device's own
+// range. The engine has no call for a fixed range yet, so this writes its
+// lease table directly (see docs/SYNC.md).
+func (h *EngineHall) registerOverflow(ctx context.Context, device string, t TicketPayload) error {
+	k := (t.Number-OverflowBase-1)/OverflowSize + 1
+	lo, hi, err := OverflowRange(k)
+	if err != nil {
+		return err
+	}
+	_, err = h.e.DB().ExecContext(ctx, `INSERT INTO leases(day, service, device, first, last, at)
+		SELECT ?,?,?,?,?,? WHERE NOT EXISTS (SELECT 1 FROM leases WHERE day=? AND service=? AND device=? AND first=? AND last=?)`,
+		t.Day, t.Service, device, lo, hi, time.Now().UnixMilli(), t.Day, t.Service, device, lo, hi)
+	if err != nil {
+		return fmt.Errorf("sync: register overflow range %d..%d of %s: %w", lo, hi, device, err)
 	}
 	return nil
 }

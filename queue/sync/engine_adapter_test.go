@@ -3,6 +3,7 @@ package sync_test
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -108,6 +109,30 @@ func TestEngineHall(t *testing.T) {
 			t.Fatalf("ticket %s is %s at the hall, want %s", tk.Label(), states[tk.Number], want)
 		}
 	}
+	// Offline past the lease: the kiosk's overflow range, accepted by the
+	// engine too.
+	var last *store.Ticket
+	for i := 0; ; i++ {
+		if i > 100 {
+			t.Fatal("no overflow ticket after 100 issues")
+		}
+		tk, err := st.Issue(ctx, "project-approval")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.MarkPrinted(ctx, tk); err != nil {
+			t.Fatal(err)
+		}
+		if last = tk; tk.Overflow {
+			break
+		}
+	}
+	if err := c.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if tk, err := eng.Ticket(ctx, engineID(last)); err != nil || tk.State != engine.StateWaiting {
+		t.Fatalf("overflow ticket %s at the hall: %+v %v", last.Label(), tk, err)
+	}
 	// Calls follow issue time: the hall's own ticket first, then the kiosk's.
 	called, err := eng.CallNext(ctx, 1, "staff1")
 	if err != nil {
@@ -116,4 +141,8 @@ func TestEngineHall(t *testing.T) {
 	if called.Number != own.Number {
 		t.Fatalf("first call %s, want the hall's own %s", called.Label, own.Label)
 	}
+}
+
+func engineID(t *store.Ticket) string {
+	return t.Day[:4] + t.Day[5:7] + t.Day[8:] + "-" + t.Service + "-" + fmt.Sprint(t.Number)
 }
