@@ -295,8 +295,36 @@ func TestAdminPageInChromium(t *testing.T) {
 	if n := h.s.Notices(); len(n) != 2 || n[0] != "今日下午三点系统维护" {
 		t.Errorf("notices = %q", n)
 	}
+	if vis, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!document.getElementById('catCard').classList.contains('hidden')`)); vis {
+		t.Error("catalogue editor shown to a supervisor")
+	}
 	csvHref, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('csv').href`))
 	if err != nil || !strings.Contains(csvHref, "format=csv") {
 		t.Errorf("csv link %q %v", csvHref, err)
+	}
+}
+
+func TestCatalogueEditorInChromium(t *testing.T) {
+	h := newHall(t, true)
+	ctx := browser(t)
+	do(t, ctx,
+		chromedp.Navigate(h.ts.URL+"/admin"),
+		chromedp.WaitVisible(chromedp.ID("user")),
+		chromedp.SendKeys(chromedp.ID("user"), "admin"),
+		chromedp.SendKeys(chromedp.ID("pass"), "admin-demo"),
+		chromedp.Click(chromedp.ID("loginBtn")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('catalog').value.includes('tax-invoice')`, chromedp.WithPollingTimeout(10*time.Second)),
+		// A duplicate prefix is refused with the validation detail.
+		chromedp.Evaluate[chromedp.Void](`(() => { const c = JSON.parse(document.getElementById('catalog').value); c.zones[0].services[1].prefix = c.zones[0].services[0].prefix; document.getElementById('catalog').value = JSON.stringify(c); })()`),
+		chromedp.Click(chromedp.ID("saveCatalog")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('cmsg').textContent.includes('prefix')`, chromedp.WithPollingTimeout(10*time.Second)),
+		// A valid edit is stored.
+		chromedp.Evaluate[chromedp.Void](`(() => { const c = JSON.parse(document.getElementById('catalog').value); c.zones[0].services[1].prefix = 'B'; c.zones[0].services[1].daily_cap = 7; document.getElementById('catalog').value = JSON.stringify(c); })()`),
+		chromedp.Click(chromedp.ID("saveCatalog")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('cmsg').textContent === '已保存'`, chromedp.WithPollingTimeout(10*time.Second)),
+	)
+	s, _ := h.e.Catalog().Service("construction-permit")
+	if s.DailyCap != 7 {
+		t.Errorf("catalogue not saved: %+v", s)
 	}
 }

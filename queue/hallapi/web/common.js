@@ -8,7 +8,7 @@ async function api(method, path, body) {
   try { data = text ? JSON.parse(text) : null; } catch (e) { data = { error: { code: 'bad_reply', message: '服务器回复有误' } }; }
   if (!r.ok) {
     const err = new Error((data && data.error && data.error.message) || ('HTTP ' + r.status));
-    err.code = data && data.error && data.error.code; err.status = r.status;
+    err.code = data && data.error && data.error.code; err.detail = data && data.error && data.error.detail; err.status = r.status;
     throw err;
   }
   return data;
