@@ -1,0 +1,63 @@
+package sync_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	qsync "hallkiosk/queue/sync"
+	"hallkiosk/queue/sync/faultproxy"
+)
+
+// TestRunRecoversAfterOutage: Run keeps trying while the link is dead
+// (every connection blackholed), never blocks issuing, and catches up by
+// itself once the link is back; it returns when its context ends.
+func TestRunRecoversAfterOutage(t *testing.T) {
+	ctx := context.Background()
+	th := newTestHall(t, nil)
+	px, err := faultproxy.New("127.0.0.1:0", th.addr(), faultproxy.Faults{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer px.Close()
+	st, c := newKiosk(t, th, "https://"+px.Addr(), &qsync.ClientOptions{Timeout: 200 * time.Millisecond, Interval: 100 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
+	px.SetFaults(faultproxy.Faults{Drop: 1}) // the link dies
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- c.Run(rctx) }()
+	for i := 0; i < 20; i++ {
+		start := time.Now()
+		if _, err := st.Append(ctx, qsync.KindHealth, map[string]any{"printer": "ok", "i": i}); err != nil {
+			t.Fatal(err)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Fatalf("append took %s while sync was failing", d)
+		}
+		c.Trigger()
+		time.Sleep(20 * time.Millisecond)
+	}
+	if s := c.Status(ctx); s.Online || s.Pending != 20 || s.LastError == "" {
+		t.Fatalf("status during outage: %+v", s)
+	}
+	px.SetFaults(faultproxy.Faults{}) // the link is back
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if s := c.Status(ctx); s.Online && s.Pending == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no catch-up after the outage: %+v", c.Status(ctx))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	id, _ := st.Identity(ctx)
+	if n, _, _ := th.hall.EventCounts(ctx, id.Device); n != 20 {
+		t.Fatalf("hall holds %d events, want 20", n)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after cancel")
+	}
+}
