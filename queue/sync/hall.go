@@ -82,6 +82,9 @@ CREATE TABLE IF NOT EXISTS leases(
   service TEXT NOT NULL, day TEXT NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL,
   device TEXT NOT NULL, granted_ms INTEGER NOT NULL, PRIMARY KEY(service, day, lo));
 CREATE INDEX IF NOT EXISTS leases_device ON leases(device, service, day);
+CREATE TABLE IF NOT EXISTS kiosk_events(
+  device TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, hlc INTEGER NOT NULL, payload BLOB NOT NULL,
+  PRIMARY KEY(device, seq));
 CREATE TABLE IF NOT EXISTS security_events(
   id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, kind TEXT NOT NULL, device TEXT NOT NULL,
   remote TEXT NOT NULL, detail TEXT NOT NULL);
@@ -227,6 +230,28 @@ func (h *HallSync) Devices(ctx context.Context) ([]DeviceInfo, error) {
 			d.Health = json.RawMessage(health)
 		}
 		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// Events returns up to limit events of device after sequence after, from
+// the hall's event log.
+func (h *HallSync) Events(ctx context.Context, device string, after uint64, limit int) ([]Event, error) {
+	rows, err := h.db.QueryContext(ctx, `SELECT seq, kind, hlc, payload FROM kiosk_events WHERE device=? AND seq>? ORDER BY seq LIMIT ?`, device, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sync: events: %w", err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var hlc int64
+		var p []byte
+		if err := rows.Scan(&e.Seq, &e.Kind, &hlc, &p); err != nil {
+			return nil, fmt.Errorf("sync: events: %w", err)
+		}
+		e.HLC, e.Payload = HLC(hlc), p
+		out = append(out, e)
 	}
 	return out, rows.Err()
 }

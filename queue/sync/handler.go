@@ -282,8 +282,7 @@ func (h *HallSync) servePush(w http.ResponseWriter, r *http.Request) {
 		resp.Acked = fresh[len(fresh)-1].Seq
 		resp.Applied = len(fresh)
 	}
-	if _, err := h.db.ExecContext(r.Context(), `UPDATE devices SET acked=?, last_seen_ms=?, remote=? WHERE id=?`,
-		resp.Acked, h.now().UnixMilli(), r.RemoteAddr, d.id); err != nil {
+	if err := h.commitPush(r.Context(), d.id, fresh, resp.Acked, r.RemoteAddr); err != nil {
 		writeError(w, http.StatusInternalServerError, CodeInternal, err.Error())
 		return
 	}
@@ -437,4 +436,36 @@ func (h *HallSync) grantLease(ctx context.Context, device string, want LeaseWant
 		return nil, fmt.Errorf("sync: record lease: %w", err)
 	}
 	return []Lease{{Service: want.Service, Day: want.Day, Lo: lo, Hi: hi}}, nil
+}
+
+// commitPush keeps the applied events in the hall's event log (every
+// kind, so audit entries and health reports are kept whatever the Hall
+// does with them) and stores the new acknowledged sequence, in one
+// transaction after the Hall applied them.
+func (h *HallSync) commitPush(ctx context.Context, device string, events []Event, acked uint64, remote string) error {
+	tx, err := h.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sync: commit push: %w", err)
+	}
+	defer tx.Rollback()
+	if len(events) > 0 {
+		ins, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO kiosk_events(device, seq, kind, hlc, payload) VALUES(?,?,?,?,?)`)
+		if err != nil {
+			return fmt.Errorf("sync: commit push: %w", err)
+		}
+		defer ins.Close()
+		for _, e := range events {
+			if _, err := ins.ExecContext(ctx, device, e.Seq, e.Kind, int64(e.HLC), []byte(e.Payload)); err != nil {
+				return fmt.Errorf("sync: commit push: %w", err)
+			}
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE devices SET acked=?, last_seen_ms=?, remote=? WHERE id=?`,
+		acked, h.now().UnixMilli(), remote, device); err != nil {
+		return fmt.Errorf("sync: commit push: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sync: commit push: %w", err)
+	}
+	return nil
 }

@@ -54,6 +54,10 @@ func TestRunRecoversAfterOutage(t *testing.T) {
 	if n, _, _ := th.hall.EventCounts(ctx, id.Device); n != 20 {
 		t.Fatalf("hall holds %d events, want 20", n)
 	}
+	evs, err := th.sync.Events(ctx, id.Device, 0, 100)
+	if err != nil || len(evs) != 20 || evs[19].Seq != 20 || evs[0].Kind != qsync.KindHealth {
+		t.Fatalf("hall event log: %d events, %v", len(evs), err)
+	}
 	cancel()
 	select {
 	case <-done:
