@@ -1,7 +1,6 @@
 package sync
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -110,6 +109,3 @@ func pinnedTLS(pin string, seen *string) *tls.Config {
 		},
 	}
 }
-
-// equalFold reports whether two fingerprints are the same.
-func equalFold(a, b string) bool { return bytes.EqualFold([]byte(a), []byte(b)) }
