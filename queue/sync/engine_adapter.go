@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"hallkiosk/queue/engine"
@@ -17,8 +18,15 @@ import (
 // device and sequence), leases come from the engine's own number series,
 // and the catalogue and live status are the engine's.
 type EngineHall struct {
-	e   *engine.Engine
-	log *slog.Logger
+	e      *engine.Engine
+	log    *slog.Logger
+	lookup func(ctx context.Context, device string, seq uint64) (*Event, error)
+}
+
+// setLookup lets OpenHallSync give the adapter read access to the hall's
+// event log (to find the ticket a rating refers to).
+func (h *EngineHall) setLookup(f func(ctx context.Context, device string, seq uint64) (*Event, error)) {
+	h.lookup = f
 }
 
 // NewEngineHall returns a Hall backed by e. log may be nil.
@@ -46,6 +54,7 @@ func (h *EngineHall) ImportEvents(ctx context.Context, device string, events []E
 		}
 	}
 	imported := map[string]string{} // key → engine ticket id
+	issued := map[uint64]TicketPayload{}
 	for _, e := range events {
 		switch e.Kind {
 		case KindTicketIssued:
@@ -54,6 +63,7 @@ func (h *EngineHall) ImportEvents(ctx context.Context, device string, events []E
 				return fmt.Errorf("sync: event %d: %w", e.Seq, err)
 			}
 			key := fmt.Sprintf("%s|%s|%d", t.Day, t.Service, t.Number)
+			issued[e.Seq] = t
 			req := engine.ImportRequest{DeviceID: device, DeviceSeq: int64(e.Seq), Service: t.Service, Number: t.Number, IssuedAt: e.HLC.Time()}
 			if voided[key] {
 				req.State = engine.StateVoid
@@ -85,14 +95,15 @@ func (h *EngineHall) ImportEvents(ctx context.Context, device string, events []E
 				return fmt.Errorf("sync: void %s of %s seq %d: %w", id, device, e.Seq, err)
 			}
 		case KindEvaluation:
-			var ev struct {
-				Ticket string `json:"ticket_id"`
-				Score  int    `json:"score"`
-			}
-			if json.Unmarshal(e.Payload, &ev) != nil || ev.Ticket == "" {
+			id := h.ratedTicket(ctx, device, e.Payload, issued)
+			if id == "" {
 				continue
 			}
-			if _, err := h.e.Rate(ctx, ev.Ticket, ev.Score, engine.Actor{Name: device}); err != nil {
+			var ev struct {
+				Score int `json:"score"`
+			}
+			_ = json.Unmarshal(e.Payload, &ev)
+			if _, err := h.e.Rate(ctx, id, ev.Score, engine.Actor{Name: device}); err != nil {
 				// A rating the engine cannot take must not block the
 				// device's later events; it stays in the hall's log.
 				h.log.Warn("sync: rating not recorded", "device", device, "seq", e.Seq, "err", err)
@@ -100,6 +111,36 @@ func (h *EngineHall) ImportEvents(ctx context.Context, device string, events []E
 		}
 	}
 	return nil
+}
+
+// ratedTicket finds the engine ticket a kiosk rating refers to: by
+// "ticket_id", or by "ref", the device sequence of the ticket's
+// ticket.issued event (what the kiosk's flow records). "" when unknown.
+func (h *EngineHall) ratedTicket(ctx context.Context, device string, payload json.RawMessage, batch map[uint64]TicketPayload) string {
+	var ev struct {
+		TicketID string `json:"ticket_id"`
+		Ref      string `json:"ref"`
+	}
+	if json.Unmarshal(payload, &ev) != nil {
+		return ""
+	}
+	if ev.TicketID != "" {
+		return ev.TicketID
+	}
+	seq, err := strconv.ParseUint(ev.Ref, 10, 64)
+	if err != nil || seq == 0 {
+		return ""
+	}
+	t, ok := batch[seq]
+	if !ok && h.lookup != nil {
+		if e, err := h.lookup(ctx, device, seq); err == nil && e != nil && e.Kind == KindTicketIssued {
+			ok = json.Unmarshal(e.Payload, &t) == nil
+		}
+	}
+	if !ok {
+		return ""
+	}
+	return engineTicketID(t.Day, t.Service, t.Number)
 }
 
 // registerOverflow records the device's overflow range of t's service and

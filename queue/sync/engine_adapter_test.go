@@ -141,6 +141,31 @@ func TestEngineHall(t *testing.T) {
 	if called.Number != own.Number {
 		t.Fatalf("first call %s, want the hall's own %s", called.Label, own.Label)
 	}
+	// Serve the hall's own ticket and the kiosk's first; the kiosk's
+	// rating of its ticket (by ref, as the kiosk flow records it) reaches
+	// the engine.
+	for i := 0; i < 2; i++ {
+		if i == 1 {
+			if called, err = eng.CallNext(ctx, 1, "staff1"); err != nil || called.Number != tks[0].Number {
+				t.Fatalf("second call %+v %v", called, err)
+			}
+		}
+		if _, err := eng.Start(ctx, 1, "staff1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := eng.Finish(ctx, 1, "staff1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := st.Append(ctx, qsync.KindEvaluation, map[string]any{"ticket": tks[0].Label(), "ref": fmt.Sprint(tks[0].Seq), "score": 5}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rt, err := eng.Ticket(ctx, engineID(tks[0])); err != nil || rt.Rating != 5 {
+		t.Fatalf("rating at the hall: %+v %v", rt, err)
+	}
 }
 
 func engineID(t *store.Ticket) string {

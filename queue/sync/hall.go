@@ -122,6 +122,11 @@ func OpenHallSync(path string, hall Hall, fingerprint string, opts *HallOptions)
 		h.lease = 40
 	}
 	h.nonces = newNonceCache(h.now(), h.maxSkew)
+	if l, ok := hall.(interface {
+		setLookup(func(context.Context, string, uint64) (*Event, error))
+	}); ok {
+		l.setLookup(h.Event)
+	}
 	return h, nil
 }
 
@@ -254,6 +259,16 @@ func (h *HallSync) Events(ctx context.Context, device string, after uint64, limi
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// Event returns one event of device from the hall's event log, nil when
+// the hall does not hold it.
+func (h *HallSync) Event(ctx context.Context, device string, seq uint64) (*Event, error) {
+	evs, err := h.Events(ctx, device, seq-1, 1)
+	if err != nil || len(evs) == 0 || evs[0].Seq != seq {
+		return nil, err
+	}
+	return &evs[0], nil
 }
 
 // SecurityEvent is one refused request.
