@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -257,5 +258,30 @@ func TestCodesOnlyToAWaitingScreen(t *testing.T) {
 	defer cancel()
 	if _, err := c.NextCode(ctx); err == nil {
 		t.Fatal("code without a scan")
+	}
+}
+
+func TestStoreRatingPayloadNamesTheTicket(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.Open(filepath.Join(t.TempDir(), "kiosk.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	a := &Store{S: s, Cat: catalog.Default()}
+	for _, r := range []flow.Rating{{Ticket: "F0012", Ref: "offline:12", Level: 5}, {Ticket: "E003", Ref: "2026-11-25-E-3", Level: 1}} {
+		if err := a.Rate(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evs, err := s.Pending(ctx, 10)
+	if err != nil || len(evs) != 2 {
+		t.Fatalf("pending %d %v", len(evs), err)
+	}
+	if p := string(evs[0].Payload); !strings.Contains(p, `"ref":"12"`) || strings.Contains(p, "offline") {
+		t.Errorf("offline ticket rating %s", p)
+	}
+	if p := string(evs[1].Payload); !strings.Contains(p, `"ticket_id":"2026-11-25-E-3"`) || !strings.Contains(p, `"score":1`) {
+		t.Errorf("hall ticket rating %s", p)
 	}
 }

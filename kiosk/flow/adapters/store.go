@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,7 +26,8 @@ type Store struct {
 	Cat *catalog.Catalog
 
 	mu     sync.Mutex
-	issued map[string]*store.Ticket // by Ref, until confirmed or voided
+	issued    map[string]*store.Ticket // by Ref, until confirmed or voided
+	confirmed map[string]bool          // refs issued here and since confirmed or voided
 }
 
 var (
@@ -60,6 +62,14 @@ func (s *Store) Issue(ctx context.Context, r flow.IssueRequest) (flow.Ticket, er
 		IssuedAt: t.HLC.Time(), Key: ref, Ref: ref, Ahead: -1}, nil
 }
 
+// own reports whether ref is a ticket this store issued in this run.
+func (s *Store) own(ref string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.issued[ref]
+	return ok || s.confirmed[ref]
+}
+
 func (s *Store) take(ref string) (*store.Ticket, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -68,6 +78,10 @@ func (s *Store) take(ref string) (*store.Ticket, error) {
 		return nil, fmt.Errorf("adapters: ticket %s: %w", ref, flow.ErrNotFound)
 	}
 	delete(s.issued, ref)
+	if s.confirmed == nil {
+		s.confirmed = map[string]bool{}
+	}
+	s.confirmed[ref] = true
 	return t, nil
 }
 
@@ -97,8 +111,9 @@ func (s *Store) Void(ctx context.Context, ft flow.Ticket, _ string) error {
 
 // evaluation is the outbox payload of a rating.
 type evaluation struct {
-	Ticket  string    `json:"ticket,omitempty"`
-	Ref     string    `json:"ref,omitempty"`
+	Ticket   string    `json:"ticket,omitempty"`    // printed number
+	Ref      string    `json:"ref,omitempty"`       // device sequence of the ticket.issued event (offline tickets)
+	TicketID string    `json:"ticket_id,omitempty"` // engine ticket id (tickets the hall issued)
 	Score   int       `json:"score"`
 	Reasons []string  `json:"reasons,omitempty"`
 	At      time.Time `json:"at"`
@@ -107,8 +122,18 @@ type evaluation struct {
 
 // Rate appends the rating to the outbox for the hall.
 func (s *Store) Rate(ctx context.Context, r flow.Rating) error {
-	_, err := s.S.Append(ctx, qsync.KindEvaluation, evaluation{Ticket: r.Ticket, Ref: r.Ref, Score: r.Level,
-		Reasons: r.Reasons, At: r.At, Channel: "kiosk"})
+	ev := evaluation{Ticket: r.Ticket, Score: r.Level, Reasons: r.Reasons, At: r.At, Channel: "kiosk"}
+	switch {
+	case strings.HasPrefix(r.Ref, offlineRef):
+		ev.Ref = strings.TrimPrefix(r.Ref, offlineRef)
+	case r.Ref != "":
+		if _, err := strconv.ParseUint(r.Ref, 10, 64); err == nil && s.own(r.Ref) {
+			ev.Ref = r.Ref
+		} else {
+			ev.TicketID = r.Ref
+		}
+	}
+	_, err := s.S.Append(ctx, qsync.KindEvaluation, ev)
 	if err != nil {
 		return fmt.Errorf("adapters: rate: %w", err)
 	}
