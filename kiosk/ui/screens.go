@@ -173,8 +173,12 @@ func (k *Kiosk) home(sc *Screen, s flow.State) fyne.CanvasObject {
 		extra = append(extra, k.tile(sc, "invoice", L.T("home.invoice"), "", colInvoice, k.Flow.StartInvoices))
 	}
 	if len(extra) > 0 {
+		cols := k.columns(s)
+		if k.opt.Landscape && !s.Elder {
+			cols = len(extra) // one row
+		}
 		box.Add(widget.NewSeparator())
-		box.Add(grid(k.columns(s), extra...))
+		box.Add(grid(cols, extra...))
 	}
 	return container.NewVScroll(box)
 }
@@ -190,13 +194,17 @@ func (k *Kiosk) notices(s flow.State) fyne.CanvasObject {
 	if len(s.Hall.Notices) == 0 {
 		return nil
 	}
-	box := container.NewVBox(text(s.Lang.T("home.notices"), colPrimary, k.textSize(), true))
+	var items []fyne.CanvasObject
 	for _, n := range s.Hall.Notices {
 		l := widget.NewLabel("· " + n)
 		l.Wrapping = fyne.TextWrapWord
-		box.Add(l)
+		items = append(items, l)
 	}
-	return box
+	cols := 1
+	if k.opt.Landscape {
+		cols = 2
+	}
+	return container.NewVBox(text(s.Lang.T("home.notices"), colPrimary, k.textSize(), true), grid(cols, items...))
 }
 
 func (k *Kiosk) zone(sc *Screen, s flow.State) fyne.CanvasObject {

@@ -185,8 +185,11 @@ func (k *Kiosk) button(sc *Screen, name, label string, primary bool, tapped func
 
 func (k *Kiosk) tile(sc *Screen, name, title, sub string, col color.NRGBA, tapped func()) *Tile {
 	h := float32(150)
+	if k.opt.Landscape {
+		h = MinTouch // 1080 px of height: the whole home screen fits without scrolling
+	}
 	if k.theme.Elder {
-		h = 190
+		h += 40
 	}
 	t := NewTile(title, sub, col, fyne.NewSize(200, h), k.textSize(), tapped)
 	sc.Tiles[name] = t
