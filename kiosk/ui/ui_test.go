@@ -356,3 +356,25 @@ func TestWindowIsLockedDown(t *testing.T) {
 		t.Fatal("maintenance corner smaller than a touch target")
 	}
 }
+
+func TestHeartbeatFeedsHealth(t *testing.T) {
+	r := newUI(t, false)
+	time.Sleep(30 * time.Millisecond)
+	if r.k.Healthy(20 * time.Millisecond) {
+		t.Fatal("healthy without a heartbeat")
+	}
+	stop := make(chan struct{})
+	go r.k.Heartbeat(5*time.Millisecond, stop)
+	deadline := time.Now().Add(2 * time.Second)
+	for !r.k.Healthy(20*time.Millisecond) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !r.k.Healthy(20 * time.Millisecond) {
+		t.Fatal("heartbeat did not mark the UI loop alive")
+	}
+	close(stop)
+	time.Sleep(40 * time.Millisecond)
+	if r.k.Healthy(20 * time.Millisecond) {
+		t.Fatal("still healthy after the heartbeat stopped")
+	}
+}
