@@ -191,6 +191,11 @@ func assemble(ctx context.Context, cfg *Config, log *slog.Logger, logs *ring) (*
 		return fail(err)
 	}
 
+	if cfg.Voice.Enabled {
+		// drivers/voice has clips for call announcements only (number and
+		// window), none for the kiosk's prompts.
+		log.Warn("kiosk voice prompts unavailable: no clips for kiosk prompts; elder mode runs without speech")
+	}
 	lang, _ := i18n.ParseLang(cfg.Kiosk.Language)
 	hallName := cfg.Kiosk.HallName
 	if hallName == "" {
