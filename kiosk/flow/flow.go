@@ -520,7 +520,9 @@ func (f *Flow) PickService(code string) {
 			return
 		}
 		f.st.Service = svc
-		if st, ok := f.st.Hall.Services[code]; ok && !st.Open || !f.st.Hall.Open {
+		// A service's own status decides (24-hour services stay open when
+		// the hall is closed); without one, the hall's.
+		if st, ok := f.st.Hall.Services[code]; ok && !st.Open || !ok && !f.st.Hall.Open {
 			f.message("msg.closed")
 			return
 		}

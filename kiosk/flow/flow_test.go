@@ -480,3 +480,20 @@ func TestHomeRefreshesWaitingCounts(t *testing.T) {
 	r.f.Home()
 	r.wait(t, "fresh waiting count", func(s State) bool { return s.Hall.Services["TAX-REG"].Waiting == 1 })
 }
+
+func TestHallClosed24hServiceStillIssues(t *testing.T) {
+	r := newRig(t, Options{})
+	r.f.d.Status = statusFunc(func() HallStatus {
+		return HallStatus{Open: false, Services: map[string]ServiceStatus{"TAX-REG": {Open: true}}}
+	})
+	if err := r.f.Refresh(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	r.f.PickService("POL-HUKOU") // no status of its own: the hall's (closed)
+	if s := r.waitScreen(t, ScreenMessage); s.Message != "msg.closed" {
+		t.Fatalf("message %q", s.Message)
+	}
+	r.f.Home()
+	r.f.PickService("TAX-REG")
+	r.waitScreen(t, ScreenTicket)
+}

@@ -220,7 +220,7 @@ func (k *Kiosk) zone(sc *Screen, s flow.State) fyne.CanvasObject {
 				sub += " · " + L.T("service.wait", minutes(st.Wait))
 			}
 		}
-		closed := known && !st.Open || !s.Hall.Open
+		closed := known && !st.Open || !known && !s.Hall.Open
 		if closed {
 			sub = L.T("service.closed")
 		}

@@ -285,3 +285,18 @@ func TestStoreRatingPayloadNamesTheTicket(t *testing.T) {
 		t.Errorf("hall ticket rating %s", p)
 	}
 }
+
+func TestEngineHallClosedAtNightDespite24hServices(t *testing.T) {
+	now := wedNight
+	e := openEngine(t, &now)
+	st, err := e.HallStatus(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Open {
+		t.Error("hall open at night")
+	}
+	if !st.Services["tax-invoice"].Open {
+		t.Error("24×7 invoice service closed at night")
+	}
+}

@@ -79,11 +79,22 @@ func (e *Engine) HallStatus(context.Context) (flow.HallStatus, error) {
 	for _, s := range e.E.Status() {
 		st.Services[s.ID] = flow.ServiceStatus{Waiting: s.Waiting, Wait: time.Duration(s.WaitMin) * time.Minute,
 			Open: s.Open && s.CapLeft != 0}
-		if s.Open {
+		if s.Open && hasHours(e.E.Catalog(), s.ID) {
 			st.Open = true
 		}
 	}
 	return st, nil
+}
+
+// hasHours reports whether a service keeps opening hours (is not 24×7): the
+// hall counts as open while one of those is open, so that at night the home
+// screen says the hall is closed and only 24-hour services are offered.
+func hasHours(c *catalog.Catalog, id string) bool {
+	if c == nil {
+		return true
+	}
+	s, ok := c.Service(id)
+	return !ok || len(s.Hours) > 0
 }
 
 // CheckIn checks a booking in by its signed code. The engine finds bookings

@@ -244,7 +244,7 @@ func (h *Hall) HallStatus(ctx context.Context) (flow.HallStatus, error) {
 	for _, s := range st.Services {
 		out.Services[s.ID] = flow.ServiceStatus{Waiting: s.Waiting, Wait: time.Duration(s.WaitMin) * time.Minute,
 			Open: s.Open && s.CapLeft != 0}
-		if s.Open {
+		if s.Open && hasHours(h.Cat, s.ID) {
 			out.Open = true
 		}
 	}
