@@ -6,8 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hallkiosk/queue/catalog"
+	"hallkiosk/queue/engine"
+	"hallkiosk/queue/hallapi"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -86,13 +90,11 @@ func freePort(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// TestHeadlessStandaloneTicket runs the kiosk command headless and
-// standalone with a simulated printer on a pseudo-terminal and takes a
-// ticket through the control endpoint.
-func TestHeadlessStandaloneTicket(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts the whole kiosk")
-	}
+// headless starts the kiosk command headless with a simulated printer on a
+// pseudo-terminal and returns the control endpoint's base URL, the printer
+// simulator and the log.
+func headless(t *testing.T, extraConf string, flags ...string) (string, *printersim.Sim, *safeBuffer) {
+	t.Helper()
 	pty, err := serialtest.OpenPTY()
 	if err != nil {
 		t.Skip("no pty:", err)
@@ -103,77 +105,140 @@ func TestHeadlessStandaloneTicket(t *testing.T) {
 	go func() { defer close(simDone); sim.Run(ctx, pty.Master) }()
 	dir := t.TempDir()
 	ctl := freePort(t)
-	conf := fmt.Sprintf("[kiosk]\ndata_dir = %s\ncontrol = %s\nsim_dir = %s\n[printer]\nport = %s\n",
-		filepath.Join(dir, "data"), ctl, filepath.Join(dir, "nodev"), pty.SlavePath)
+	conf := fmt.Sprintf("[kiosk]\ndata_dir = %s\ncontrol = %s\nsim_dir = %s\n[printer]\nport = %s\n%s",
+		filepath.Join(dir, "data"), ctl, filepath.Join(dir, "nodev"), pty.SlavePath, extraConf)
 	p := filepath.Join(dir, "kiosk.conf")
 	os.WriteFile(p, []byte(conf), 0o644)
-	var errb safeBuffer
+	errb := &safeBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"--config", p, "--headless", "--standalone"}, &bytes.Buffer{}, &errb) }()
-	defer func() {
+	go func() {
+		done <- run(ctx, append([]string{"--config", p, "--headless"}, flags...), &bytes.Buffer{}, errb)
+	}()
+	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Error(err)
 		}
 		pty.Master.Close()
 		<-simDone
-	}()
-	base := "http://" + ctl
-	state := func() stateView {
-		var v stateView
-		for i := 0; i < 100; i++ {
-			resp, err := http.Get(base + "/state")
-			if err == nil {
-				json.NewDecoder(resp.Body).Decode(&v)
-				resp.Body.Close()
-				return v
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		t.Fatalf("control endpoint not up; log:\n%s", errb.String())
-		return v
-	}
-	post := func(target string) {
-		resp, err := http.Post(base+"/tap?target="+target, "", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Fatalf("tap %s: %s", target, resp.Status)
-		}
-	}
-	if s := state(); s.Screen != "home" {
-		t.Fatalf("screen %q", s.Screen)
-	}
-	post("zone:tax")
-	post("service:tax-invoice") // 24×7, ID card optional
-	if s := state(); s.Screen != "realname" {
-		t.Fatalf("screen %q, want realname", s.Screen)
-	}
-	post("skip")
-	var s stateView
-	for i := 0; i < 200; i++ {
-		if s = state(); s.Screen == "ticket" || s.Screen == "printfailed" || s.Screen == "message" {
-			break
+	})
+	return "http://" + ctl, sim, errb
+}
+
+// controlClient drives a kiosk through its control endpoint.
+type controlClient struct {
+	t    *testing.T
+	base string
+	log  *safeBuffer
+}
+
+func (c controlClient) state() stateView {
+	var v stateView
+	for i := 0; i < 100; i++ {
+		resp, err := http.Get(c.base + "/state")
+		if err == nil {
+			json.NewDecoder(resp.Body).Decode(&v)
+			resp.Body.Close()
+			return v
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	c.t.Fatalf("control endpoint not up; log:\n%s", c.log.String())
+	return v
+}
+
+func (c controlClient) tap(target string) int {
+	resp, err := http.Post(c.base+"/tap?target="+target, "", nil)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func (c controlClient) waitScreen(want ...string) stateView {
+	var s stateView
+	for i := 0; i < 250; i++ {
+		s = c.state()
+		for _, w := range want {
+			if s.Screen == w {
+				return s
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	c.t.Fatalf("screen %q, want %v; log:\n%s", s.Screen, want, c.log.String())
+	return s
+}
+
+// TestHeadlessStandaloneTicket takes a ticket from the engine inside the
+// kiosk through the control endpoint.
+func TestHeadlessStandaloneTicket(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the whole kiosk")
+	}
+	base, sim, log := headless(t, "", "--standalone")
+	c := controlClient{t, base, log}
+	if s := c.state(); s.Screen != "home" {
+		t.Fatalf("screen %q", s.Screen)
+	}
+	c.tap("zone:tax")
+	c.tap("service:tax-invoice") // 24×7, ID card optional
+	c.waitScreen("realname")
+	c.tap("skip")
+	s := c.waitScreen("ticket", "printfailed", "message")
 	if s.Screen != "ticket" || !strings.HasPrefix(s.Ticket, "F") {
-		t.Fatalf("state %+v; log:\n%s", s, errb.String())
+		t.Fatalf("state %+v; log:\n%s", s, log.String())
 	}
 	if n := len(sim.Jobs()); n != 1 {
 		t.Fatalf("printer got %d jobs", n)
 	}
-	if strings.Contains(errb.String(), "张") {
-		t.Error("personal data in the log")
+	if c.tap("nonsense") != 400 {
+		t.Error("unknown target accepted")
 	}
-	resp, err := http.Post(base+"/tap?target=nonsense", "", nil)
+}
+
+// TestHeadlessHallModeTicket takes a ticket from a real hall API (engine on
+// SQLite) over loopback, with the kiosk's key.
+func TestHeadlessHallModeTicket(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the whole kiosk")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e, err := engine.Open(ctx, filepath.Join(t.TempDir(), "hall.db"), engine.Options{Catalog: catalog.Default()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != 400 {
-		t.Errorf("unknown target: %s", resp.Status)
+	defer e.Close()
+	api, err := hallapi.New(ctx, e, hallapi.Config{Kiosks: map[string]string{"kiosk-01": "k3y"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go api.Run(ctx)
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	base, sim, log := headless(t, fmt.Sprintf("[hall]\nurl = %s\nkey = k3y\n", srv.URL))
+	c := controlClient{t, base, log}
+	if s := c.state(); !s.Online {
+		t.Fatalf("hall not online: %+v", s)
+	}
+	c.tap("zone:tax")
+	c.tap("service:tax-invoice")
+	c.waitScreen("realname")
+	c.tap("skip")
+	s := c.waitScreen("ticket", "printfailed", "message")
+	if s.Screen != "ticket" {
+		t.Fatalf("state %+v; log:\n%s", s, log.String())
+	}
+	st := e.Status()
+	waiting := 0
+	for _, x := range st {
+		if x.ID == "tax-invoice" {
+			waiting = x.Waiting
+		}
+	}
+	if waiting != 1 || len(sim.Jobs()) != 1 {
+		t.Fatalf("hall waiting %d, printed %d", waiting, len(sim.Jobs()))
 	}
 }
