@@ -16,9 +16,9 @@ import (
 
 // Colours of the special tiles on the home screen.
 var (
-	colAppt    = color.NRGBA{R: 0x1B, G: 0x6E, B: 0x20, A: 0xFF} // green, 6.1:1 with white
-	colScan    = color.NRGBA{R: 0x5B, G: 0x2C, B: 0x83, A: 0xFF} // purple, 9.4:1
-	colRate    = color.NRGBA{R: 0x9A, G: 0x3B, B: 0x00, A: 0xFF} // brown-orange, 6.6:1
+	colAppt    = color.NRGBA{R: 0x1B, G: 0x6E, B: 0x20, A: 0xFF} // green, 6.4:1 with white
+	colScan    = color.NRGBA{R: 0x5B, G: 0x2C, B: 0x83, A: 0xFF} // purple, 9.8:1
+	colRate    = color.NRGBA{R: 0x9A, G: 0x3B, B: 0x00, A: 0xFF} // brown-orange, 7.0:1
 	colInvoice = color.NRGBA{R: 0x00, G: 0x5F, B: 0x66, A: 0xFF} // teal, 7.4:1
 )
 

@@ -20,8 +20,8 @@ var (
 	colForeground = color.NRGBA{R: 0x1A, G: 0x1A, B: 0x1A, A: 0xFF}
 	colPrimary    = color.NRGBA{R: 0xB0, G: 0x1E, B: 0x23, A: 0xFF} // 中国红, 6.9:1 against white
 	colButton     = color.NRGBA{R: 0xFF, G: 0xFF, B: 0xFF, A: 0xFF}
-	colTile       = color.NRGBA{R: 0x0B, G: 0x4F, B: 0x8A, A: 0xFF} // deep blue tiles, 8.3:1 with white
-	colMuted      = color.NRGBA{R: 0x4A, G: 0x4A, B: 0x4A, A: 0xFF} // 8.9:1 on the background
+	colTile       = color.NRGBA{R: 0x0B, G: 0x4F, B: 0x8A, A: 0xFF} // deep blue tiles, 8.4:1 with white
+	colMuted      = color.NRGBA{R: 0x4A, G: 0x4A, B: 0x4A, A: 0xFF} // 7.9:1 on the background
 	colHeader     = color.NRGBA{R: 0xB0, G: 0x1E, B: 0x23, A: 0xFF}
 	colOK         = color.NRGBA{R: 0x1B, G: 0x6E, B: 0x20, A: 0xFF}
 	colWarn       = color.NRGBA{R: 0x9A, G: 0x3B, B: 0x00, A: 0xFF}
