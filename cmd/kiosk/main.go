@@ -34,6 +34,9 @@ import (
 	"hallkiosk/kiosk/flow"
 )
 
+// demoPIN is the maintenance PIN of the example configuration.
+const demoPIN = "2468"
+
 // started is when the process began, for the cold-start figure.
 var started = time.Now()
 
@@ -113,6 +116,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log.Info("kiosk starting", "version", version.Version, "device", cfg.Kiosk.DeviceID,
 		"standalone", cfg.Kiosk.Standalone, "sim", o.sim, "headless", o.headless)
 
+	if cfg.Maintenance.PIN == demoPIN {
+		log.Warn("kiosk maintenance PIN is the demo PIN from deploy/kiosk.conf.example; set maintenance.pin")
+	}
+	if cfg.Kiosk.Control != "" && !o.sim {
+		log.Warn("kiosk control endpoint is on outside --sim: local processes can drive the screens; empty kiosk.control in production")
+	}
 	k, err := assemble(ctx, cfg, log, logs)
 	if err != nil {
 		return err
