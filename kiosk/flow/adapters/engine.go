@@ -7,7 +7,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"hallkiosk/internal/pii"
 	"hallkiosk/kiosk/flow"
 	"hallkiosk/queue/catalog"
 	"hallkiosk/queue/engine"
@@ -139,12 +138,3 @@ func engineErr(op string, err error) error {
 	}
 	return fmt.Errorf("adapters: %s: %w: %w", op, target, err)
 }
-
-// MaskedName is the name as the engine and tickets show it.
-func MaskedName(c *flow.Citizen) string {
-	if c == nil {
-		return ""
-	}
-	return pii.MaskName(c.Name)
-}
-
