@@ -23,10 +23,10 @@ import (
 
 // kiosk is the assembled appliance: the flow and the parts behind it.
 type kiosk struct {
-	cfg     *Config
-	log     *slog.Logger
-	flow    *flow.Flow
-	cat     *catalog.Catalog
+	cfg      *Config
+	log      *slog.Logger
+	flow     *flow.Flow
+	cat      *catalog.Catalog
 	health   *health
 	registry adapters.RegistryLookup
 	closers  []func()

@@ -54,4 +54,3 @@ func (r Resolver) Resolve(ctx context.Context, code string) (flow.Document, erro
 	}
 	return flow.Document{Kind: flow.DocUnknown}, nil
 }
-

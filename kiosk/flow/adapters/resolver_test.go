@@ -22,7 +22,9 @@ func (m mapRegistry) Licence(_ context.Context, uscc string) (flow.Document, err
 	return flow.Document{}, flow.ErrNotFound
 }
 
-func (m mapRegistry) Property(_ context.Context, n string) (flow.Document, error) { return m.Licence(context.Background(), n) }
+func (m mapRegistry) Property(_ context.Context, n string) (flow.Document, error) {
+	return m.Licence(context.Background(), n)
+}
 
 func TestResolver(t *testing.T) {
 	pub, priv, _ := ed25519.GenerateKey(rand.Reader)

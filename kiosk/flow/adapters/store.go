@@ -25,7 +25,7 @@ type Store struct {
 	S   *store.Store
 	Cat *catalog.Catalog
 
-	mu     sync.Mutex
+	mu        sync.Mutex
 	issued    map[string]*store.Ticket // by Ref, until confirmed or voided
 	confirmed map[string]bool          // refs issued here and since confirmed or voided
 }
@@ -114,10 +114,10 @@ type evaluation struct {
 	Ticket   string    `json:"ticket,omitempty"`    // printed number
 	Ref      string    `json:"ref,omitempty"`       // device sequence of the ticket.issued event (offline tickets)
 	TicketID string    `json:"ticket_id,omitempty"` // engine ticket id (tickets the hall issued)
-	Score   int       `json:"score"`
-	Reasons []string  `json:"reasons,omitempty"`
-	At      time.Time `json:"at"`
-	Channel string    `json:"channel"`
+	Score    int       `json:"score"`
+	Reasons  []string  `json:"reasons,omitempty"`
+	At       time.Time `json:"at"`
+	Channel  string    `json:"channel"`
 }
 
 // Rate appends the rating to the outbox for the hall.
