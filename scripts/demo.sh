@@ -18,6 +18,7 @@ stop() {
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   echo "demo: stopped"
+  exit 0
 }
 trap stop INT TERM EXIT
 
