@@ -150,9 +150,15 @@ func (s *Store) transition(ctx context.Context, t *Ticket, state, kind string) e
 
 // Tickets returns the tickets issued on day, in issue order.
 func (s *Store) Tickets(ctx context.Context, day string) ([]Ticket, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT service, day, number, seq, hlc, state FROM tickets WHERE day=? ORDER BY seq`, day)
+	return s.queryTickets(ctx, "tickets", `WHERE day=? ORDER BY seq`, day)
+}
+
+// queryTickets reads tickets matching where (a WHERE ... ORDER BY clause);
+// op names the caller in errors.
+func (s *Store) queryTickets(ctx context.Context, op, where string, args ...any) ([]Ticket, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT service, day, number, seq, hlc, state FROM tickets `+where, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: tickets: %w", err)
+		return nil, fmt.Errorf("store: %s: %w", op, err)
 	}
 	defer rows.Close()
 	var out []Ticket
@@ -160,7 +166,7 @@ func (s *Store) Tickets(ctx context.Context, day string) ([]Ticket, error) {
 		var t Ticket
 		var h int64
 		if err := rows.Scan(&t.Service, &t.Day, &t.Number, &t.Seq, &h, &t.State); err != nil {
-			return nil, fmt.Errorf("store: tickets: %w", err)
+			return nil, fmt.Errorf("store: %s: %w", op, err)
 		}
 		t.HLC = qsync.HLC(h)
 		t.Overflow = t.Number > qsync.LeaseMax
@@ -277,21 +283,5 @@ var _ qsync.KioskStore = (*Store)(nil)
 // printed nor voided (the kiosk stopped between the two). On start the
 // kiosk resolves each: MarkPrinted if the printer has it, else Void.
 func (s *Store) Unconfirmed(ctx context.Context) ([]Ticket, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT service, day, number, seq, hlc, state FROM tickets WHERE state='issued' ORDER BY seq`)
-	if err != nil {
-		return nil, fmt.Errorf("store: unconfirmed: %w", err)
-	}
-	defer rows.Close()
-	var out []Ticket
-	for rows.Next() {
-		var t Ticket
-		var h int64
-		if err := rows.Scan(&t.Service, &t.Day, &t.Number, &t.Seq, &h, &t.State); err != nil {
-			return nil, fmt.Errorf("store: unconfirmed: %w", err)
-		}
-		t.HLC = qsync.HLC(h)
-		t.Overflow = t.Number > qsync.LeaseMax
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return s.queryTickets(ctx, "unconfirmed", `WHERE state='issued' ORDER BY seq`)
 }
