@@ -24,6 +24,12 @@ const (
 	Transfer                 // the ticket moved to Window (its new window)
 	NoShow                   // the citizen did not come (过号)
 	Finish                   // served
+	// Leave: the ticket left Window without being served to the end there:
+	// set aside, sent back to the queue for another service or window
+	// (the queue engine's transfer), or moved on to its next service. Its
+	// strip is blanked and its board row removed; the window that calls it
+	// next publishes a Call.
+	Leave
 )
 
 func (k Kind) String() string {
@@ -38,13 +44,15 @@ func (k Kind) String() string {
 		return "noshow"
 	case Finish:
 		return "finish"
+	case Leave:
+		return "leave"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
 
 // ParseKind parses the names String returns.
 func ParseKind(s string) (Kind, error) {
-	for k := Call; k <= Finish; k++ {
+	for k := Call; k <= Leave; k++ {
 		if k.String() == s {
 			return k, nil
 		}
@@ -91,11 +99,21 @@ func Render(e Event, o Opts) Content {
 		if e.Kind == Recall && o.RecallRepeat > 0 {
 			rep = o.RecallRepeat
 		}
-		c.Say = append(c.Say, voice.Announcement{Number: e.Number, Window: e.Window, Lang: voice.Mandarin, Repeat: rep})
-		if o.English {
-			c.Say = append(c.Say, voice.Announcement{Number: e.Number, Window: e.Window, Lang: voice.English, Repeat: 1})
+		langs := o.Languages
+		if len(langs) == 0 {
+			langs = []voice.Lang{voice.Mandarin}
+			if o.English {
+				langs = append(langs, voice.English)
+			}
 		}
-	case NoShow, Finish:
+		for i, l := range langs {
+			r := rep
+			if i > 0 {
+				r = 1 // the first language carries the repeats
+			}
+			c.Say = append(c.Say, voice.Announcement{Number: e.Number, Window: e.Window, Lang: l, Repeat: r})
+		}
+	case NoShow, Finish, Leave:
 		c.ClearStrip = true
 		c.BoardRemove = true
 	}
@@ -113,6 +131,16 @@ type Opts struct {
 	Repeat, RecallRepeat int
 	// English adds an English announcement after the Mandarin one.
 	English bool
+	// Languages, when not empty, are the languages to announce in, in
+	// order (the first is said Repeat times, the others once); it
+	// overrides English.
+	Languages []voice.Lang
+	// Settle is how long an update that only blanks strips or removes
+	// board rows (a finish, a no-show) waits for more events before it is
+	// written, so that the call that usually follows in the same instant
+	// ("call next" finishes the current ticket) replaces it instead of
+	// costing a bus gap; 0 means 30 ms, negative no wait. Calls never wait.
+	Settle time.Duration
 	// QueueLen bounds the events waiting for Run; 0 means 256.
 	QueueLen int
 	// TickEvery is how often one idle strip may get the clock (one write,
@@ -134,6 +162,8 @@ type Hub struct {
 	mu    sync.Mutex
 	lines map[string]string // ticket number -> its board line
 	at    map[string]int    // ticket number -> window whose strip shows it
+
+	failing atomic.Bool // the last display write failed (logged once)
 }
 
 type dispJob struct {
@@ -152,6 +182,12 @@ func New(opts *Opts) *Hub {
 	}
 	if o.TickEvery <= 0 {
 		o.TickEvery = 2 * time.Second
+	}
+	switch {
+	case o.Settle == 0:
+		o.Settle = 30 * time.Millisecond
+	case o.Settle < 0:
+		o.Settle = 0
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()
@@ -225,34 +261,94 @@ func (h *Hub) displayLoop(ctx context.Context) {
 			if len(h.disp) > 0 {
 				continue
 			}
-			if _, err := h.o.Display.Tick(1); err != nil {
-				h.log.Warn("callout: idle clock", "err", err)
-			}
+			_, err := h.o.Display.Tick(1)
+			h.displayResult("idle clock", err)
 		case j := <-h.disp:
 			// Take everything waiting, so that on a busy bus every
 			// window strip goes out before the hall board rows.
-			batch := []dispJob{j}
-			for more := true; more && len(batch) < 64; {
-				select {
-				case j := <-h.disp:
-					batch = append(batch, j)
-				default:
-					more = false
-				}
-			}
-			if err := h.show(batch); err != nil {
-				h.log.Warn("callout: display", "events", len(batch), "err", err)
-			}
+			batch := h.collect(ctx, []dispJob{j})
+			h.displayResult("update", h.show(batch))
 		}
 	}
 }
 
+// collect adds the jobs waiting to batch. A batch that only blanks strips
+// or removes board rows first waits up to Settle for more.
+func (h *Hub) collect(ctx context.Context, batch []dispJob) []dispJob {
+	var settle <-chan time.Time
+	for len(batch) < 64 {
+		select {
+		case j := <-h.disp:
+			batch = append(batch, j)
+			continue
+		default:
+		}
+		if settle == nil && h.o.Settle > 0 && !hasShow(batch) {
+			t := time.NewTimer(h.o.Settle)
+			defer t.Stop()
+			settle = t.C
+		}
+		if settle == nil {
+			return batch
+		}
+		select {
+		case j := <-h.disp:
+			batch = append(batch, j)
+			if hasShow(batch) {
+				settle = nil // a call is waiting: write now
+			}
+		case <-settle:
+			return batch
+		case <-ctx.Done():
+			return batch
+		}
+	}
+	return batch
+}
+
+func hasShow(batch []dispJob) bool {
+	for _, j := range batch {
+		if j.c.Strip != "" || j.c.BoardPush != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// displayResult logs the first failure of a run of display failures and
+// the recovery, not every failed write: a dead or unplugged bus must not
+// flood the log (the serial connection reconnects by itself).
+func (h *Hub) displayResult(what string, err error) {
+	if err != nil {
+		if !h.failing.Swap(true) {
+			h.log.Warn("callout: display not reachable; calls go on, retrying with each update", "what", what, "err", err)
+		}
+		return
+	}
+	if h.failing.Swap(false) {
+		h.log.Info("callout: display reachable again")
+	}
+}
+
+// DisplayFailing reports whether the last display write failed.
+func (h *Hub) DisplayFailing() bool { return h.failing.Load() }
+
 // show writes the content of a batch of events: the window strips first
-// (the citizen looks there), then the hall board, each row once.
+// (the citizen looks there), each strip once with its last content (a
+// finish followed by the next call shows the new number without blanking
+// first), then the hall board, each row once.
 func (h *Hub) show(batch []dispJob) error {
 	m := h.o.Display
 	var errs []error
 	var remove, push []string
+	var order []int           // windows whose strip changes, first change first
+	strip := map[int]string{} // window -> its new text; "" blanks it
+	setStrip := func(w int, text string) {
+		if _, ok := strip[w]; !ok {
+			order = append(order, w)
+		}
+		strip[w] = text
+	}
 	for _, j := range batch {
 		e, c := j.e, j.c
 		h.mu.Lock()
@@ -269,15 +365,15 @@ func (h *Hub) show(batch []dispJob) error {
 			delete(h.lines, e.Number)
 		}
 		h.mu.Unlock()
-		switch {
-		case c.Strip != "":
-			errs = append(errs, ignoreNoWindow(m.ShowWindow(e.Window, c.Strip)))
-		case c.ClearStrip:
-			errs = append(errs, ignoreNoWindow(m.ClearWindow(e.Window)))
-		}
 		if shown && prev != e.Window && e.Kind == Transfer {
 			// The ticket left its old window: blank that strip.
-			errs = append(errs, ignoreNoWindow(m.ClearWindow(prev)))
+			setStrip(prev, "")
+		}
+		switch {
+		case c.Strip != "":
+			setStrip(e.Window, c.Strip)
+		case c.ClearStrip:
+			setStrip(e.Window, "")
 		}
 		if had && old != c.BoardPush && (c.BoardRemove || c.BoardPush != "") {
 			remove = append(remove, old)
@@ -287,10 +383,28 @@ func (h *Hub) show(batch []dispJob) error {
 			push = append(push, c.BoardPush)
 		}
 	}
+	// Strips that get a number go first, then those being blanked.
+	slices.SortStableFunc(order, func(a, b int) int {
+		return boolInt(strip[a] == "") - boolInt(strip[b] == "")
+	})
+	for _, w := range order {
+		if text := strip[w]; text != "" {
+			errs = append(errs, ignoreNoWindow(m.ShowWindow(w, text)))
+		} else {
+			errs = append(errs, ignoreNoWindow(m.ClearWindow(w)))
+		}
+	}
 	if len(remove) > 0 || len(push) > 0 {
 		errs = append(errs, m.UpdateBoard(remove, push))
 	}
 	return errors.Join(errs...)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func ignoreNoWindow(err error) error {

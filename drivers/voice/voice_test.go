@@ -417,3 +417,26 @@ func FuzzWords(f *testing.F) {
 		}
 	})
 }
+
+func TestWAVDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	at := time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC)
+	d := &WAVDir{Dir: dir, Keep: 2, Now: func() time.Time { at = at.Add(time.Second); return at }}
+	for i := range 3 {
+		if err := d.Play(context.Background(), []int16{int16(i), 7, -7}, SampleRate); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, err := d.Files()
+	if err != nil || len(files) != 2 {
+		t.Fatalf("files %v, %v", files, err)
+	}
+	if filepath.Base(files[0]) != "20261126-093002.000-000002.wav" {
+		t.Fatalf("oldest kept %s", files[0])
+	}
+	b, _ := os.ReadFile(files[1])
+	rate, pcm, err := ReadWAV(b)
+	if err != nil || rate != SampleRate || !slices.Equal(pcm, []int16{2, 7, -7}) {
+		t.Fatalf("newest: %d %v %v", rate, pcm, err)
+	}
+}
