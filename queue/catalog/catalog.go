@@ -207,6 +207,16 @@ type Window struct {
 	// Cross lists services of other departments the window is authorised
 	// for (cross-authorisation).
 	Cross []string `json:"cross,omitempty"`
+	// Prefer lists services, among those the window is authorised for,
+	// that it calls first within a priority class (window preference, e.g.
+	// a window that helps out with another department's queue only when
+	// its own is empty). Empty: no preference, issue time decides.
+	Prefer []string `json:"prefer,omitempty"`
+}
+
+// Prefers reports whether the window calls serviceID first within a class.
+func (w *Window) Prefers(serviceID string) bool {
+	return slices.Contains(w.Prefer, serviceID)
 }
 
 // Authorised reports whether the window may serve the service.
@@ -487,6 +497,11 @@ func (c *Catalog) Validate() error {
 		for _, id := range w.AllServices() {
 			if !services[id] {
 				return invalid("window %d: unknown service %q", w.Number, id)
+			}
+		}
+		for _, id := range w.Prefer {
+			if !w.Authorised(id) {
+				return invalid("window %d: prefers %q, which it is not authorised for", w.Number, id)
 			}
 		}
 	}

@@ -34,64 +34,77 @@ func (e *Engine) rank(t *Ticket, now time.Time) int {
 //  3. If the window's last StarvationK calls were all of a priority class
 //     and a normal candidate exists, only normal candidates are considered.
 //  4. Order: class, then tickets transferred to this very window, then
-//     QueuedAt (the original issue time, kept across transfers), then id.
-//     Ticket numbers play no part.
-const Policy = "class > transferred-here > original issue time > id; normal after K priority calls"
+//     tickets of the services the window prefers (catalogue "prefer":
+//     window preference), then QueuedAt (the original issue time, kept
+//     across transfers), then id. Ticket numbers play no part.
+const Policy = "class > transferred-here > window's preferred services > original issue time > id; normal after K priority calls"
 
-// less orders candidates for window w under the policy (without the starvation rule).
-func (e *Engine) less(a, b *Ticket, ra, rb, w int) bool {
+// less orders a before b for window w under the Policy (ra, rb: their
+// effective class ranks).
+func (e *Engine) less(a, b *Ticket, ra, rb int, w *catalog.Window) bool {
 	if ra != rb {
 		return ra < rb
 	}
-	ta, tb := a.TargetWindow == w, b.TargetWindow == w
+	ta, tb := a.TargetWindow == w.Number, b.TargetWindow == w.Number
 	if ta != tb {
 		return ta
+	}
+	if len(w.Prefer) > 0 {
+		if pa, pb := w.Prefers(a.Service), w.Prefers(b.Service); pa != pb {
+			return pa
+		}
 	}
 	return before(a, b)
 }
 
 // pickLocked chooses the next ticket for window n; nil when none waits.
+//
+// Each waiting list holds one service's tickets of one class sorted by
+// QueuedAt, so outside appointment lists (whose effective class depends on
+// the slot) the first eligible ticket is the list's best unless a ticket
+// transferred to this window waits further down: the engine counts those
+// per window, and only then is the list read further. A call therefore
+// costs O(services × classes) in the usual case, not O(waiting tickets).
 func (e *Engine) pickLocked(n int, ws *winState, now time.Time) *Ticket {
 	w, ok := e.cat.Window(n)
 	if !ok {
 		return nil
 	}
 	normalRank := catalog.PriorityNormal.Rank()
+	here := e.targeted[n] > 0
 	var best, bestNormal *Ticket
 	var bestR, bestNR int
-	for _, sid := range w.AllServices() {
+	scan := func(sid string) {
 		q := e.queues[sid]
 		if q == nil {
-			continue
+			return
 		}
-		for _, l := range q.byClass {
-			// Each list is sorted by QueuedAt; the first eligible ticket of
-			// each target kind is the list's best, except appointment lists
-			// whose ranks depend on the slot: scan them whole.
-			seenOther, seenHere := false, false
+		for class, l := range q.byClass {
+			appt := class == catalog.PriorityAppointment
 			for _, t := range l {
 				if t.TargetWindow != 0 && t.TargetWindow != n {
 					continue
 				}
 				r := e.rank(t, now)
-				if best == nil || e.less(t, best, r, bestR, n) {
+				if best == nil || e.less(t, best, r, bestR, w) {
 					best, bestR = t, r
 				}
-				if r == normalRank && (bestNormal == nil || e.less(t, bestNormal, r, bestNR, n)) {
+				if r == normalRank && (bestNormal == nil || e.less(t, bestNormal, r, bestNR, w)) {
 					bestNormal, bestNR = t, r
 				}
-				if t.Priority != catalog.PriorityAppointment {
-					if t.TargetWindow == n {
-						seenHere = true
-					} else {
-						seenOther = true
-					}
-					if seenHere && seenOther {
-						break
-					}
+				// Later tickets of this list rank after t: same class, later
+				// issue time, and t is transferred here or none is.
+				if !appt && (!here || t.TargetWindow == n) {
+					break
 				}
 			}
 		}
+	}
+	for _, sid := range w.Services {
+		scan(sid)
+	}
+	for _, sid := range w.Cross {
+		scan(sid)
 	}
 	if best != nil && bestR != normalRank && ws.streak >= e.opts.StarvationK && bestNormal != nil {
 		return bestNormal

@@ -118,6 +118,7 @@ type Engine struct {
 	tickets  map[string]*Ticket // today's tickets (and live older ones until expired)
 	keys     map[string]*Ticket // idempotency key → ticket (today)
 	queues   map[string]*svcQueue
+	targeted map[int]int // window → waiting tickets transferred to it
 	counters map[string]int // service → next free number today
 	issued   map[string]int // service → tickets issued today
 	persons  map[string]int // service|hash → real-name tickets today
@@ -263,6 +264,7 @@ func (e *Engine) load(ctx context.Context) error {
 	e.tickets = map[string]*Ticket{}
 	e.keys = map[string]*Ticket{}
 	e.queues = map[string]*svcQueue{}
+	e.targeted = map[int]int{}
 	e.counters = map[string]int{}
 	e.future = map[string]int{}
 	e.issued = map[string]int{}

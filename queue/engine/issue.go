@@ -101,6 +101,9 @@ func (e *Engine) enqueue(t *Ticket) {
 		i--
 	}
 	q.byClass[p] = slices.Insert(l, i, t)
+	if t.TargetWindow != 0 {
+		e.targeted[t.TargetWindow]++
+	}
 }
 
 func (e *Engine) dequeue(t *Ticket) {
@@ -115,6 +118,9 @@ func (e *Engine) dequeue(t *Ticket) {
 	l := q.byClass[p]
 	if i := slices.Index(l, t); i >= 0 {
 		q.byClass[p] = slices.Delete(l, i, i+1)
+		if t.TargetWindow != 0 {
+			e.targeted[t.TargetWindow]--
+		}
 	}
 }
 

@@ -24,8 +24,8 @@ func smallCatalog() *catalog.Catalog {
 		},
 		Windows: []catalog.Window{
 			{Number: 1, Zone: "z1", Services: []string{"s1"}},
-			{Number: 2, Zone: "z1", Services: []string{"s1", "s2"}},
-			{Number: 3, Zone: "z2", Services: []string{"s3"}, Cross: []string{"s1"}},
+			{Number: 2, Zone: "z1", Services: []string{"s1", "s2"}, Prefer: []string{"s2"}},
+			{Number: 3, Zone: "z2", Services: []string{"s3"}, Cross: []string{"s1"}, Prefer: []string{"s3"}},
 			{Number: 4, Zone: "z1", Services: []string{"s2"}, Cross: []string{"s3"}},
 		},
 	}
@@ -77,6 +77,12 @@ func (m *model) expectNext(n int) *mTicket {
 		}
 		if (a.target == n) != (b.target == n) {
 			if a.target == n {
+				return -1
+			}
+			return 1
+		}
+		if pa, pb := slices.Contains(w.Prefer, a.service()), slices.Contains(w.Prefer, b.service()); pa != pb {
+			if pa {
 				return -1
 			}
 			return 1

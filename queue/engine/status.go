@@ -93,7 +93,7 @@ func (e *Engine) Waiting(n int) ([]*Ticket, error) {
 		}
 	}
 	slices.SortFunc(cs, func(a, b cand) int {
-		if e.less(a.t, b.t, a.r, b.r, n) {
+		if e.less(a.t, b.t, a.r, b.r, w) {
 			return -1
 		}
 		return 1

@@ -1,7 +1,9 @@
 package hallapi
 
 import (
+	"bytes"
 	"context"
+	stdpng "image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +18,9 @@ import (
 
 const chromium = "/usr/bin/chromium"
 
-// screenshotDir receives the pages' screenshots (committed as docs).
+// screenshotDir receives the pages' screenshots (committed as docs) when
+// HALLKIOSK_SCREENSHOTS is set (scripts/page-screenshots.sh); otherwise they
+// go to a temporary directory so a test run leaves the tree clean.
 var screenshotDir = filepath.Join("..", "..", "docs", "screenshots")
 
 func browser(t *testing.T) context.Context {
@@ -47,10 +51,17 @@ func shoot(t *testing.T, ctx context.Context, name string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
+	if _, err := stdpng.DecodeConfig(bytes.NewReader(png)); err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	dir := t.TempDir()
+	if os.Getenv("HALLKIOSK_SCREENSHOTS") != "" {
+		dir = screenshotDir
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(screenshotDir, name), png, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
