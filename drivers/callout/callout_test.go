@@ -28,13 +28,18 @@ func TestRender(t *testing.T) {
 	if c.Say[0].Repeat != 3 {
 		t.Fatalf("recall: %+v", c)
 	}
-	for _, k := range []callout.Kind{callout.NoShow, callout.Finish} {
+	c = callout.Render(callout.Event{Kind: callout.Call, Number: "A001", Window: 3},
+		callout.Opts{Repeat: 2, English: true, Languages: []voice.Lang{voice.English}})
+	if len(c.Say) != 1 || c.Say[0].Lang != voice.English || c.Say[0].Repeat != 2 {
+		t.Fatalf("english only: %+v", c.Say)
+	}
+	for _, k := range []callout.Kind{callout.NoShow, callout.Finish, callout.Leave} {
 		c = callout.Render(callout.Event{Kind: k, Number: "A001", Window: 3}, o)
 		if !c.ClearStrip || !c.BoardRemove || len(c.Say) != 0 || c.Strip != "" {
 			t.Fatalf("%s: %+v", k, c)
 		}
 	}
-	for k := callout.Call; k <= callout.Finish; k++ {
+	for k := callout.Call; k <= callout.Leave; k++ {
 		if p, err := callout.ParseKind(k.String()); err != nil || p != k {
 			t.Fatalf("ParseKind(%s) = %v, %v", k, p, err)
 		}
