@@ -49,6 +49,11 @@ type Options struct {
 	AppointmentLate  time.Duration
 	// LeaseMax bounds one lease's size (default 200).
 	LeaseMax int
+	// NumberMax is the last number of a service and day that the hall
+	// issues itself or leases to kiosks (default 4999). Numbers above it
+	// belong to the kiosks' offline overflow ranges (queue/sync), recorded
+	// with LeaseRange, so the two series never meet.
+	NumberMax int
 	// IgnoreHours issues tickets outside opening hours (demo mode).
 	IgnoreHours bool
 }
@@ -81,6 +86,9 @@ func (o *Options) defaults() {
 	}
 	if o.LeaseMax <= 0 {
 		o.LeaseMax = 200
+	}
+	if o.NumberMax <= 0 {
+		o.NumberMax = 4999
 	}
 }
 

@@ -529,3 +529,46 @@ func TestStoreSettings(t *testing.T) {
 		t.Errorf("busy_timeout = %d, %v", busy, err)
 	}
 }
+
+// TestNumberMaxAndOverflowRanges: the hall's own numbers and leases stop at
+// NumberMax; the blocks above it are recorded with LeaseRange, which
+// refuses the hall's series and other devices' blocks, and Import then
+// accepts numbers in them.
+func TestNumberMaxAndOverflowRanges(t *testing.T) {
+	f := newFixture(t, smallCatalog())
+	ctx := context.Background()
+	f.e.opts.NumberMax = 10
+	l, err := f.e.Lease(ctx, "k1", "s1", f.e.Today(), 8)
+	if err != nil || l.First != 1 || l.Last != 8 {
+		t.Fatalf("lease: %+v, %v", l, err)
+	}
+	l, err = f.e.Lease(ctx, "k2", "s1", f.e.Today(), 8)
+	if err != nil || l.First != 9 || l.Last != 10 {
+		t.Fatalf("lease cut at NumberMax: %+v, %v", l, err)
+	}
+	if _, err := f.e.Issue(ctx, IssueRequest{Service: "s1"}); CodeOf(err) != CodeCapReached {
+		t.Fatalf("issue past NumberMax: %v", err)
+	}
+	if _, err := f.e.Lease(ctx, "k1", "s1", f.e.Today(), 1); CodeOf(err) != CodeCapReached {
+		t.Fatalf("lease past NumberMax: %v", err)
+	}
+	if _, err := f.e.LeaseRange(ctx, "k1", "s1", f.e.Today(), 10, 20); CodeOf(err) != CodeInvalid {
+		t.Fatalf("range into the hall's series: %v", err)
+	}
+	if _, err := f.e.LeaseRange(ctx, "k1", "s1", f.e.Today(), 51, 100); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.e.LeaseRange(ctx, "k1", "s1", f.e.Today(), 51, 100); err != nil {
+		t.Fatalf("same range again: %v", err)
+	}
+	if _, err := f.e.LeaseRange(ctx, "k2", "s1", f.e.Today(), 91, 140); CodeOf(err) != CodeDuplicate {
+		t.Fatalf("overlapping another device's range: %v", err)
+	}
+	tk, err := f.e.Import(ctx, ImportRequest{DeviceID: "k1", DeviceSeq: 1, Service: "s1", Number: 51, IssuedAt: f.clk.Now()})
+	if err != nil || tk.Number != 51 {
+		t.Fatalf("import from the range: %+v, %v", tk, err)
+	}
+	if _, err := f.e.Import(ctx, ImportRequest{DeviceID: "k2", DeviceSeq: 1, Service: "s1", Number: 52, IssuedAt: f.clk.Now()}); CodeOf(err) != CodeNotLeased {
+		t.Fatalf("import by another device: %v", err)
+	}
+}

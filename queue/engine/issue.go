@@ -214,6 +214,9 @@ func (e *Engine) newTicketLocked(now time.Time, o *op, req IssueRequest, appt *A
 		return nil, errf(CodePersonLimit, "person reached the daily limit of %d for %s", s.PersonDailyLimit, s.ID)
 	}
 	n := e.counters[s.ID] + 1
+	if n > e.opts.NumberMax {
+		return nil, errf(CodeCapReached, "service %s used all numbers up to %d today", s.ID, e.opts.NumberMax)
+	}
 	e.counters[s.ID] = n
 	o.stmts = append(o.stmts, counterStmt(e.day, s.ID, n))
 	t := &Ticket{
@@ -399,12 +402,61 @@ func (e *Engine) Lease(ctx context.Context, deviceID, serviceID, day string, siz
 			return err
 		}
 		first := next + 1
-		e.setCounterLocked(day, s.ID, first+size-1)
-		last := first + size - 1
+		if first > e.opts.NumberMax {
+			return errf(CodeCapReached, "service %s used all numbers up to %d on %s", s.ID, e.opts.NumberMax, day)
+		}
+		last := min(first+size-1, e.opts.NumberMax)
+		e.setCounterLocked(day, s.ID, last)
 		o.stmts = append(o.stmts, counterStmt(day, s.ID, last),
 			stmt{`INSERT INTO leases(day, service, device, first, last, at) VALUES (?,?,?,?,?,?)`, []any{day, s.ID, deviceID, first, last, now.UnixMilli()}})
 		out = Lease{Device: deviceID, Service: s.ID, Prefix: s.Prefix, Day: day, First: first, Last: last}
 		e.event(o, now, EvLease, nil, Actor{Name: deviceID}, fmt.Sprintf("%s %s %d-%d", day, s.ID, first, last))
+		return nil
+	})
+	return out, err
+}
+
+// LeaseRange records a fixed block first..last of a service and day as
+// device's lease: the per-device overflow ranges above NumberMax that a
+// kiosk issues from when it has been offline too long (queue/sync). It is
+// idempotent; a block that reaches into the hall's own series or overlaps
+// another device's lease is refused.
+func (e *Engine) LeaseRange(ctx context.Context, deviceID, serviceID, day string, first, last int) (Lease, error) {
+	out := Lease{Device: deviceID, Service: serviceID, Day: day, First: first, Last: last}
+	if deviceID == "" {
+		return out, errf(CodeInvalid, "lease needs a device id")
+	}
+	if _, err := time.Parse(time.DateOnly, day); err != nil {
+		return out, errf(CodeInvalid, "day %q: want YYYY-MM-DD", day)
+	}
+	if first <= e.opts.NumberMax || last < first || last > 9999 {
+		return out, errf(CodeInvalid, "range %d..%d: want a block within %d..9999", first, last, e.opts.NumberMax+1)
+	}
+	s, ok := e.cat.Service(serviceID)
+	if !ok {
+		return out, errf(CodeUnknownService, "unknown service %q", serviceID)
+	}
+	out.Prefix = s.Prefix
+	var mine, others int
+	err := e.rdb.QueryRowContext(ctx, `SELECT
+		coalesce(sum(device=? AND first=? AND last=?), 0),
+		coalesce(sum(device<>? AND first<=? AND last>=?), 0)
+		FROM leases WHERE day=? AND service=?`,
+		deviceID, first, last, deviceID, last, first, day, serviceID).Scan(&mine, &others)
+	if err != nil {
+		return out, &Error{Code: CodeUnavailable, Msg: "read leases", Err: err}
+	}
+	if others > 0 {
+		return out, errf(CodeDuplicate, "range %d..%d of %s on %s is leased to another device", first, last, serviceID, day)
+	}
+	if mine > 0 {
+		return out, nil
+	}
+	err = e.do(ctx, func(now time.Time, o *op) error {
+		o.stmts = append(o.stmts, stmt{`INSERT INTO leases(day, service, device, first, last, at)
+			SELECT ?,?,?,?,?,? WHERE NOT EXISTS (SELECT 1 FROM leases WHERE day=? AND service=? AND device=? AND first=? AND last=?)`,
+			[]any{day, serviceID, deviceID, first, last, now.UnixMilli(), day, serviceID, deviceID, first, last}})
+		e.event(o, now, EvLease, nil, Actor{Name: deviceID}, fmt.Sprintf("%s %s %d-%d overflow", day, serviceID, first, last))
 		return nil
 	})
 	return out, err

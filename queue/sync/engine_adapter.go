@@ -144,20 +144,16 @@ func (h *EngineHall) ratedTicket(ctx context.Context, device string, payload jso
 }
 
 // registerOverflow records the device's overflow range of t's service and
-// day as a lease in the engine, so that Import accepts the number.
-// HallSync has already checked that the number lies in this device's own
-// range. The engine has no call for a fixed range yet, so this writes its
-// lease table directly (see docs/SYNC.md).
+// day as a lease in the engine (engine.LeaseRange), so that Import accepts
+// the number. HallSync has already checked that the number lies in this
+// device's own range.
 func (h *EngineHall) registerOverflow(ctx context.Context, device string, t TicketPayload) error {
 	k := (t.Number-OverflowBase-1)/OverflowSize + 1
 	lo, hi, err := OverflowRange(k)
 	if err != nil {
 		return err
 	}
-	_, err = h.e.DB().ExecContext(ctx, `INSERT INTO leases(day, service, device, first, last, at)
-		SELECT ?,?,?,?,?,? WHERE NOT EXISTS (SELECT 1 FROM leases WHERE day=? AND service=? AND device=? AND first=? AND last=?)`,
-		t.Day, t.Service, device, lo, hi, time.Now().UnixMilli(), t.Day, t.Service, device, lo, hi)
-	if err != nil {
+	if _, err := h.e.LeaseRange(ctx, device, t.Service, t.Day, lo, hi); err != nil {
 		return fmt.Errorf("sync: register overflow range %d..%d of %s: %w", lo, hi, device, err)
 	}
 	return nil
@@ -174,6 +170,9 @@ func engineTicketID(day, service string, n int) string {
 // ReserveNumbers implements Hall with an engine lease.
 func (h *EngineHall) ReserveNumbers(ctx context.Context, device, service, day string, n int) (int, int, error) {
 	l, err := h.e.Lease(ctx, device, service, day, n)
+	if engine.CodeOf(err) == engine.CodeCapReached {
+		return 0, 0, fmt.Errorf("%w: %v", ErrNoNumbers, err)
+	}
 	if err != nil {
 		return 0, 0, fmt.Errorf("sync: lease: %w", err)
 	}
