@@ -23,6 +23,7 @@ import (
 	"syscall"
 	"time"
 
+	"hallkiosk/drivers/callout"
 	"hallkiosk/internal/codesign"
 	"hallkiosk/internal/config"
 	"hallkiosk/internal/logging"
@@ -80,6 +81,9 @@ type Config struct {
 		SigningKeyFile string `ini:"signing_key_file"`
 		PIIKeyFile     string `ini:"pii_key_file"`
 	} `ini:"keys"`
+	// Display and Voice: window strips, hall board, announcements (callout.go).
+	Display callout.DisplayConfig `ini:"display"`
+	Voice   callout.VoiceConfig   `ini:"voice"`
 }
 
 func defaults() *Config {
@@ -94,6 +98,7 @@ func defaults() *Config {
 	c.Queue.AppointmentEarly = 30 * time.Minute
 	c.Queue.AppointmentLate = 15 * time.Minute
 	c.Queue.LeaseMax = 200
+	c.Display, c.Voice = callout.DefaultDisplayConfig(), callout.DefaultVoiceConfig()
 	return c
 }
 
@@ -122,7 +127,10 @@ func (c *Config) Validate() error {
 	if c.Queue.MaxRecalls < 1 || c.Queue.StarvationK < 1 || c.Queue.LeaseMax < 1 {
 		return &config.Error{Key: "queue", Msg: "max_recalls, starvation_k and lease_max must be at least 1"}
 	}
-	return nil
+	if err := c.Display.Validate("display"); err != nil {
+		return err
+	}
+	return c.Voice.Validate("voice")
 }
 
 // ready is called with the listening address once the server serves (tests use it).
@@ -225,6 +233,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready rea
 		return err
 	}
 	defer ext.close()
+	stopCallout, err := startCallout(ctx, eng, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer stopCallout()
 
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
