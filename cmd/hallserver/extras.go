@@ -34,7 +34,9 @@ func (x *extras) close() {
 //     hall's TLS certificate (which enrolment codes carry for the kiosk to
 //     pin) in DATA/hall.crt, DATA/hall.key. Enrolment codes:
 //     POST /api/v1/devices/enrol {"name","ttl"} (admin or technician);
-//     devices: GET /api/v1/devices.
+//     devices: GET /api/v1/devices; device list, enrolment codes,
+//     revocation and security events for technicians and admins under
+//     /api/v1/admin/sync/ (sync.NewAdminHandler).
 //   - queue/registry (licences, permits, property certificates) under
 //     /api/v1/registry/, its store in DATA/registry.db; imports need a
 //     technician, supervisor or admin session.
@@ -67,6 +69,14 @@ func mountExtras(srv *hallapi.Server, eng *engine.Engine, cfg *Config, log *slog
 	}
 	x.closers = append(x.closers, hs.Close)
 	srv.Handle(qsync.Prefix, qsync.NewHallHandler(hs))
+	adm := qsync.NewAdminHandler(hs)
+	srv.Handle("/api/v1/admin/sync/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !srv.HasRole(r, hallapi.RoleTechnician) {
+			writeErr(w, http.StatusForbidden, "forbidden", "没有权限")
+			return
+		}
+		adm.ServeHTTP(w, r)
+	}))
 	srv.Handle("POST /api/v1/devices/enrol", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !srv.HasRole(r, hallapi.RoleTechnician) {
 			writeErr(w, http.StatusForbidden, "forbidden", "没有权限")

@@ -96,8 +96,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rw := &statusWriter{ResponseWriter: w, code: 200}
 	start := time.Now()
 	s.mux.ServeHTTP(rw, r)
-	_, pattern := s.mux.Handler(r)
-	s.met.request(pattern, rw.code, time.Since(start))
+	// ServeMux records the matched pattern in r.Pattern ("" when none).
+	s.met.request(r.Pattern, rw.code, time.Since(start))
 }
 
 type statusWriter struct {
