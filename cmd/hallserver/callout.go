@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 
 	"hallkiosk/drivers/callout"
@@ -29,6 +31,7 @@ func startCallout(ctx context.Context, eng *engine.Engine, cfg *Config, log *slo
 		Log:       log,
 		Soundcard: openSoundcard,
 		WrapSink:  wrapCalloutSink,
+		Windows:   slices.Sorted(maps.Keys(windowNames(eng))),
 	})
 	if err != nil {
 		return nil, err

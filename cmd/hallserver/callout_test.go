@@ -25,13 +25,16 @@ type simBus struct {
 	sim *display.Sim
 }
 
-func newSimBus(tb testing.TB) *simBus {
+// newSimBus starts a simulator; onCmd, if not nil, sees every decoded
+// command.
+func newSimBus(tb testing.TB, onCmd func(display.Command, display.Codec)) *simBus {
 	tb.Helper()
 	p, err := serialtest.OpenPTY()
 	if err != nil {
 		tb.Fatal(err)
 	}
 	b := &simBus{pty: p, sim: display.NewSim(display.GB18030)}
+	b.sim.OnCommand = onCmd
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); b.sim.Run(ctx, p.Master) }()
@@ -153,7 +156,7 @@ const boardTop, boardRow2 = 0xC8, 0xC9
 // bytes) and the voice (a WAV directory), with the right numbers, windows
 // and clips.
 func TestCalloutThroughAPI(t *testing.T) {
-	board, strips := newSimBus(t), newSimBus(t)
+	board, strips := newSimBus(t, nil), newSimBus(t, nil)
 	wavs := filepath.Join(t.TempDir(), "voice")
 	h := startHall(t, fmt.Sprintf(`[display]
 board_port = %s

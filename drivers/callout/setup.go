@@ -45,7 +45,9 @@ type DisplayConfig struct {
 	// Brightness 1..15 is sent to every display at start and after a
 	// reconnect; 0 leaves the displays' own setting.
 	Brightness int `ini:"brightness"`
-	// IdleClock shows the time on a strip whose number is this old; 0: never.
+	// IdleClock shows the time on a strip whose number is this old; 0:
+	// never. Each clock write holds the strips' bus for one gap (one strip
+	// every 2 s), and a call that comes just then waits for it.
 	IdleClock time.Duration `ini:"idle_clock"`
 }
 
@@ -54,7 +56,7 @@ func DefaultDisplayConfig() DisplayConfig {
 	return DisplayConfig{
 		BoardProtocol: "framed", BoardBaud: 9600, BoardRows: []string{"0xC8", "0xC9", "0xCA", "0xCB"},
 		StripProtocol: "line", StripBaud: 9600, Windows: []string{"auto"},
-		Encoding: "gb18030", Gap: display.DefaultGap, IdleClock: 10 * time.Minute,
+		Encoding: "gb18030", Gap: display.DefaultGap,
 	}
 }
 
@@ -274,6 +276,10 @@ type SetupOpts struct {
 	WrapSink func(voice.Sink) voice.Sink
 	// Now is the clock for quiet hours; nil means time.Now.
 	Now func() time.Time
+	// Windows are the hall's window numbers (the catalogue's): with
+	// windows = auto only these get a strip, so the idle clock is not sent
+	// to addresses where nothing hangs. Nil: 1..254.
+	Windows []int
 }
 
 // Setup is a configured call-out: the Hub with its display buses, which
@@ -345,7 +351,11 @@ func Open(dc DisplayConfig, vc VoiceConfig, o SetupOpts) (*Setup, error) {
 			}
 		}
 		mo.Windows = map[int]display.Target{}
+		auto := len(dc.Windows) == 1 && dc.Windows[0] == "auto"
 		for i, w := range p.windows {
+			if auto && o.Windows != nil && !slices.Contains(o.Windows, w) {
+				continue
+			}
 			mo.Windows[w] = display.Target{Dev: stripDev, Addr: p.strip[i]}
 		}
 	}
