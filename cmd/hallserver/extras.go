@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
@@ -27,7 +28,8 @@ func (x *extras) close() {
 	}
 }
 
-// mountExtras mounts the handlers other packages provide:
+// mountExtras mounts the handlers other packages provide, and starts the
+// hourly purge of personal data older than privacy.personal_data_days:
 //
 //   - queue/sync (kiosk ↔ hall sync) under /api/v1/sync/, backed by the
 //     engine through sync.EngineHall; its state in DATA/sync.db and the
@@ -42,6 +44,10 @@ func (x *extras) close() {
 //     technician, supervisor or admin session.
 func mountExtras(srv *hallapi.Server, eng *engine.Engine, cfg *Config, log *slog.Logger) (*extras, error) {
 	x := &extras{}
+	pctx, stopPurge := context.WithCancel(context.Background())
+	purged := make(chan struct{})
+	go func() { defer close(purged); purgeLoop(pctx, eng, cfg.Privacy.PersonalDataDays, log) }()
+	x.closers = append(x.closers, func() error { stopPurge(); <-purged; return nil })
 	reg, err := registry.Open(filepath.Join(cfg.Server.Data, "registry.db"))
 	if err != nil {
 		return nil, fmt.Errorf("registry: %w", err)

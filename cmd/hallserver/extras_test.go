@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"hallkiosk/queue/engine"
 )
 
 // TestAdminSyncRoutes: the sync admin endpoints are mounted for technicians
@@ -82,5 +84,27 @@ func TestAdminSyncRoutes(t *testing.T) {
 	}
 	if code, _ := call(tech, "GET", "/api/v1/admin/sync/security", ""); code != 200 {
 		t.Errorf("security events: %d", code)
+	}
+}
+
+func TestPurgeBeforeAndRetentionConfig(t *testing.T) {
+	dir := t.TempDir()
+	eng, err := engine.Open(context.Background(), filepath.Join(dir, "hall.db"), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	// 2026-11-26 01:00 in Shanghai is still 11-25 in UTC: days count in the hall's zone.
+	now := time.Date(2026, 11, 25, 17, 0, 0, 0, time.UTC)
+	for days, want := range map[int]string{1: "2026-11-26", 2: "2026-11-25", 30: "2026-10-28"} {
+		if got := purgeBefore(eng, now, days); got != want {
+			t.Errorf("keep %d days: purge before %s, want %s", days, got, want)
+		}
+	}
+	conf := filepath.Join(dir, "bad.conf")
+	os.WriteFile(conf, []byte("[privacy]\npersonal_data_days = 0\n"), 0o644)
+	err = run(context.Background(), []string{"--config", conf, "--data", filepath.Join(dir, "data")}, io.Discard, io.Discard, nil)
+	if err == nil || !strings.Contains(err.Error(), "privacy.personal_data_days") || !strings.Contains(err.Error(), ":2:") {
+		t.Errorf("retention 0: %v", err)
 	}
 }

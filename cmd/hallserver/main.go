@@ -84,6 +84,10 @@ type Config struct {
 	// Display and Voice: window strips, hall board, announcements (callout.go).
 	Display callout.DisplayConfig `ini:"display"`
 	Voice   callout.VoiceConfig   `ini:"voice"`
+	// Privacy: how long personal data is kept (privacy.go).
+	Privacy struct {
+		PersonalDataDays int `ini:"personal_data_days"`
+	} `ini:"privacy"`
 }
 
 func defaults() *Config {
@@ -94,6 +98,7 @@ func defaults() *Config {
 	c.Auth.SessionTTL = 12 * time.Hour
 	c.Auth.AdminUser = "admin"
 	c.Queue.MaxRecalls = 3
+	c.Privacy.PersonalDataDays = 30
 	c.Queue.StarvationK = 3
 	c.Queue.AppointmentEarly = 30 * time.Minute
 	c.Queue.AppointmentLate = 15 * time.Minute
@@ -126,6 +131,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Queue.MaxRecalls < 1 || c.Queue.StarvationK < 1 || c.Queue.LeaseMax < 1 {
 		return &config.Error{Key: "queue", Msg: "max_recalls, starvation_k and lease_max must be at least 1"}
+	}
+	if c.Privacy.PersonalDataDays < 1 || c.Privacy.PersonalDataDays > 3650 {
+		return &config.Error{Key: "privacy.personal_data_days", Msg: "want 1..3650"}
 	}
 	if err := c.Display.Validate("display"); err != nil {
 		return err

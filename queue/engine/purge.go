@@ -1,0 +1,54 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// PurgePersonal removes the personal data of tickets and appointments of
+// days before the given day (YYYY-MM-DD in the hall's zone): the keyed
+// hash of the ID number, the masked name, the phone digits and the
+// appointment code. Numbers, states, times, ratings and every event stay,
+// so statistics are unchanged. It returns how many rows it cleared.
+//
+// The per-person daily limit only ever needs today's hashes, so before may
+// be as late as today; the hall server runs this daily with the retention
+// its configuration sets (privacy.personal_data_days).
+func (e *Engine) PurgePersonal(ctx context.Context, before string) (int64, error) {
+	if _, err := time.Parse(time.DateOnly, before); err != nil {
+		return 0, errf(CodeInvalid, "day %q: want YYYY-MM-DD", before)
+	}
+	if before > e.Today() {
+		return 0, errf(CodeInvalid, "day %s is after today", before)
+	}
+	var n int64
+	for _, t := range []struct{ table, personal string }{
+		{"tickets", `person_hash IS NOT NULL OR json_extract(data, '$.name_masked') IS NOT NULL`},
+		{"appointments", `person_hash IS NOT NULL OR json_extract(data, '$.name_masked') IS NOT NULL
+			OR json_extract(data, '$.phone_tail') IS NOT NULL OR json_extract(data, '$.code') IS NOT NULL`},
+	} {
+		var c int64
+		where := `day < ? AND (` + t.personal + `)`
+		if err := e.rdb.QueryRowContext(ctx, `SELECT count(*) FROM `+t.table+` WHERE `+where, before).Scan(&c); err != nil {
+			return n, &Error{Code: CodeUnavailable, Msg: "count personal data", Err: err}
+		}
+		if c == 0 {
+			continue
+		}
+		set := `person_hash = NULL, data = json_remove(data, '$.name_masked')`
+		if t.table == "appointments" {
+			set = `person_hash = NULL, data = json_remove(data, '$.name_masked', '$.phone_tail', '$.code')`
+		}
+		// Through the committer, ordered with the engine's own writes.
+		err := e.do(ctx, func(_ time.Time, o *op) error {
+			o.stmts = append(o.stmts, stmt{`UPDATE ` + t.table + ` SET ` + set + ` WHERE ` + where, []any{before}})
+			return nil
+		})
+		if err != nil {
+			return n, fmt.Errorf("engine: purge personal data: %w", err)
+		}
+		n += c
+	}
+	return n, nil
+}
