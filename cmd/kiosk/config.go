@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"hallkiosk/drivers/callout"
 	"hallkiosk/internal/config"
 	"hallkiosk/kiosk/i18n"
 )
@@ -64,6 +65,15 @@ type Config struct {
 	} `ini:"scanner"`
 	Voice struct {
 		Enabled bool `ini:"enabled"`
+		// Call announcements of a standalone box (callout.go).
+		Output       string        `ini:"output"`
+		Language     string        `ini:"language"`
+		Repeat       int           `ini:"repeat"`
+		RecallRepeat int           `ini:"recall_repeat"`
+		Volume       int           `ini:"volume"`
+		QuietHours   string        `ini:"quiet_hours"`
+		QuietVolume  int           `ini:"quiet_volume"`
+		MaxWait      time.Duration `ini:"max_wait"`
 	} `ini:"voice"`
 	Registry struct {
 		Import string `ini:"import"`
@@ -72,6 +82,8 @@ type Config struct {
 		Enabled bool   `ini:"enabled"`
 		Import  string `ini:"import"`
 	} `ini:"invoices"`
+	// Display: window strips and hall board of a standalone box (callout.go).
+	Display callout.DisplayConfig `ini:"display"`
 }
 
 // defaults returns the configuration the demo runs with.
@@ -105,6 +117,8 @@ func defaults() *Config {
 	c.Scanner.Port = "/dev/ttyACM0"
 	c.Scanner.Baud = 9600
 	c.Voice.Enabled = true
+	c.voiceDefaults()
+	c.Display = callout.DefaultDisplayConfig()
 	c.Invoices.Enabled = true
 	return c
 }
@@ -188,7 +202,7 @@ func (c *Config) Validate() error {
 	if c.Printer.Profile == "" {
 		return bad("printer.profile", "must not be empty")
 	}
-	return nil
+	return c.validateCallout()
 }
 
 // Lines renders the configuration in effect for the maintenance screen,
