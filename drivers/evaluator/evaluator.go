@@ -206,7 +206,7 @@ func (d *Dev) Poll(ctx context.Context) (Rating, error) {
 		return NoRating, err
 	}
 	if len(data) != 1 || data[0] > 5 {
-		return NoRating, fmt.Errorf("evaluator: bad poll answer % X", data)
+		return NoRating, fmt.Errorf("%w to poll: % X", ErrBadAnswer, data)
 	}
 	return Rating(data[0]), nil
 }
