@@ -28,7 +28,18 @@ pids+=($!)
 for _ in $(seq 50); do [ -s "$VAR/dev/devsim.json" ] && break; sleep 0.1; done
 [ -s "$VAR/dev/devsim.json" ] || { echo "demo: device simulators did not start, see $VAR/devsim.log" >&2; exit 1; }
 
-"$BIN/hallserver" --data "$VAR/hall" --listen "$LISTEN" --demo >"$VAR/hallserver.out" 2>"$VAR/hallserver.log" &
+# The hall drives the simulated display bus (window strips and the hall board
+# on devsim's display pty) and writes each announcement to $VAR/voice/*.wav.
+cat >"$VAR/hallserver.conf" <<CONF
+[display]
+board_port = $VAR/dev/display
+board_protocol = framed
+strip_port = $VAR/dev/display
+strip_protocol = framed
+[voice]
+output = wav:$VAR/voice
+CONF
+"$BIN/hallserver" --config "$VAR/hallserver.conf" --data "$VAR/hall" --listen "$LISTEN" --demo >"$VAR/hallserver.out" 2>"$VAR/hallserver.log" &
 pids+=($!)
 for _ in $(seq 100); do curl -fsS "http://$LISTEN/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 curl -fsS "http://$LISTEN/healthz" >/dev/null 2>&1 || { echo "demo: hall server did not start, see $VAR/hallserver.log" >&2; exit 1; }
@@ -46,6 +57,8 @@ cat <<MSG
   Staff caller page:  http://$LISTEN/caller
   Display page:       http://$LISTEN/display
   Booking page:       http://$LISTEN/booking
+  Display bus (sim):  $(jq -r .control "$VAR/dev/devsim.json" 2>/dev/null || echo http://127.0.0.1:7090)/display/state
+  Announcements:      $VAR/voice/*.wav
   Demo accounts:      see $VAR/hallserver.out
   Kiosk:              $( [ -n "${DISPLAY:-}" ] && echo "window on $DISPLAY" || echo "headless (no DISPLAY)" )
 
