@@ -84,6 +84,8 @@ type Config struct {
 	// Display and Voice: window strips, hall board, announcements (callout.go).
 	Display callout.DisplayConfig `ini:"display"`
 	Voice   callout.VoiceConfig   `ini:"voice"`
+	// Evaluator: the evaluator pads at the windows (evaluator.go).
+	Evaluator EvaluatorConfig `ini:"evaluator"`
 	// Privacy: how long personal data is kept (privacy.go).
 	Privacy struct {
 		PersonalDataDays int `ini:"personal_data_days"`
@@ -246,6 +248,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready rea
 		return err
 	}
 	defer stopCallout()
+	stopEvaluator, err := startEvaluator(ctx, eng, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer stopEvaluator()
 
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
