@@ -211,3 +211,94 @@ func report(b *testing.B, name string, d []time.Duration) {
 	b.ReportMetric(q(0.99), name+"-p99-ms")
 	b.ReportMetric(float64(s[len(s)-1])/float64(time.Millisecond), name+"-max-ms")
 }
+
+// BenchmarkCalloutBusy is a busy hall: a call every 500 ms from windows
+// 1..20 in turn, the window strips and a four-row hall board on two buses
+// paced at the real 300 ms. Every call shifts the board's rows (four
+// writes, 1.2 s), so calls come faster than the board can be rewritten:
+// the board writer stops before a lower row when a call is waiting and
+// writes the new top row next. It measures, from Publish, when the strip
+// and the board's top row show the call.
+func BenchmarkCalloutBusy(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	type seen struct {
+		addr byte
+		text string
+		at   time.Time
+	}
+	got := make(chan seen, 1024)
+	bus := func(codec display.Codec) *display.Dev {
+		p, err := serialtest.OpenPTY()
+		if err != nil {
+			b.Fatal(err)
+		}
+		port, err := serialport.Open(p.SlavePath, 115200)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sim := display.NewSim(display.GB18030)
+		sim.OnCommand = func(c display.Command, _ display.Codec) {
+			select {
+			case got <- seen{c.Addr, c.Text, time.Now()}:
+			default:
+			}
+		}
+		done := make(chan struct{})
+		go func() { defer close(done); sim.Run(ctx, p.Master) }()
+		b.Cleanup(func() { cancel(); port.Close(); p.Close(); <-done })
+		d, err := display.New(port, &display.Opts{Codec: codec})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return d
+	}
+	strips, board := bus(display.NewLine(display.GB18030)), bus(display.NewFramed(display.GB18030))
+	wins := map[int]display.Target{}
+	for w := 1; w <= 20; w++ {
+		wins[w] = display.Target{Dev: strips, Addr: byte(w)}
+	}
+	var rows []display.Target
+	for a := byte(200); a < 204; a++ {
+		rows = append(rows, display.Target{Dev: board, Addr: a})
+	}
+	hub := callout.New(&callout.Opts{Display: display.NewManager(display.ManagerOpts{Windows: wins, Board: rows}), TickEvery: time.Hour})
+	hubDone := make(chan struct{})
+	go func() { defer close(hubDone); hub.Run(ctx) }()
+	b.Cleanup(func() { cancel(); <-hubDone })
+
+	sent := map[string]time.Time{} // strip or board text -> publish time
+	var strip, top []time.Duration
+	collect := func(wait time.Duration) {
+		deadline := time.After(wait)
+		for {
+			select {
+			case s := <-got:
+				if t0, ok := sent[s.text]; ok && s.text != "" {
+					if s.addr == 200 {
+						top = append(top, s.at.Sub(t0))
+						delete(sent, s.text)
+					} else if s.addr <= 20 {
+						strip = append(strip, s.at.Sub(t0))
+						delete(sent, s.text)
+					}
+				}
+			case <-deadline:
+				return
+			}
+		}
+	}
+	for i := 0; b.Loop(); i++ {
+		num := fmt.Sprintf("C%03d", i%1000)
+		w := i%20 + 1
+		t0 := time.Now()
+		sent[num], sent[callout.BoardLine(num, w)] = t0, t0
+		hub.Publish(callout.Event{Kind: callout.Call, Number: num, Window: w, At: t0})
+		collect(500 * time.Millisecond)
+	}
+	collect(2 * time.Second)
+	if len(sent) > 0 {
+		b.Fatalf("%d displays never showed their call", len(sent))
+	}
+	report(b, "strip", strip)
+	report(b, "board-top", top)
+}

@@ -156,14 +156,16 @@ type Hub struct {
 	o       Opts
 	log     *slog.Logger
 	in      chan Event
-	disp    chan dispJob
+	strips  chan dispJob // to stripLoop
+	board   chan dispJob // to boardLoop
 	dropped atomic.Int64
 
 	mu    sync.Mutex
 	lines map[string]string // ticket number -> its board line
 	at    map[string]int    // ticket number -> window whose strip shows it
 
-	failing atomic.Bool // the last display write failed (logged once)
+	failing [2]atomic.Bool // the last strip / board write failed (logged once)
+	shared  bool           // board and strips on one bus: one writer, strips first
 }
 
 type dispJob struct {
@@ -192,7 +194,9 @@ func New(opts *Opts) *Hub {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	return &Hub{o: o, log: o.Log, in: make(chan Event, o.QueueLen), disp: make(chan dispJob, o.QueueLen), lines: map[string]string{}, at: map[string]int{}}
+	return &Hub{o: o, log: o.Log, in: make(chan Event, o.QueueLen),
+		strips: make(chan dispJob, o.QueueLen), board: make(chan dispJob, o.QueueLen),
+		lines: map[string]string{}, at: map[string]int{}, shared: o.Display != nil && o.Display.SharedBus()}
 }
 
 // Publish hands an event to the hub. It never blocks: when the queue is
@@ -209,14 +213,21 @@ func (h *Hub) Publish(e Event) {
 // Dropped returns how many events Publish dropped.
 func (h *Hub) Dropped() int64 { return h.dropped.Load() }
 
-// Run dispatches events until ctx ends. It runs the announcer and the
-// display writer on their own goroutines and returns when all have stopped.
+// Run dispatches events until ctx ends. It runs the announcer, the window
+// strips' writer and the hall board's writer on their own goroutines (so
+// that on separate buses a strip never waits for the board's rows, nor the
+// other way round) and returns when all have stopped.
 func (h *Hub) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	if h.o.Voice != nil {
 		wg.Go(func() { h.o.Voice.Run(ctx) })
 	}
-	wg.Go(func() { h.displayLoop(ctx) })
+	if h.o.Display != nil {
+		wg.Go(func() { h.stripLoop(ctx) })
+		if !h.shared {
+			wg.Go(func() { h.boardLoop(ctx) })
+		}
+	}
 	defer wg.Wait()
 	for {
 		select {
@@ -238,19 +249,29 @@ func (h *Hub) dispatch(e Event) {
 		}
 	}
 	if h.o.Display != nil {
-		select {
-		case h.disp <- dispJob{e, c}:
-		default:
-			h.dropped.Add(1)
-			h.log.Warn("callout: display queue full, update dropped", "window", e.Window)
+		chans := []chan dispJob{h.strips, h.board}
+		if h.shared {
+			chans = chans[:1] // stripLoop writes the board too
+		}
+		for _, ch := range chans {
+			select {
+			case ch <- dispJob{e, c}:
+			default:
+				h.dropped.Add(1)
+				h.log.Warn("callout: display queue full, update dropped", "window", e.Window)
+			}
 		}
 	}
 }
 
-func (h *Hub) displayLoop(ctx context.Context) {
-	if h.o.Display == nil {
-		return
-	}
+const (
+	stripBus = iota
+	boardBus
+)
+
+var busName = [2]string{"window strips", "hall board"}
+
+func (h *Hub) stripLoop(ctx context.Context) {
 	t := time.NewTicker(h.o.TickEvery)
 	defer t.Stop()
 	for {
@@ -258,27 +279,46 @@ func (h *Hub) displayLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if len(h.disp) > 0 {
+			if len(h.strips) > 0 {
 				continue
 			}
-			_, err := h.o.Display.Tick(1)
-			h.displayResult("idle clock", err)
-		case j := <-h.disp:
-			// Take everything waiting, so that on a busy bus every
-			// window strip goes out before the hall board rows.
-			batch := h.collect(ctx, []dispJob{j})
-			h.displayResult("update", h.show(batch))
+			n, err := h.o.Display.Tick(1)
+			if n > 0 {
+				h.displayResult(stripBus, err)
+			}
+		case j := <-h.strips:
+			// Take everything waiting: each strip is written once.
+			batch := h.collect(ctx, h.strips, []dispJob{j})
+			h.displayResult(stripBus, h.showStrips(batch))
+			if h.shared {
+				// One bus: the board's rows after the strips (the
+				// citizen looks at the window first).
+				h.displayResult(boardBus, h.showBoard(batch))
+			}
 		}
 	}
 }
 
-// collect adds the jobs waiting to batch. A batch that only blanks strips
-// or removes board rows first waits up to Settle for more.
-func (h *Hub) collect(ctx context.Context, batch []dispJob) []dispJob {
+func (h *Hub) boardLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case j := <-h.board:
+			// Take everything waiting: each row is written once.
+			batch := h.collect(ctx, h.board, []dispJob{j})
+			h.displayResult(boardBus, h.showBoard(batch))
+		}
+	}
+}
+
+// collect adds the jobs waiting in ch to batch. A batch that only blanks
+// strips or removes board rows first waits up to Settle for more.
+func (h *Hub) collect(ctx context.Context, ch chan dispJob, batch []dispJob) []dispJob {
 	var settle <-chan time.Time
 	for len(batch) < 64 {
 		select {
-		case j := <-h.disp:
+		case j := <-ch:
 			batch = append(batch, j)
 			continue
 		default:
@@ -292,7 +332,7 @@ func (h *Hub) collect(ctx context.Context, batch []dispJob) []dispJob {
 			return batch
 		}
 		select {
-		case j := <-h.disp:
+		case j := <-ch:
 			batch = append(batch, j)
 			if hasShow(batch) {
 				settle = nil // a call is waiting: write now
@@ -315,32 +355,31 @@ func hasShow(batch []dispJob) bool {
 	return false
 }
 
-// displayResult logs the first failure of a run of display failures and
+// displayResult logs the first failure of a run of failures on a bus and
 // the recovery, not every failed write: a dead or unplugged bus must not
 // flood the log (the serial connection reconnects by itself).
-func (h *Hub) displayResult(what string, err error) {
+func (h *Hub) displayResult(bus int, err error) {
 	if err != nil {
-		if !h.failing.Swap(true) {
-			h.log.Warn("callout: display not reachable; calls go on, retrying with each update", "what", what, "err", err)
+		if !h.failing[bus].Swap(true) {
+			h.log.Warn("callout: display not reachable; calls go on, retrying with each update", "display", busName[bus], "err", err)
 		}
 		return
 	}
-	if h.failing.Swap(false) {
-		h.log.Info("callout: display reachable again")
+	if h.failing[bus].Swap(false) {
+		h.log.Info("callout: display reachable again", "display", busName[bus])
 	}
 }
 
-// DisplayFailing reports whether the last display write failed.
-func (h *Hub) DisplayFailing() bool { return h.failing.Load() }
+// DisplayFailing reports whether the last write to the strips or to the
+// board failed.
+func (h *Hub) DisplayFailing() bool { return h.failing[stripBus].Load() || h.failing[boardBus].Load() }
 
-// show writes the content of a batch of events: the window strips first
-// (the citizen looks there), each strip once with its last content (a
-// finish followed by the next call shows the new number without blanking
-// first), then the hall board, each row once.
-func (h *Hub) show(batch []dispJob) error {
+// showStrips writes the window strips of a batch of events, each strip
+// once with its last content (a finish followed by the next call shows the
+// new number without blanking first); strips that get a number go before
+// those being blanked.
+func (h *Hub) showStrips(batch []dispJob) error {
 	m := h.o.Display
-	var errs []error
-	var remove, push []string
 	var order []int           // windows whose strip changes, first change first
 	strip := map[int]string{} // window -> its new text; "" blanks it
 	setStrip := func(w int, text string) {
@@ -358,12 +397,6 @@ func (h *Hub) show(batch []dispJob) error {
 		} else {
 			delete(h.at, e.Number)
 		}
-		old, had := h.lines[e.Number]
-		if c.BoardPush != "" {
-			h.lines[e.Number] = c.BoardPush
-		} else if c.BoardRemove {
-			delete(h.lines, e.Number)
-		}
 		h.mu.Unlock()
 		if shown && prev != e.Window && e.Kind == Transfer {
 			// The ticket left its old window: blank that strip.
@@ -375,6 +408,35 @@ func (h *Hub) show(batch []dispJob) error {
 		case c.ClearStrip:
 			setStrip(e.Window, "")
 		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return boolInt(strip[a] == "") - boolInt(strip[b] == "")
+	})
+	var errs []error
+	for _, w := range order {
+		if text := strip[w]; text != "" {
+			errs = append(errs, ignoreNoWindow(m.ShowWindow(w, text)))
+		} else {
+			errs = append(errs, ignoreNoWindow(m.ClearWindow(w)))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// showBoard writes the hall board's rows for a batch of events, each
+// changed row once, top first.
+func (h *Hub) showBoard(batch []dispJob) error {
+	var remove, push []string
+	for _, j := range batch {
+		e, c := j.e, j.c
+		h.mu.Lock()
+		old, had := h.lines[e.Number]
+		if c.BoardPush != "" {
+			h.lines[e.Number] = c.BoardPush
+		} else if c.BoardRemove {
+			delete(h.lines, e.Number)
+		}
+		h.mu.Unlock()
 		if had && old != c.BoardPush && (c.BoardRemove || c.BoardPush != "") {
 			remove = append(remove, old)
 			push = slices.DeleteFunc(push, func(l string) bool { return l == old })
@@ -383,21 +445,14 @@ func (h *Hub) show(batch []dispJob) error {
 			push = append(push, c.BoardPush)
 		}
 	}
-	// Strips that get a number go first, then those being blanked.
-	slices.SortStableFunc(order, func(a, b int) int {
-		return boolInt(strip[a] == "") - boolInt(strip[b] == "")
-	})
-	for _, w := range order {
-		if text := strip[w]; text != "" {
-			errs = append(errs, ignoreNoWindow(m.ShowWindow(w, text)))
-		} else {
-			errs = append(errs, ignoreNoWindow(m.ClearWindow(w)))
-		}
+	// Stop before a lower row when more is waiting: the next batch writes
+	// the new top row first, then what is left (on a shared bus, waiting
+	// strips go first too).
+	waiting := h.board
+	if h.shared {
+		waiting = h.strips
 	}
-	if len(remove) > 0 || len(push) > 0 {
-		errs = append(errs, m.UpdateBoard(remove, push))
-	}
-	return errors.Join(errs...)
+	return h.o.Display.UpdateBoardUntil(remove, push, func() bool { return len(waiting) > 0 })
 }
 
 func boolInt(b bool) int {

@@ -2,13 +2,24 @@
 // the window's LED strip, the hall board's rows and the voice announcement.
 //
 // The hall server (or, in a township box, the kiosk itself) publishes an
-// Event for every call, recall, transfer, no-show and finish; Hub.Run
-// dispatches it to the displays (package display, paced on their serial
-// buses) and to the announcer (package voice) on separate goroutines, so
-// neither waits for the other. On a busy bus, waiting window strips are
-// written before the hall board, and the board's rows are written once per
-// batch. The package depends only on drivers: it has its own Event type and
-// never imports the queue or kiosk packages.
+// Event for every call, recall, transfer, no-show, finish and leave;
+// Hub.Run dispatches it to the window strips, the hall board (package
+// display, paced on their serial buses) and the announcer (package voice)
+// on separate goroutines, so none waits for another: on separate buses a
+// strip never waits for the board's rows to shift. Events that arrive
+// while a bus is busy are batched, each strip and board row written once
+// with its latest content; on a bus shared by strips and board, strips go
+// first. A blank-only update (finish, no-show) waits Settle for the call
+// that usually follows ("call next" finishes the current ticket) so the
+// strip goes straight to the new number. A dead bus is logged once, not at
+// every write.
+//
+// Open sets everything up from the [display] and [voice] configuration
+// sections (DisplayConfig, VoiceConfig) shared by the hall server and the
+// standalone kiosk, on reconnecting serial ports (serialport.Dial).
+// KindFromEngine maps the queue engine's event names. The package depends
+// only on drivers (and the configuration loader's error type): it has its
+// own Event type and never imports the queue or kiosk packages.
 //
 // Wiring, as a hall server or kiosk does it:
 //

@@ -90,6 +90,18 @@ func (d *Dev) Send(cmd Command) error {
 	return nil
 }
 
+// WaitGap waits until Gap has passed since the previous command, so that a
+// caller can decide what to send at the last moment.
+func (d *Dev) WaitGap() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.last.IsZero() && d.gap > 0 {
+		if wait := d.gap - d.now().Sub(d.last); wait > 0 {
+			d.sleep(wait)
+		}
+	}
+}
+
 // ShowText shows text on the display at addr.
 func (d *Dev) ShowText(addr byte, text string) error {
 	return d.Send(Command{Op: OpText, Addr: addr, Text: text})

@@ -33,8 +33,11 @@ type ManagerOpts struct {
 type Manager struct {
 	o ManagerOpts
 
-	mu      sync.Mutex
-	rows    []string          // board rows, newest first
+	mu   sync.Mutex
+	rows []string // board rows, newest first
+
+	wmu     sync.Mutex        // held while writing the board
+	shown   []string          // what the board's rows were last written with
 	shownAt map[int]time.Time // when a window strip last got content
 	idle    map[int]bool      // window strip shows the clock
 }
@@ -91,13 +94,21 @@ func (m *Manager) RemoveBoard(line string) error {
 
 // UpdateBoard takes the lines in remove off the hall board, then pushes the
 // lines in push (in order, so the last ends on top), and writes each row
-// that changed once.
+// that changed once, top row first.
 func (m *Manager) UpdateBoard(remove, push []string) error {
+	return m.UpdateBoardUntil(remove, push, nil)
+}
+
+// UpdateBoardUntil is UpdateBoard that stops writing, before a row, when
+// stop (if not nil) reports true: a caller with more updates waiting
+// makes the next update instead of finishing this one, so the top row is
+// never more than a row's write behind. Rows left unwritten are written by
+// the next update (also one with nothing to remove or push).
+func (m *Manager) UpdateBoardUntil(remove, push []string, stop func() bool) error {
 	if len(m.o.Board) == 0 {
 		return nil
 	}
 	m.mu.Lock()
-	old := append([]string(nil), m.rows...)
 	var rows []string
 	for _, r := range m.rows {
 		if !slices.Contains(remove, r) {
@@ -115,7 +126,7 @@ func (m *Manager) UpdateBoard(remove, push []string) error {
 	}
 	m.rows = rows
 	m.mu.Unlock()
-	return m.writeRows(old, rows)
+	return m.flushBoard(stop)
 }
 
 // BoardRows returns the hall board's rows, top first.
@@ -125,26 +136,42 @@ func (m *Manager) BoardRows() []string {
 	return append([]string(nil), m.rows...)
 }
 
-func (m *Manager) writeRows(old, rows []string) error {
+// flushBoard writes the rows whose content differs from what they were
+// last written with, top first, until stop reports true.
+func (m *Manager) flushBoard(stop func() bool) error {
+	m.wmu.Lock()
+	defer m.wmu.Unlock()
+	if m.shown == nil {
+		m.shown = make([]string, len(m.o.Board))
+	}
 	var errs []error
 	for i, t := range m.o.Board {
-		var was, now string
-		if i < len(old) {
-			was = old[i]
+		m.mu.Lock()
+		var want string
+		if i < len(m.rows) {
+			want = m.rows[i]
 		}
-		if i < len(rows) {
-			now = rows[i]
-		}
-		if was == now {
+		m.mu.Unlock()
+		if want == m.shown[i] {
 			continue
 		}
+		if stop != nil {
+			t.Dev.WaitGap() // decide when the bus is free
+			if stop() {
+				break
+			}
+		}
 		var err error
-		if now == "" {
+		if want == "" {
 			err = t.Dev.Clear(t.Addr)
 		} else {
-			err = t.Dev.ShowText(t.Addr, now)
+			err = t.Dev.ShowText(t.Addr, want)
 		}
-		errs = append(errs, err)
+		if err != nil {
+			errs = append(errs, err)
+			continue // written again by the next update
+		}
+		m.shown[i] = want
 	}
 	return errors.Join(errs...)
 }
@@ -159,6 +186,19 @@ func (m *Manager) SetBrightness(level int) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// SharedBus reports whether the hall board is on the same bus as a window
+// strip (so their writes queue behind each other).
+func (m *Manager) SharedBus() bool {
+	for _, b := range m.o.Board {
+		for _, w := range m.o.Windows {
+			if b.Dev == w.Dev {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (m *Manager) targets() []Target {

@@ -2,6 +2,8 @@ package display_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -104,5 +106,70 @@ func TestManagerOverPTY(t *testing.T) {
 	}
 	if _, err := display.New(nil, nil); err == nil {
 		t.Fatal("New(nil) succeeded")
+	}
+}
+
+// recorder is a bus that keeps the frames written to it.
+type recorder struct{ frames [][]byte }
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.frames = append(r.frames, append([]byte(nil), b...))
+	return len(b), nil
+}
+
+func TestUpdateBoardUntil(t *testing.T) {
+	rec := &recorder{}
+	dev, err := display.New(rec, &display.Opts{Codec: display.NewLine(display.ASCII), Gap: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := display.New(&recorder{}, nil)
+	board := []display.Target{{Dev: dev, Addr: 1}, {Dev: dev, Addr: 2}, {Dev: dev, Addr: 3}}
+	m := display.NewManager(display.ManagerOpts{Board: board, Windows: map[int]display.Target{5: {Dev: other, Addr: 5}}})
+	if m.SharedBus() {
+		t.Error("separate buses reported shared")
+	}
+	if !display.NewManager(display.ManagerOpts{Board: board, Windows: map[int]display.Target{5: {Dev: dev, Addr: 9}}}).SharedBus() {
+		t.Error("one bus not reported shared")
+	}
+	texts := func() []string {
+		var out []string
+		for _, f := range rec.frames {
+			cmd, _, err := display.NewLine(display.ASCII).Decode(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprintf("%d:%s", cmd.Addr, cmd.Text))
+		}
+		rec.frames = nil
+		return out
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(m.UpdateBoard(nil, []string{"A1", "A2"}))
+	if got := texts(); !slices.Equal(got, []string{"1:A2", "2:A1"}) {
+		t.Fatalf("first update wrote %v", got)
+	}
+	// More is waiting after the top row: the rest is left for later.
+	n := 0
+	must(m.UpdateBoardUntil(nil, []string{"A3"}, func() bool { n++; return n > 1 }))
+	if got := texts(); !slices.Equal(got, []string{"1:A3"}) {
+		t.Fatalf("interrupted update wrote %v", got)
+	}
+	// The next update (even an empty one) writes what is still behind.
+	must(m.UpdateBoardUntil(nil, nil, nil))
+	if got := texts(); !slices.Equal(got, []string{"2:A2", "3:A1"}) {
+		t.Fatalf("catch-up wrote %v", got)
+	}
+	must(m.UpdateBoard([]string{"A2"}, nil))
+	if got := texts(); !slices.Equal(got, []string{"2:A1", "3:"}) {
+		t.Fatalf("removal wrote %v", got)
+	}
+	if rows := m.BoardRows(); !slices.Equal(rows, []string{"A3", "A1"}) {
+		t.Fatalf("rows %v", rows)
 	}
 }
