@@ -39,6 +39,9 @@ strip_protocol = framed
 [voice]
 output = wav:$VAR/voice
 CONF
+# Evaluator pads of windows 19, 20 and 105: devsim's pads 1, 2 and 3 (press a
+# key: curl -X POST "http://127.0.0.1:7090/evaluator/press?addr=1&key=2").
+if [ -e "$VAR/dev/evaluator" ]; then printf '[evaluator]\nport = %s\nwindows = 19:1, 20:2, 105:3\n' "$VAR/dev/evaluator" >>"$VAR/hallserver.conf"; fi
 "$BIN/hallserver" --config "$VAR/hallserver.conf" --data "$VAR/hall" --listen "$LISTEN" --demo >"$VAR/hallserver.out" 2>"$VAR/hallserver.log" &
 pids+=($!)
 for _ in $(seq 100); do curl -fsS "http://$LISTEN/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
