@@ -35,6 +35,18 @@
 // Dev.Evaluate(ctx, ticketID) prompts, polls until a key is pressed or ctx
 // ends, sets the pad idle and returns a Result carrying the ticket id the
 // caller passed (the window's current ticket), so a rating is never
-// attached to the wrong ticket. Package evaluatorsim plays a pad on a
-// pseudo-terminal.
+// attached to the wrong ticket.
+//
+// A hall has one bus for many windows' pads: Bus owns the port and runs
+// one goroutine (Bus.Run) that sends one request at a time, round-robin
+// over the pads with work to do. Bus.Rate(addr, ticketID, timeout) asks a
+// pad to rate a ticket (replacing what it asked before: a key pressed
+// before the new prompt reached the pad counts for the earlier ticket);
+// presses come out of Bus.Results as Results; the pad thanks and goes dark
+// after a press or the timeout; Bus.Cancel makes it dark at once. A pad
+// that does not answer is logged once and retried with backoff while the
+// others go on; a failing port (a reconnecting serialport.Conn while its
+// adapter is unplugged) pauses the bus, which keeps its prompts.
+//
+// Package evaluatorsim plays pads on a pseudo-terminal.
 package evaluator
