@@ -3,6 +3,7 @@ package evaluator_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -263,5 +264,58 @@ func TestBusReplug(t *testing.T) {
 	if !strings.Contains(logs.String(), "bus back") ||
 		strings.Contains(logs.String(), "pad not answering") {
 		t.Fatalf("logs:\n%s", logs.String())
+	}
+}
+
+// hookRW calls onWrite before each write (the simulator's answers).
+type hookRW struct {
+	io.ReadWriter
+	onWrite func([]byte)
+}
+
+func (h hookRW) Write(b []byte) (int, error) {
+	h.onWrite(b)
+	return h.ReadWriter.Write(b)
+}
+
+// TestBusReplaceWhilePrompting: the pad shows the prompt for A001 and the
+// citizen presses before its answer is back at the host, while Rate has
+// already replaced A001 by A002: the press is still A001's.
+func TestBusReplaceWhilePrompting(t *testing.T) {
+	p, err := serialtest.OpenPTY()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := evaluatorsim.New(1)
+	var b *evaluator.Bus
+	var once sync.Once
+	ready := make(chan struct{})
+	hooked := hookRW{ReadWriter: p.Master, onWrite: func(ans []byte) {
+		<-ready
+		if ans[3] == evaluator.CmdPrompt|evaluator.Answer {
+			once.Do(func() {
+				sim.Press(1, 5)
+				b.Rate(1, "A002", 0)
+			})
+		}
+	}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); sim.Run(ctx, hooked) }()
+	port, err := serialport.Open(p.SlavePath, 9600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); port.Close(); p.Close(); <-done })
+	b = startBus(t, port, &evaluator.BusOpts{Poll: 10 * time.Millisecond})
+	close(ready)
+	b.Rate(1, "A001", 0)
+	if r := nextResult(t, b); r.TicketID != "A001" || r.Rating != evaluator.VeryDissatisfied {
+		t.Fatalf("%+v", r)
+	}
+	waitFor(t, "prompt for A002", prompting(sim, 1))
+	sim.Press(1, 2)
+	if r := nextResult(t, b); r.TicketID != "A002" || r.Rating != evaluator.Satisfied {
+		t.Fatalf("%+v", r)
 	}
 }
