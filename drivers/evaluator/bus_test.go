@@ -319,3 +319,37 @@ func TestBusReplaceWhilePrompting(t *testing.T) {
 		t.Fatalf("%+v", r)
 	}
 }
+
+// BenchmarkBusRating: one rating from prompt to Result with three other
+// pads prompting and a dead address on the same pty bus (default opts:
+// 100 ms between rounds, 200 ms answer timeout).
+func BenchmarkBusRating(b *testing.B) {
+	p, err := serialtest.OpenPTY()
+	if err != nil {
+		b.Fatal(err)
+	}
+	sim := evaluatorsim.New(1, 2, 3, 4)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go sim.Run(ctx, p.Master)
+	port, err := serialport.Open(p.SlavePath, 9600)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer port.Close()
+	bus, _ := evaluator.NewBus(port, nil)
+	go bus.Run(ctx)
+	for _, a := range []byte{2, 3, 4, 9} {
+		bus.Rate(a, "other", time.Hour)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		bus.Rate(1, "A001", 0)
+		for sim.Press(1, 1+i%5) != nil {
+			time.Sleep(time.Millisecond)
+		}
+		if r := <-bus.Results(); r.TicketID != "A001" {
+			b.Fatalf("%+v", r)
+		}
+	}
+}
