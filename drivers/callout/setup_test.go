@@ -228,3 +228,42 @@ func TestDeadDisplay(t *testing.T) {
 		t.Errorf("recovery not logged:\n%s", logs.String())
 	}
 }
+
+// FuzzConfig feeds the operator-written values of [display] and [voice]
+// (window map, row addresses, quiet hours, output) to the validators: they
+// must never panic, and what they accept must set up.
+func FuzzConfig(f *testing.F) {
+	f.Add("auto", "0xC8,0xC9", "12:00-14:00", "wav:/tmp/x")
+	f.Add("1:0x01, 2:0x02, 105:0x69", "200", "22:00-07:00", "none")
+	f.Add("0:1", "0x100", "25:00-01:00", "wav:")
+	f.Fuzz(func(t *testing.T, windows, rows, quiet, output string) {
+		dc := callout.DefaultDisplayConfig()
+		dc.BoardPort, dc.StripPort = "/dev/null-board", "/dev/null-strips"
+		dc.Windows, dc.BoardRows = strings.Split(windows, ","), strings.Split(rows, ",")
+		for i := range dc.Windows {
+			dc.Windows[i] = strings.TrimSpace(dc.Windows[i])
+		}
+		for i := range dc.BoardRows {
+			dc.BoardRows[i] = strings.TrimSpace(dc.BoardRows[i])
+		}
+		vc := callout.DefaultVoiceConfig()
+		vc.QuietHours, vc.Output = quiet, "none"
+		derr, verr := dc.Validate("display"), vc.Validate("voice")
+		vc.Output = output
+		oerr := vc.Validate("voice")
+		for _, err := range []error{derr, verr, oerr} {
+			var ce *config.Error
+			if err != nil && (!errors.As(err, &ce) || !strings.Contains(ce.Key, ".")) {
+				t.Fatalf("error without a key: %v", err)
+			}
+		}
+		if derr == nil && verr == nil {
+			vc.Output = "none"
+			s, err := callout.Open(dc, vc, callout.SetupOpts{Log: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatalf("valid configuration did not open: %v", err)
+			}
+			s.Close()
+		}
+	})
+}
