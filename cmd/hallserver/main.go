@@ -101,6 +101,8 @@ func defaults() *Config {
 	c.Auth.AdminUser = "admin"
 	c.Queue.MaxRecalls = 3
 	c.Privacy.PersonalDataDays = 30
+	c.Evaluator.Baud = 9600
+	c.Evaluator.Timeout = 30 * time.Second
 	c.Queue.StarvationK = 3
 	c.Queue.AppointmentEarly = 30 * time.Minute
 	c.Queue.AppointmentLate = 15 * time.Minute
