@@ -46,7 +46,7 @@ func mountExtras(srv *hallapi.Server, eng *engine.Engine, cfg *Config, log *slog
 	x := &extras{}
 	pctx, stopPurge := context.WithCancel(context.Background())
 	purged := make(chan struct{})
-	go func() { defer close(purged); purgeLoop(pctx, eng, cfg.Privacy.PersonalDataDays, log) }()
+	go func() { defer close(purged); eng.RunPurge(pctx, cfg.Privacy.PersonalDataDays) }()
 	x.closers = append(x.closers, func() error { stopPurge(); <-purged; return nil })
 	reg, err := registry.Open(filepath.Join(cfg.Server.Data, "registry.db"))
 	if err != nil {

@@ -97,7 +97,7 @@ func TestPurgeBeforeAndRetentionConfig(t *testing.T) {
 	// 2026-11-26 01:00 in Shanghai is still 11-25 in UTC: days count in the hall's zone.
 	now := time.Date(2026, 11, 25, 17, 0, 0, 0, time.UTC)
 	for days, want := range map[int]string{1: "2026-11-26", 2: "2026-11-25", 30: "2026-10-28"} {
-		if got := purgeBefore(eng, now, days); got != want {
+		if got := eng.KeepFrom(now, days); got != want {
 			t.Errorf("keep %d days: purge before %s, want %s", days, got, want)
 		}
 	}

@@ -99,6 +99,7 @@ func assemble(ctx context.Context, cfg *Config, log *slog.Logger, logs *ring) (*
 			return fail(err)
 		}
 		k.closers = append(k.closers, func() { e.Close() })
+		go e.RunPurge(ctx, cfg.Kiosk.PersonalDataDays)   // real-name data of earlier days
 		if err := attachCallout(ctx, k, e); err != nil { // displays and voice (callout.go)
 			return fail(err)
 		}

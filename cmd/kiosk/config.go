@@ -26,8 +26,10 @@ type Config struct {
 		LogLevel    string `ini:"log_level"`
 		Catalogue   string `ini:"catalogue"`
 		Standalone  bool   `ini:"standalone"`
-		SimDir      string `ini:"sim_dir"`
-		Control     string `ini:"control"`
+		// PersonalDataDays: how long personal data is kept (1..3650).
+		PersonalDataDays int    `ini:"personal_data_days"`
+		SimDir           string `ini:"sim_dir"`
+		Control          string `ini:"control"`
 	} `ini:"kiosk"`
 	Hall struct {
 		URL            string        `ini:"url"`
@@ -94,6 +96,7 @@ func defaults() *Config {
 	c.Kiosk.Orientation = "portrait"
 	c.Kiosk.Fullscreen = true
 	c.Kiosk.DataDir = "var/kiosk"
+	c.Kiosk.PersonalDataDays = 30
 	c.Kiosk.LogLevel = "info"
 	c.Kiosk.SimDir = "var/dev"
 	c.Hall.URL = "http://127.0.0.1:8080"
@@ -139,6 +142,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Kiosk.DataDir == "" {
 		return bad("kiosk.data_dir", "must not be empty")
+	}
+	if c.Kiosk.PersonalDataDays < 1 || c.Kiosk.PersonalDataDays > 3650 {
+		return bad("kiosk.personal_data_days", "must be 1..3650, not %d", c.Kiosk.PersonalDataDays)
 	}
 	switch strings.ToLower(c.Kiosk.LogLevel) {
 	case "debug", "info", "warn", "warning", "error":

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"hallkiosk/internal/pii"
 	"hallkiosk/kiosk/flow/adapters"
@@ -62,6 +63,7 @@ func openInvoices(ctx context.Context, cfg *Config, log *slog.Logger) (*adapters
 	if err != nil {
 		return nil, err
 	}
+	go purgeInvoices(ctx, inv, min(cfg.Kiosk.PersonalDataDays, 30), log)
 	var data []byte
 	switch cfg.Invoices.Import {
 	case "":
@@ -81,6 +83,26 @@ func openInvoices(ctx context.Context, cfg *Config, log *slog.Logger) (*adapters
 	}
 	log.Info("kiosk invoices imported", "new", n)
 	return inv, nil
+}
+
+// purgeInvoices clears the personal data of pickups older than days days
+// (who collected: the ID-number hash and the pickup code; the invoice's own
+// data stays) at start and hourly until ctx ends.
+func purgeInvoices(ctx context.Context, inv *adapters.Invoices, days int, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := inv.PurgeCollected(ctx, time.Now().AddDate(0, 0, -days)); err != nil && ctx.Err() == nil {
+			log.Error("kiosk: purge collected invoices", "err", err)
+		} else if n > 0 {
+			log.Info("kiosk: personal data of collected invoices purged", "invoices", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // secretFile reads a random key of n bytes, making it (mode 0600) on first

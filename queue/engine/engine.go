@@ -126,7 +126,7 @@ type Engine struct {
 	tickets  map[string]*Ticket // today's tickets (and live older ones until expired)
 	keys     map[string]*Ticket // idempotency key → ticket (today)
 	queues   map[string]*svcQueue
-	targeted map[int]int // window → waiting tickets transferred to it
+	targeted map[int]int    // window → waiting tickets transferred to it
 	counters map[string]int // service → next free number today
 	issued   map[string]int // service → tickets issued today
 	persons  map[string]int // service|hash → real-name tickets today

@@ -52,3 +52,32 @@ func (e *Engine) PurgePersonal(ctx context.Context, before string) (int64, error
 	}
 	return n, nil
 }
+
+// KeepFrom returns the first day whose personal data is kept when it is
+// kept for days days, today included (days ≥ 1), in the hall's zone.
+func (e *Engine) KeepFrom(now time.Time, days int) string {
+	return now.In(e.loc).AddDate(0, 0, -(max(days, 1) - 1)).Format(time.DateOnly)
+}
+
+// RunPurge removes personal data older than days days (today counts as
+// one) at once and then every hour, until ctx ends. Counts are logged,
+// never the data.
+func (e *Engine) RunPurge(ctx context.Context, days int) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		before := e.KeepFrom(e.opts.Now(), days)
+		n, err := e.PurgePersonal(ctx, before)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			e.log.Error("engine: purge personal data", "before", before, "err", err)
+		case n > 0:
+			e.log.Info("engine: personal data purged", "before", before, "rows", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -177,3 +177,18 @@ func (x *Invoices) MarkCollected(ctx context.Context, c flow.Citizen, ids []stri
 	}
 	return code, nil
 }
+
+// PurgeCollected forgets who collected the invoices collected before the
+// given time: the holder's ID-number hash and the pickup code are cleared,
+// the invoice row stays (so that a repeated import does not offer it
+// again). It returns how many invoices it cleared.
+func (x *Invoices) PurgeCollected(ctx context.Context, before time.Time) (int64, error) {
+	res, err := x.db.ExecContext(ctx, `UPDATE invoices SET holder='', code=NULL
+		WHERE collected_at IS NOT NULL AND collected_at < ? AND (holder<>'' OR code IS NOT NULL)`,
+		before.UTC().Format(time.RFC3339))
+	if err != nil {
+		return 0, fmt.Errorf("adapters: invoices: purge: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}

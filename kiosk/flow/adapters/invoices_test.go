@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"hallkiosk/internal/pii"
 	"hallkiosk/kiosk/flow"
@@ -87,4 +88,54 @@ func FuzzInvoicesImportCSV(f *testing.F) {
 			t.Fatalf("error with %d rows", n)
 		}
 	})
+}
+
+func TestInvoicesPurgeCollected(t *testing.T) {
+	ctx := context.Background()
+	x := openInvoices(t)
+	if _, err := x.ImportCSV(ctx, bytes.NewReader(DemoInvoicesCSV)); err != nil {
+		t.Fatal(err)
+	}
+	li := flow.Citizen{Name: "李玉梅", IDNumber: "620982199003070021"}
+	list, err := x.PendingInvoices(ctx, li)
+	if err != nil || len(list) != 3 {
+		t.Fatalf("pending: %v %v", list, err)
+	}
+	day0 := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+	x.now = func() time.Time { return day0 }
+	if _, err := x.MarkCollected(ctx, li, []string{list[0].ID}); err != nil {
+		t.Fatal(err)
+	}
+	x.now = func() time.Time { return day0.AddDate(0, 0, 20) }
+	if _, err := x.MarkCollected(ctx, li, []string{list[1].ID}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := x.PurgeCollected(ctx, day0.AddDate(0, 0, 10))
+	if err != nil || n != 1 {
+		t.Fatalf("purge: %d %v", n, err)
+	}
+	holders := map[string]string{}
+	rows, err := x.db.Query(`SELECT number, holder || '|' || coalesce(code,'') FROM invoices`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var num, h string
+		rows.Scan(&num, &h)
+		holders[num] = h
+	}
+	rows.Close()
+	if holders[list[0].ID] != "|" {
+		t.Errorf("old pickup keeps holder or code: %q", holders[list[0].ID])
+	}
+	if holders[list[1].ID] == "|" || holders[list[2].ID] == "|" {
+		t.Error("recent pickup or waiting invoice lost its holder")
+	}
+	// The waiting invoice is still found; a repeated import adds nothing back.
+	if l, _ := x.PendingInvoices(ctx, li); len(l) != 1 || l[0].ID != list[2].ID {
+		t.Fatalf("pending after purge: %+v", l)
+	}
+	if n, _ := x.ImportCSV(ctx, bytes.NewReader(DemoInvoicesCSV)); n != 0 {
+		t.Fatalf("import after purge added %d", n)
+	}
 }
