@@ -34,12 +34,54 @@ func ink(img *image.Gray, r image.Rectangle) []byte {
 // checks that every character has its own glyph, draws ink, and looks
 // different from the missing-glyph box and from the other characters.
 func TestChineseGlyphsAreNotTofu(t *testing.T) {
-	f, err := Font()
+	full, err := Font()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ui, err := opentype.Parse(UIFontTTF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("full", func(t *testing.T) { notTofu(t, full, "玉门市民中心") })
+	t.Run("ui", func(t *testing.T) { notTofu(t, ui, "玉门市民中心") })
+	// A name character outside GB 2312 and the 2013 general standard table:
+	// only the full font has it (the kiosk UI draws such text from it).
+	t.Run("rare name in full font", func(t *testing.T) { notTofu(t, full, "王頔") })
+}
+
+// TestUIFontCoverage pins the UI subset's boundary: GB 2312, the general
+// standard table's name characters (堃 喆 玥 are outside GB 2312), Latin
+// with pinyin, full-width punctuation, ✓; not 頔 (rare) nor Hangul.
+func TestUIFontCoverage(t *testing.T) {
+	ui, err := opentype.Parse(UIFontTTF)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var buf sfnt.Buffer
-	text := []rune("玉门市民中心")
+	has := func(r rune) bool {
+		gi, err := ui.GlyphIndex(&buf, r)
+		return err == nil && gi != 0
+	}
+	for _, r := range "玉门市民中心堃喆玥鑫淼Aǎü：，。（）①✓℃×·" {
+		if !has(r) {
+			t.Errorf("UI font lacks %q", r)
+		}
+	}
+	for _, r := range "頔韡한" {
+		if has(r) {
+			t.Errorf("UI font has %q: the subset is not what scripts/font-subset.sh makes", r)
+		}
+	}
+	if n := ui.NumGlyphs(); n > 20000 {
+		t.Errorf("UI font has %d glyphs", n)
+	}
+}
+
+// notTofu checks that every character of text has its own glyph in f, draws
+// ink, and looks different from the missing-glyph box and from the others.
+func notTofu(t *testing.T, f *opentype.Font, s string) {
+	var buf sfnt.Buffer
+	text := []rune(s)
 	seen := map[sfnt.GlyphIndex]rune{}
 	for _, r := range append(text, 'A', '0', '：') {
 		gi, err := f.GlyphIndex(&buf, r)
