@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"runtime/debug"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -29,6 +30,16 @@ func runUI(ctx context.Context, k *kiosk, cfg *Config, log *slog.Logger) error {
 		go w.Heartbeat(2*time.Second, stop)
 		go sdnotify.Watchdog(ctx, func() bool { return w.Healthy(10 * time.Second) })
 		go k.refreshLoop(ctx)
+		go func() {
+			// Start-up parses fonts and builds the first screens; give the
+			// garbage it leaves back to the system once the kiosk is idle
+			// on its home screen (docs/KIOSK.md, "Numbers": idle RSS).
+			select {
+			case <-ctx.Done():
+			case <-time.After(5 * time.Second):
+				debug.FreeOSMemory()
+			}
+		}()
 	})
 	go func() {
 		<-ctx.Done()

@@ -24,7 +24,7 @@ var (
 
 // build makes the screen for state s.
 func (k *Kiosk) build(s flow.State) *Screen {
-	sc := &Screen{Kind: s.Screen, Buttons: map[string]*widget.Button{}, Tiles: map[string]*Tile{}}
+	sc := &Screen{Kind: s.Screen, Buttons: map[string]*Button{}, Tiles: map[string]*Tile{}}
 	sc.Corner = NewGesture(fyne.NewSize(MinTouch, MinTouch), k.Flow.SecretTap)
 	L := s.Lang
 	var body, footer fyne.CanvasObject
@@ -38,7 +38,7 @@ func (k *Kiosk) build(s flow.State) *Screen {
 		body = k.realName(sc, s)
 		footer = k.cancelRow(sc, s, s.CanSkip)
 	case flow.ScreenBusy:
-		body = k.centre(centred(L.T("issue.busy"), colForeground, k.theme.Size("headingText"), true))
+		body = k.centre(centred(L.T("issue.busy"), colForeground, k.theme.Size("headingText")))
 	case flow.ScreenTicket:
 		body = k.ticket(sc, s)
 		footer = k.button(sc, "home", L.T("nav.home"), true, k.Flow.Home)
@@ -100,15 +100,15 @@ func (k *Kiosk) header(sc *Screen, s flow.State) fyne.CanvasObject {
 	L := s.Lang
 	band := canvas.NewRectangle(colHeader)
 	band.SetMinSize(fyne.NewSize(0, MinTouch+20))
-	name := text(s.HallName, colWhite, k.theme.Size("subHeadingText"), true)
+	name := line(s.HallName, colWhite, k.theme.Size("subHeadingText"), fyne.TextAlignLeading)
 	row := container.NewHBox(sc.Corner, container.NewCenter(name), layout.NewSpacer())
 	if s.Screen == flow.ScreenHome {
 		elder := "home.elder.on"
 		if s.Elder {
 			elder = "home.elder.off"
 		}
-		lb := widget.NewButton(L.T("home.lang"), k.Flow.ToggleLang)
-		eb := widget.NewButton(L.T(elder), k.Flow.ToggleElder)
+		lb := NewButton(L.T("home.lang"), false, k.textSize(), k.Flow.ToggleLang)
+		eb := NewButton(L.T(elder), false, k.textSize(), k.Flow.ToggleElder)
 		sc.Buttons["lang"], sc.Buttons["elder"] = lb, eb
 		row.Add(container.NewCenter(container.NewHBox(minHeight(lb, MinTouch-20), minHeight(eb, MinTouch-20))))
 		row.Add(canvas.NewRectangle(color.Transparent))
@@ -117,7 +117,7 @@ func (k *Kiosk) header(sc *Screen, s flow.State) fyne.CanvasObject {
 }
 
 func (k *Kiosk) title(s string) fyne.CanvasObject {
-	return centred(s, colForeground, k.theme.Size("headingText"), true)
+	return line(s, colForeground, k.theme.Size("headingText"), fyne.TextAlignCenter)
 }
 
 // centre stacks objs in the middle of the body at full width (so that
@@ -186,7 +186,7 @@ func (k *Kiosk) home(sc *Screen, s flow.State) fyne.CanvasObject {
 func (k *Kiosk) banner(msg string, c color.NRGBA) fyne.CanvasObject {
 	r := canvas.NewRectangle(c)
 	r.CornerRadius = 8
-	t := text(msg, colWhite, k.textSize(), true)
+	t := text(msg, colWhite, k.textSize())
 	return container.NewStack(r, container.NewPadded(container.NewCenter(t)))
 }
 
@@ -196,20 +196,18 @@ func (k *Kiosk) notices(s flow.State) fyne.CanvasObject {
 	}
 	var items []fyne.CanvasObject
 	for _, n := range s.Hall.Notices {
-		l := widget.NewLabel("· " + n)
-		l.Wrapping = fyne.TextWrapWord
-		items = append(items, l)
+		items = append(items, paragraph("· "+n, colForeground, k.textSize(), fyne.TextAlignLeading))
 	}
 	cols := 1
 	if k.opt.Landscape {
 		cols = 2
 	}
-	return container.NewVBox(text(s.Lang.T("home.notices"), colPrimary, k.textSize(), true), grid(cols, items...))
+	return container.NewVBox(text(s.Lang.T("home.notices"), colPrimary, k.textSize()), grid(cols, items...))
 }
 
 func (k *Kiosk) zone(sc *Screen, s flow.State) fyne.CanvasObject {
 	L := s.Lang
-	box := container.NewVBox(k.title(s.Zone.Name(L)), centred(L.T("zone.pick"), colMuted, k.textSize(), false))
+	box := container.NewVBox(k.title(s.Zone.Name(L)), centred(L.T("zone.pick"), colMuted, k.textSize()))
 	var tiles []fyne.CanvasObject
 	for _, svc := range s.Zone.Services {
 		st, known := s.Hall.Services[svc.Code]
@@ -234,7 +232,7 @@ func (k *Kiosk) zone(sc *Screen, s flow.State) fyne.CanvasObject {
 }
 
 func (k *Kiosk) big(s string, c color.Color, scale float32) *canvas.Text {
-	return centred(s, c, k.textSize()*scale, true)
+	return centred(s, c, k.textSize()*scale)
 }
 
 func (k *Kiosk) realName(sc *Screen, s flow.State) fyne.CanvasObject {
@@ -242,12 +240,12 @@ func (k *Kiosk) realName(sc *Screen, s flow.State) fyne.CanvasObject {
 	objs := []fyne.CanvasObject{k.title(L.T("realname.title")), k.big(s.Service.Name(L), colTile, 1.3),
 		k.big("▤", colPrimary, 6), para(L.T("realname.lay"))}
 	if !s.CanSkip {
-		objs = append(objs, centred(L.T("realname.required"), colWarn, k.textSize(), true))
+		objs = append(objs, centred(L.T("realname.required"), colWarn, k.textSize()))
 	} else {
-		objs = append(objs, centred(L.T("realname.optional"), colMuted, k.textSize(), false))
+		objs = append(objs, centred(L.T("realname.optional"), colMuted, k.textSize()))
 	}
 	if s.Message != "" && s.Message != "realname.lay" {
-		objs = append(objs, centred(L.T(s.Message, s.Args...), colWarn, k.textSize(), true))
+		objs = append(objs, centred(L.T(s.Message, s.Args...), colWarn, k.textSize()))
 	}
 	return k.centre(objs...)
 }
@@ -270,24 +268,24 @@ func (k *Kiosk) ticket(sc *Screen, s flow.State) fyne.CanvasObject {
 	}
 	objs := []fyne.CanvasObject{
 		k.title(L.T("ticket.title")),
-		centred(L.T("ticket.service", name), colForeground, k.textSize()*1.2, false),
+		centred(L.T("ticket.service", name), colForeground, k.textSize()*1.2),
 		k.big(t.Number, colPrimary, 6),
 	}
 	if t.Priority {
-		objs = append(objs, centred(L.T("ticket.priority"), colAppt, k.textSize(), true))
+		objs = append(objs, centred(L.T("ticket.priority"), colAppt, k.textSize()))
 	}
 	if s.Person != "" {
-		objs = append(objs, centred(s.Person, colMuted, k.textSize(), false))
+		objs = append(objs, line(s.Person, colMuted, k.textSize(), fyne.TextAlignCenter))
 	}
 	if t.Ahead >= 0 { // negative: unknown (issued offline)
-		objs = append(objs, centred(L.T("ticket.ahead", t.Ahead), colForeground, k.textSize()*1.3, true))
+		objs = append(objs, centred(L.T("ticket.ahead", t.Ahead), colForeground, k.textSize()*1.3))
 	}
 	if t.Wait > 0 {
-		objs = append(objs, centred(L.T("ticket.wait", minutes(t.Wait)), colForeground, k.textSize()*1.1, false))
+		objs = append(objs, centred(L.T("ticket.wait", minutes(t.Wait)), colForeground, k.textSize()*1.1))
 	}
 	objs = append(objs,
 		widget.NewSeparator(),
-		centred(L.T("ticket.take"), colPrimary, k.textSize()*1.5, true))
+		centred(L.T("ticket.take"), colPrimary, k.textSize()*1.5))
 	_ = sc
 	return k.centre(objs...)
 }
@@ -321,29 +319,25 @@ func (k *Kiosk) document(s flow.State) fyne.CanvasObject {
 	if d.Kind == flow.DocProperty {
 		kind = "doc.property"
 	}
-	box := container.NewVBox(k.title(L.T(kind)), k.big(d.Title, colTile, 1.2))
+	box := container.NewVBox(k.title(L.T(kind)), line(d.Title, colTile, k.textSize()*1.2, fyne.TextAlignCenter))
 	form := container.New(layout.NewFormLayout())
 	for _, f := range d.Fields {
-		form.Add(text(f.Label, colMuted, k.textSize(), false))
-		v := widget.NewLabel(f.Value)
-		v.Wrapping = fyne.TextWrapWord
-		form.Add(v)
+		form.Add(text(f.Label, colMuted, k.textSize()))
+		form.Add(paragraph(f.Value, colForeground, k.textSize(), fyne.TextAlignLeading))
 	}
 	box.Add(form)
 	if d.Kind == flow.DocLicence {
 		box.Add(widget.NewSeparator())
-		box.Add(text(L.T("doc.permits"), colPrimary, k.textSize()*1.1, true))
+		box.Add(text(L.T("doc.permits"), colPrimary, k.textSize()*1.1))
 		if len(d.Permits) == 0 {
 			box.Add(widget.NewLabel(L.T("doc.nopermits")))
 		}
 		for _, p := range d.Permits {
-			line := p.Kind + "  " + p.Number
+			pl := p.Kind + "  " + p.Number
 			if p.Valid != "" {
-				line += "  " + p.Valid
+				pl += "  " + p.Valid
 			}
-			l := widget.NewLabel("✓ " + line)
-			l.Wrapping = fyne.TextWrapWord
-			box.Add(l)
+			box.Add(paragraph("✓ "+pl, colForeground, k.textSize(), fyne.TextAlignLeading))
 		}
 	}
 	return container.NewVScroll(box)
@@ -353,9 +347,9 @@ func (k *Kiosk) rating(sc *Screen, s flow.State) fyne.CanvasObject {
 	L := s.Lang
 	box := container.NewVBox(k.title(L.T("rate.title")))
 	if s.RateTicket != "" {
-		box.Add(centred(L.T("rate.ticket", s.RateTicket), colForeground, k.textSize(), true))
+		box.Add(centred(L.T("rate.ticket", s.RateTicket), colForeground, k.textSize()))
 	} else {
-		box.Add(centred(L.T("rate.scan"), colMuted, k.textSize(), false))
+		box.Add(centred(L.T("rate.scan"), colMuted, k.textSize()))
 	}
 	stars := func(n int) string { return strings.Repeat("★", n) + strings.Repeat("☆", 5-n) }
 	for lvl := 5; lvl >= 1; lvl-- {
@@ -365,7 +359,7 @@ func (k *Kiosk) rating(sc *Screen, s flow.State) fyne.CanvasObject {
 		box.Add(b)
 	}
 	if s.Rating > 0 && s.Rating <= 2 {
-		box.Add(text(L.T("rate.reasons"), colPrimary, k.textSize(), true))
+		box.Add(text(L.T("rate.reasons"), colPrimary, k.textSize()))
 		var rs []fyne.CanvasObject
 		for _, r := range s.ReasonChoices {
 			r := r
@@ -386,8 +380,8 @@ func (k *Kiosk) rating(sc *Screen, s flow.State) fyne.CanvasObject {
 
 func (k *Kiosk) invoices(sc *Screen, s flow.State) fyne.CanvasObject {
 	L := s.Lang
-	box := container.NewVBox(k.title(L.T("invoice.title")), centred(s.Person, colMuted, k.textSize(), false),
-		centred(L.T("invoice.pick"), colForeground, k.textSize(), false))
+	box := container.NewVBox(k.title(L.T("invoice.title")), line(s.Person, colMuted, k.textSize(), fyne.TextAlignCenter),
+		centred(L.T("invoice.pick"), colForeground, k.textSize()))
 	for i, inv := range s.Invoices {
 		i := i
 		mark := "□ "
@@ -405,7 +399,7 @@ func (k *Kiosk) pin(sc *Screen, s flow.State) fyne.CanvasObject {
 	dots := strings.Repeat("●", s.PINLen) + strings.Repeat("○", max(0, 4-s.PINLen))
 	box := container.NewVBox(k.title(L.T("maint.pin")), k.big(dots, colForeground, 2))
 	if s.Message != "" {
-		box.Add(centred(L.T(s.Message, s.Args...), colWarn, k.textSize(), true))
+		box.Add(centred(L.T(s.Message, s.Args...), colWarn, k.textSize()))
 	}
 	var keys []fyne.CanvasObject
 	for _, d := range "123456789C0✓" {
@@ -426,14 +420,14 @@ func (k *Kiosk) pin(sc *Screen, s flow.State) fyne.CanvasObject {
 
 func (k *Kiosk) maintenance(sc *Screen, s flow.State) fyne.CanvasObject {
 	L := s.Lang
-	box := container.NewVBox(k.title(L.T("maint.title")), text(L.T("maint.devices"), colPrimary, k.textSize(), true))
+	box := container.NewVBox(k.title(L.T("maint.title")), text(L.T("maint.devices"), colPrimary, k.textSize()))
 	for _, d := range s.Health {
 		state, col := L.T("maint.ok"), colOK
 		if !d.OK {
 			state, col = L.T("maint.fault"), colWarn
 		}
-		row := container.NewHBox(text(d.Name, colForeground, k.textSize(), true), text(state, col, k.textSize(), true),
-			text(d.Detail, colMuted, k.textSize()*0.8, false))
+		row := container.NewHBox(text(d.Name, colForeground, k.textSize()), text(state, col, k.textSize()),
+			text(d.Detail, colMuted, k.textSize()*0.8))
 		box.Add(row)
 	}
 	var ops []fyne.CanvasObject
@@ -455,7 +449,6 @@ func (k *Kiosk) maintenance(sc *Screen, s flow.State) fyne.CanvasObject {
 		}
 		t := widget.NewLabel(strings.Join(out, "\n"))
 		t.Wrapping = fyne.TextWrapBreak
-		t.TextStyle.Monospace = true
 		box.Add(t)
 	}
 	return container.NewVScroll(box)

@@ -9,9 +9,16 @@ import (
 	"hallkiosk/assets"
 )
 
-// fontResource is the bundled CJK font, so Chinese renders on a machine
-// without any system fonts.
-var fontResource = fyne.NewStaticResource(assets.FontName, assets.FontTTF)
+// fontResource is the bundled CJK font (the kiosk subset, assets.UIFontTTF),
+// so Chinese renders on a machine without any system fonts.
+//
+// The font has a single weight, and Fyne draws every style with the glyphs
+// the theme gives it (no synthetic bold or slant), yet it parses the theme
+// font, the emoji font and a system fallback again for every text style it
+// meets (6 MB and more each). The kiosk therefore shows only the regular
+// style: its own Button instead of Fyne's (whose label is bold), no bold or
+// monospace labels; every golden screen is checked (assertRegularText).
+var fontResource = fyne.NewStaticResource(assets.UIFontName, assets.UIFontTTF)
 
 // Palette: dark text on a light background (contrast well above WCAG AA's
 // 4.5:1), a deep government red for primary actions with white text.
@@ -26,6 +33,8 @@ var (
 	colOK         = color.NRGBA{R: 0x1B, G: 0x6E, B: 0x20, A: 0xFF}
 	colWarn       = color.NRGBA{R: 0x9A, G: 0x3B, B: 0x00, A: 0xFF}
 	colWhite      = color.NRGBA{R: 0xFF, G: 0xFF, B: 0xFF, A: 0xFF}
+	colDisabled   = color.NRGBA{R: 0xDD, G: 0xDA, B: 0xD2, A: 0xFF}
+	colBorder     = color.NRGBA{R: 0xC8, G: 0xC3, B: 0xB8, A: 0xFF}
 )
 
 // Theme is the kiosk's theme: the bundled font for every style, large text
@@ -60,13 +69,13 @@ func (t *Theme) Color(name fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color
 	case theme.ColorNameDisabled, theme.ColorNamePlaceHolder:
 		return colMuted
 	case theme.ColorNameDisabledButton:
-		return color.NRGBA{R: 0xDD, G: 0xDA, B: 0xD2, A: 0xFF}
+		return colDisabled
 	case theme.ColorNameHover:
 		return color.NRGBA{A: 0x10}
 	case theme.ColorNamePressed:
 		return color.NRGBA{A: 0x30}
 	case theme.ColorNameSeparator, theme.ColorNameInputBorder:
-		return color.NRGBA{R: 0xC8, G: 0xC3, B: 0xB8, A: 0xFF}
+		return colBorder
 	case theme.ColorNameSuccess:
 		return colOK
 	case theme.ColorNameWarning, theme.ColorNameError:
@@ -77,7 +86,8 @@ func (t *Theme) Color(name fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color
 	return theme.DefaultTheme().Color(name, theme.VariantLight)
 }
 
-// Font returns the bundled CJK font for every text style.
+// Font returns the bundled CJK font for every text style (only the regular
+// style is used, see fontResource).
 func (t *Theme) Font(fyne.TextStyle) fyne.Resource { return fontResource }
 
 // Icon returns the default icons.

@@ -5,6 +5,9 @@ import (
 	"math"
 	"testing"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 )
 
@@ -71,5 +74,26 @@ func TestTouchTargets(t *testing.T) {
 		if h := tl.Size().Height; h < MinTouch {
 			t.Errorf("tile %s is %.0f tall", name, h)
 		}
+	}
+}
+
+// assertRegularText fails if any text on screen (the screen's own canvas
+// texts and those inside widgets) asks for a style other than regular: the
+// font has one weight, so a bold or monospace style would draw the same
+// glyphs while Fyne parsed the fonts again for it (see fontResource). Every
+// golden screen goes through this check.
+func assertRegularText(t *testing.T, screen string, content fyne.CanvasObject) {
+	t.Helper()
+	n := 0
+	for _, o := range test.LaidOutObjects(content) {
+		if txt, ok := o.(*canvas.Text); ok {
+			n++
+			if txt.TextStyle != (fyne.TextStyle{}) {
+				t.Errorf("%s: text %q has style %+v, want regular", screen, txt.Text, txt.TextStyle)
+			}
+		}
+	}
+	if n == 0 {
+		t.Errorf("%s: no text found on screen", screen)
 	}
 }

@@ -4,7 +4,7 @@
 // flow changes, in a Screen struct whose buttons and tiles tests can tap by
 // name.
 //
-// The theme uses the bundled CJK font (assets.FontTTF), so Chinese renders on
+// The theme uses the bundled CJK font (assets.UIFontTTF), so Chinese renders on
 // a machine without fonts. Touch targets are at least MinTouch units tall
 // (120 px at scale 1: 15 mm needs 61 px on a 21.5" 1080×1920 panel and 83 px
 // on a 15.6" one). The window is fullscreen, cannot be closed, and ignores
@@ -20,7 +20,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/widget"
 
 	"hallkiosk/kiosk/flow"
 	"hallkiosk/kiosk/i18n"
@@ -71,7 +70,7 @@ type Kiosk struct {
 type Screen struct {
 	Kind    flow.Screen
 	Content fyne.CanvasObject
-	Buttons map[string]*widget.Button
+	Buttons map[string]*Button
 	Tiles   map[string]*Tile
 	Corner  *Gesture
 }
@@ -175,10 +174,7 @@ func minutes(d time.Duration) int {
 }
 
 func (k *Kiosk) button(sc *Screen, name, label string, primary bool, tapped func()) fyne.CanvasObject {
-	b := widget.NewButton(label, tapped)
-	if primary {
-		b.Importance = widget.HighImportance
-	}
+	b := NewButton(label, primary, k.textSize(), tapped)
 	sc.Buttons[name] = b
 	return minHeight(b, MinTouch)
 }

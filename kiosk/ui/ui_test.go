@@ -196,6 +196,7 @@ func (r *uiRig) tap(t *testing.T, name string) {
 func (r *uiRig) golden(t *testing.T, name string) {
 	t.Helper()
 	test.AssertRendersToMarkup(t, name+".xml", r.k.Win.Canvas())
+	assertRegularText(t, name, r.k.Win.Canvas().Content())
 	if dir := os.Getenv("KIOSK_UI_CAPTURE"); dir != "" {
 		// Software-rendered captures for a quick look at a screen; the
 		// screenshots in docs/ come from the real window under Xvfb.
