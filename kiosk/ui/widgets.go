@@ -134,7 +134,7 @@ type Button struct {
 }
 
 var (
-	_ fyne.Tappable     = (*Button)(nil)
+	_ fyne.Tappable    = (*Button)(nil)
 	_ fyne.Disableable = (*Button)(nil)
 )
 
