@@ -139,7 +139,9 @@ type Opts struct {
 	// board rows (a finish, a no-show) waits for more events before it is
 	// written, so that the call that usually follows in the same instant
 	// ("call next" finishes the current ticket) replaces it instead of
-	// costing a bus gap; 0 means 30 ms, negative no wait. Calls never wait.
+	// costing a bus gap; 0 means 100 ms (the two events come from one
+	// commit, but a loaded machine may part them by tens of ms), negative
+	// no wait. Calls never wait.
 	Settle time.Duration
 	// QueueLen bounds the events waiting for Run; 0 means 256.
 	QueueLen int
@@ -187,7 +189,7 @@ func New(opts *Opts) *Hub {
 	}
 	switch {
 	case o.Settle == 0:
-		o.Settle = 30 * time.Millisecond
+		o.Settle = 100 * time.Millisecond
 	case o.Settle < 0:
 		o.Settle = 0
 	}
