@@ -1,0 +1,65 @@
+package voice
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Kiosk prompts are short spoken instructions for the kiosk's elder mode
+// ("请取走您的号票", "please take your ticket"). Each is one clip per
+// language, named "prompt/<lang>/<id>" where id is the kiosk's i18n key
+// ("prompt/zh/ticket.take"); scripts/voice-prompts.sh makes them, the
+// Mandarin ones from the same recorded syllables as the call announcements.
+
+// ErrNoPrompt means the clips hold no prompt of that id in that language.
+var ErrNoPrompt = errors.New("voice: no such prompt")
+
+// PromptClip returns the clip name of prompt id in language l.
+func PromptClip(l Lang, id string) string { return "prompt/" + l.String() + "/" + id }
+
+// Prompts returns the ids of the prompts the clips hold in language l,
+// sorted.
+func (c *Clips) Prompts(l Lang) []string {
+	prefix := PromptClip(l, "")
+	var ids []string
+	for name := range c.m {
+		if id, ok := strings.CutPrefix(name, prefix); ok && id != "" {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// Prompt plays prompt id in language l now, without a chime, and waits for
+// the sink. Volume and quiet hours apply as to announcements, and it never
+// overlaps an announcement or another prompt: it waits for the one playing.
+// A prompt the clips lack is ErrNoPrompt.
+func (a *Announcer) Prompt(ctx context.Context, l Lang, id string) error {
+	clip, ok := a.clips.Clip(PromptClip(l, id))
+	if !ok {
+		return fmt.Errorf("%w: %s %q", ErrNoPrompt, l, id)
+	}
+	pcm := append([]int16(nil), clip...) // clips are shared
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	vol := a.volume
+	if a.quiet.In(a.now()) {
+		vol = min(vol, a.quiet.Volume)
+	}
+	if vol == 0 {
+		return nil
+	}
+	if vol < 100 {
+		for i, s := range pcm {
+			pcm[i] = int16(int(s) * vol / 100)
+		}
+	}
+	return a.sink.Play(ctx, pcm, a.clips.Rate)
+}
