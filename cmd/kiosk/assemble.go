@@ -196,9 +196,7 @@ func assemble(ctx context.Context, cfg *Config, log *slog.Logger, logs *ring) (*
 	}
 
 	if cfg.Voice.Enabled {
-		// drivers/voice has clips for call announcements only (number and
-		// window), none for the kiosk's prompts.
-		log.Warn("kiosk voice prompts unavailable: no clips for kiosk prompts; elder mode runs without speech")
+		d.Announcer = promptVoice(k, cfg, log) // elder-mode prompts (prompts.go)
 	}
 	lang, _ := i18n.ParseLang(cfg.Kiosk.Language)
 	hallName := cfg.Kiosk.HallName
