@@ -44,7 +44,10 @@ type e2e struct {
 	changed chan struct{}
 }
 
-func newE2E(tb testing.TB) *e2e {
+func newE2E(tb testing.TB) *e2e { tb.Helper(); return newE2EWith(tb, nil) }
+
+// newE2EWith is newE2E with more flow dependencies set by more.
+func newE2EWith(tb testing.TB, more func(*flow.Deps)) *e2e {
 	tb.Helper()
 	now := wedMorning
 	eng := openEngine(tb, &now)
@@ -83,8 +86,12 @@ func newE2E(tb testing.TB) *e2e {
 	}
 
 	pa := &Printer{P: p, Hall: "玉门市民中心"}
-	x.f = flow.New(flow.Deps{Catalogue: Catalogue{eng.E.Catalog()}, Issuer: eng, Status: eng, Appointments: eng,
-		Printer: pa, TestPrinter: pa, Reader: CardReader{Dev: dev}}, flow.Options{})
+	d := flow.Deps{Catalogue: Catalogue{eng.E.Catalog()}, Issuer: eng, Status: eng, Appointments: eng,
+		Printer: pa, TestPrinter: pa, Reader: CardReader{Dev: dev}}
+	if more != nil {
+		more(&d)
+	}
+	x.f = flow.New(d, flow.Options{})
 	x.f.Listen(func() {
 		select {
 		case x.changed <- struct{}{}:
