@@ -255,11 +255,33 @@ func (h *Hall) HallStatus(ctx context.Context) (flow.HallStatus, error) {
 // bookings up by code only, so a check-in by ID card reports ErrNotFound.
 func (h *Hall) CheckIn(ctx context.Context, code string, c *flow.Citizen) (flow.Ticket, error) {
 	if code == "" {
-		return flow.Ticket{}, fmt.Errorf("adapters: check-in by ID card: the hall API looks bookings up by code only: %w", flow.ErrNotFound)
+		return h.checkInPerson(ctx, c)
 	}
 	var t engine.Ticket
 	if err := h.do(ctx, "POST", "/api/v1/checkin", map[string]string{"code": code}, &t); err != nil {
 		return flow.Ticket{}, hallErr("check-in", err)
+	}
+	return h.ticket(ctx, &t), nil
+}
+
+// checkInPerson asks the hall to check in the card holder's booking of
+// today: POST /api/v1/checkin/person {"id_number": ...}, answered like
+// POST /api/v1/checkin (the ticket, 201). The number goes to the hall the way
+// real-name tickets send it (POST /api/v1/tickets "id_number"), over the same
+// authenticated link, and the hall hashes it with its key. A hall without the
+// endpoint (404 without an error code) counts as "no booking found".
+func (h *Hall) checkInPerson(ctx context.Context, c *flow.Citizen) (flow.Ticket, error) {
+	if c == nil || c.IDNumber == "" {
+		return flow.Ticket{}, fmt.Errorf("adapters: check-in without a code or an ID number: %w", flow.ErrNotFound)
+	}
+	var t engine.Ticket
+	err := h.do(ctx, "POST", "/api/v1/checkin/person", map[string]string{"id_number": c.IDNumber}, &t)
+	var he *HTTPError
+	if errors.As(err, &he) && he.Status == http.StatusNotFound && he.Code == "" {
+		return flow.Ticket{}, fmt.Errorf("adapters: check-in by ID card: the hall does not offer it (%w): %w", err, flow.ErrNotFound)
+	}
+	if err != nil {
+		return flow.Ticket{}, hallErr("check-in by ID card", err)
 	}
 	return h.ticket(ctx, &t), nil
 }
