@@ -5,13 +5,16 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/http"
 	"slices"
 	"sync"
 
 	"hallkiosk/drivers/callout"
+	"hallkiosk/drivers/serialport"
 	"hallkiosk/drivers/voice"
 	"hallkiosk/drivers/voice/soundcard"
 	"hallkiosk/queue/engine"
+	"hallkiosk/queue/hallapi"
 )
 
 // wrapCalloutSink, when set (tests and benchmarks), wraps the voice output
@@ -26,7 +29,10 @@ var wrapCalloutSink func(voice.Sink) voice.Sink
 // failure, and a dead port never holds up calling (the engine drops events
 // for a subscriber that falls behind; the hub drops rather than blocks).
 // stop unsubscribes, stops the hub and closes the ports.
-func startCallout(ctx context.Context, eng *engine.Engine, cfg *Config, log *slog.Logger) (stop func(), err error) {
+//
+// GET /api/v1/callout (technician, supervisor or admin) reports the display
+// buses' connections and the events dropped, for field diagnosis.
+func startCallout(ctx context.Context, srv *hallapi.Server, eng *engine.Engine, cfg *Config, log *slog.Logger) (stop func(), err error) {
 	s, err := callout.Open(cfg.Display, cfg.Voice, callout.SetupOpts{
 		Log:       log,
 		Soundcard: openSoundcard,
@@ -36,7 +42,19 @@ func startCallout(ctx context.Context, eng *engine.Engine, cfg *Config, log *slo
 	if err != nil {
 		return nil, err
 	}
-	if !s.Enabled() {
+	enabled := s.Enabled()
+	srv.Handle("GET /api/v1/callout", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !srv.HasRole(r, hallapi.RoleTechnician, hallapi.RoleSupervisor) {
+			writeErr(w, http.StatusForbidden, "forbidden", "没有权限")
+			return
+		}
+		st := calloutStatus{Enabled: enabled, Board: cfg.Display.BoardPort, Strips: cfg.Display.StripPort, Voice: cfg.Voice.Output}
+		if enabled {
+			st.Buses, st.Failing, st.Dropped = s.Health(), s.Hub.DisplayFailing(), s.Hub.Dropped()
+		}
+		writeJSON(w, http.StatusOK, st)
+	}))
+	if !enabled {
 		s.Close()
 		log.Info("hallserver: no displays or voice configured ([display], [voice])")
 		return func() {}, nil
@@ -53,6 +71,17 @@ func startCallout(ctx context.Context, eng *engine.Engine, cfg *Config, log *slo
 		wg.Wait()
 		s.Close()
 	}, nil
+}
+
+// calloutStatus is the reply of GET /api/v1/callout.
+type calloutStatus struct {
+	Enabled bool                `json:"enabled"`
+	Board   string              `json:"board_port,omitempty"`
+	Strips  string              `json:"strip_port,omitempty"`
+	Voice   string              `json:"voice"`
+	Buses   []serialport.Health `json:"buses,omitempty"`
+	Failing bool                `json:"failing"` // the last display write failed
+	Dropped int64               `json:"dropped"` // events dropped (queue full)
 }
 
 // follow publishes the events that show or say something until events is

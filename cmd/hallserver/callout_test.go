@@ -254,6 +254,20 @@ repeat = 1
 	if logs := h.logs.String(); !strings.Contains(logs, "calling out") || strings.Contains(logs, "display not reachable") {
 		t.Errorf("logs:\n%s", logs)
 	}
+	var st struct {
+		Enabled bool
+		Buses   []struct{ Connected bool }
+		Failing bool
+		Dropped int64
+	}
+	if code := h.call("GET", "/api/v1/callout", staff1, "", nil); code != 403 {
+		t.Errorf("staff read the call-out status: %d", code)
+	}
+	tech := h.login("tech1", "tech1-demo")
+	if code := h.call("GET", "/api/v1/callout", tech, "", &st); code != 200 || !st.Enabled || len(st.Buses) != 2 ||
+		!st.Buses[0].Connected || !st.Buses[1].Connected || st.Failing || st.Dropped != 0 {
+		t.Errorf("status %d %+v", code, st)
+	}
 }
 
 // TestCalloutDeadPort: a display port that does not exist does not slow
@@ -274,5 +288,12 @@ func TestCalloutDeadPort(t *testing.T) {
 	waitUntil(t, "the failure logged", func() bool { return strings.Contains(h.logs.String(), "display not reachable") })
 	if n := strings.Count(h.logs.String(), "display not reachable"); n != 1 {
 		t.Errorf("logged %d times", n)
+	}
+	var st struct {
+		Buses   []struct{ Connected bool }
+		Failing bool
+	}
+	if code := h.call("GET", "/api/v1/callout", h.login("tech1", "tech1-demo"), "", &st); code != 200 || len(st.Buses) != 1 || st.Buses[0].Connected || !st.Failing {
+		t.Errorf("status %d %+v", code, st)
 	}
 }

@@ -245,7 +245,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready rea
 		return err
 	}
 	defer ext.close()
-	stopCallout, err := startCallout(ctx, eng, cfg, log)
+	stopCallout, err := startCallout(ctx, srv, eng, cfg, log)
 	if err != nil {
 		return err
 	}
