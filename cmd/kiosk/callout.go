@@ -43,8 +43,11 @@ func (c *Config) validateCallout() error {
 	if err := c.calloutVoice().Validate("voice"); err != nil {
 		return err
 	}
-	if !c.Kiosk.Standalone && (c.Display.BoardPort != "" || c.Display.StripPort != "" || c.Voice.Output != "none") {
-		return &config.Error{Key: "kiosk.standalone", Msg: "displays and call announcements ([display], voice.output) are driven by the kiosk only with standalone = true; in a hall the hall server drives them"}
+	if !c.Kiosk.Standalone && (c.Display.BoardPort != "" || c.Display.StripPort != "") {
+		// voice.output is also where the elder-mode prompts go
+		// (prompts.go), so it is allowed in a hall; calls are announced
+		// there by the hall server.
+		return &config.Error{Key: "kiosk.standalone", Msg: "the kiosk drives displays ([display]) only with standalone = true; in a hall the hall server drives them"}
 	}
 	return nil
 }
