@@ -18,7 +18,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-go build -o "$tmp/" ./cmd/kiosk ./cmd/devsim
+go build -tags no_emoji -o "$tmp/" ./cmd/kiosk ./cmd/devsim # as scripts/kiosk-bench.sh
+export LANG=zh_CN.UTF-8 # as deploy/kiosk.service
 
 DISP=${KIOSK_SHOT_DISPLAY:-:97}
 start_x() { # WIDTH HEIGHT
@@ -41,6 +42,7 @@ conf() { # ORIENTATION
 data_dir = $tmp/data
 sim_dir = $tmp/dev
 control = $CTL
+standalone = true
 orientation = $1
 hall_name = 玉门市民中心
 [maintenance]
@@ -49,6 +51,9 @@ pin = 2468
 import = assets/registry-demo.csv
 [invoices]
 import = demo
+[voice]
+# elder-mode prompts as WAV files, not on a sound card
+output = wav:$tmp/voice
 CONF
 }
 start_kiosk() {
@@ -118,6 +123,8 @@ tap pin:ok; wait_screen maintenance
 tap maint.config; sleep 1; shot maintenance
 tap exit; wait_screen home
 tap lang; tap elder; shot home-en-elder
+for _ in $(seq 50); do ls "$tmp/voice"/*.wav >/dev/null 2>&1 && break; sleep 0.1; done
+echo "  elder mode spoke $(ls "$tmp/voice"/*.wav 2>/dev/null | wc -l) prompt(s) (WAV files under voice.output)"
 stop_kiosk
 stop_x
 
