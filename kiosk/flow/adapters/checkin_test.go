@@ -1,11 +1,14 @@
 package adapters
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +17,50 @@ import (
 	"hallkiosk/queue/catalog"
 	"hallkiosk/queue/engine"
 )
+
+// hallBook books the first open estate-transfer slot of today at the hall
+// for idNumber through the public API; false if the hall has no person
+// check-in (POST /api/v1/checkin/person answers 404 without an error code).
+func hallBook(t *testing.T, base, idNumber string) bool {
+	t.Helper()
+	probe, err := http.Post(base+"/api/v1/checkin/person", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(probe.Body)
+	probe.Body.Close()
+	if probe.StatusCode == http.StatusNotFound && !strings.Contains(string(b), `"error"`) {
+		t.Log("the hall API has no person check-in in this build")
+		return false
+	}
+	resp, err := http.Get(base + "/api/v1/appointments/slots?service=estate-transfer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var slots []engine.Slot
+	err = json.NewDecoder(resp.Body).Decode(&slots)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sl := range slots {
+		if !sl.Open || sl.Start.Before(wedMorning) {
+			continue
+		}
+		body, _ := json.Marshal(engine.BookRequest{Service: "estate-transfer", SlotStart: sl.Start, IDNumber: idNumber, Name: "张小三"})
+		resp, err := http.Post(base+"/api/v1/appointments", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 201 {
+			t.Fatalf("booking at the hall: %s", resp.Status)
+		}
+		return true
+	}
+	t.Fatalf("no open slot in %+v", slots)
+	return false
+}
 
 // bookingIndex stands in for the lookup queue/engine does not offer yet
 // (PersonCheckIn): it remembers the signed code of each booking by the ID
@@ -53,17 +100,17 @@ func (b *bookingIndex) book(t testing.TB, now time.Time, idNumber string) *engin
 	return nil
 }
 
-// TestEngineCheckInByIDCard: with a person lookup, laying the card of the
-// person who booked checks the booking in at the real engine and gives its
-// priority ticket; another card, or an engine without the lookup, finds no
-// booking.
+// TestEngineCheckInByIDCard: with a person lookup (here a stand-in that
+// checks in by the booking's code), laying the card of the person who booked
+// checks the booking in at the real engine and gives its priority ticket;
+// another card finds no booking.
 func TestEngineCheckInByIDCard(t *testing.T) {
 	now := wedMorning
 	e := openEngine(t, &now)
 	ctx := context.Background()
 	zhang := &flow.Citizen{Name: "张小三", IDNumber: idcardsim.Cards["resident1"].IDNumber}
 	if _, err := e.CheckIn(ctx, "", zhang); !errors.Is(err, flow.ErrNotFound) {
-		t.Fatalf("engine without person lookup: %v", err)
+		t.Fatalf("no booking yet: %v", err)
 	}
 	idx := &bookingIndex{e: e.E, codes: map[string]string{}}
 	a := idx.book(t, now, zhang.IDNumber)
@@ -87,6 +134,30 @@ func TestEngineCheckInByIDCard(t *testing.T) {
 	}
 	if _, err := e.CheckIn(ctx, "", nil); !errors.Is(err, flow.ErrNotFound) {
 		t.Errorf("no card: %v", err)
+	}
+}
+
+// TestEngineCheckInByIDCardReal: the same through the engine's own lookup
+// by person (engine.CheckInPerson), which Engine finds by itself.
+func TestEngineCheckInByIDCardReal(t *testing.T) {
+	now := wedMorning
+	e := openEngine(t, &now)
+	if _, ok := any(e.E).(PersonCheckIn); !ok {
+		t.Skip("queue/engine has no CheckInPerson in this build")
+	}
+	ctx := context.Background()
+	zhang := &flow.Citizen{Name: "张小三", IDNumber: idcardsim.Cards["resident1"].IDNumber}
+	idx := &bookingIndex{e: e.E, codes: map[string]string{}} // used only to book
+	idx.book(t, now, zhang.IDNumber)
+	tk, err := e.CheckIn(ctx, "", zhang)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tk.Priority || tk.Service != "estate-transfer" {
+		t.Fatalf("ticket %+v", tk)
+	}
+	if _, err := e.CheckIn(ctx, "", &flow.Citizen{IDNumber: idcardsim.Cards["resident2"].IDNumber}); !errors.Is(err, flow.ErrNotFound) {
+		t.Errorf("card without a booking: %v", err)
 	}
 }
 
@@ -124,10 +195,10 @@ func TestCardCheckInOnSimulators(t *testing.T) {
 	}
 }
 
-// TestHallCheckInByIDCard: against the real hall API, which has no person
-// check-in yet, the card finds no booking (and nothing else breaks); against
-// a hall that offers POST /api/v1/checkin/person, the kiosk sends the card's
-// number with its device key and shows the returned priority ticket.
+// TestHallCheckInByIDCard: against the real hall API a card without a
+// booking finds none (also from a hall without POST /api/v1/checkin/person);
+// against a hall that offers it, the kiosk sends the card's number with its
+// device key and shows the returned priority ticket.
 func TestHallCheckInByIDCard(t *testing.T) {
 	now := wedMorning
 	srv := hallServer(t, &now, map[string]string{"kiosk-7": "s3cret"})
@@ -135,7 +206,17 @@ func TestHallCheckInByIDCard(t *testing.T) {
 	zhang := &flow.Citizen{Name: "张小三", IDNumber: idcardsim.Cards["resident1"].IDNumber}
 	h := &Hall{URL: srv.URL, Device: "kiosk-7", Secret: "s3cret", Cat: catalog.Default()}
 	if _, err := h.CheckIn(ctx, "", zhang); !errors.Is(err, flow.ErrNotFound) {
-		t.Fatalf("hall without person check-in: %v", err)
+		t.Fatalf("card without a booking at the real hall: %v", err)
+	}
+	// Book at the real hall through its public booking API, then lay the card.
+	if hallBook(t, srv.URL, zhang.IDNumber) {
+		tk, err := h.CheckIn(ctx, "", zhang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !tk.Priority || tk.Service != "estate-transfer" || tk.Number[0] != 'N' {
+			t.Fatalf("ticket from the real hall %+v", tk)
+		}
 	}
 
 	var got struct {

@@ -19,9 +19,9 @@ import (
 type Engine struct {
 	E      *engine.Engine
 	Device string // kiosk device id, recorded on every ticket
-	// Person checks bookings in by ID card; nil means E, once queue/engine
-	// offers PersonCheckIn (it does not yet: check-in by card is then
-	// refused as "no booking found").
+	// Person checks bookings in by ID card; nil means E itself when it
+	// offers PersonCheckIn (engine.CheckInPerson); without either, check-in
+	// by card finds no booking.
 	Person PersonCheckIn
 	seq    atomic.Int64
 }
