@@ -55,14 +55,17 @@ func watchBus(b *testing.B) (*simBus, chan shown) {
 // hub) to (strip) the window strip's simulator on a pty decoding the
 // number, (board) the hall board's simulator decoding the top row, and
 // (audio) the first sample of the announcement handed to the voice output
-// (a WAV directory); e2e is the latest of the three, http the API reply.
+// (a WAV directory); issue is the later of board and audio (the issue's
+// number: "the board updated and the first audio sample queued"), e2e the
+// latest of all three, http the API reply.
 // Each click is "call next" while the previous ticket is being served, so
 // the engine finishes it and calls the next in one commit, as at a real
 // window. Buses are paced at the real 300 ms and idle when the click comes
 // (as when staff at different windows click seconds apart).
 //
 // bus=split has the board and the strips on two ports; bus=shared puts
-// them on one bus, where the board's row waits one gap after the strip.
+// them on one bus, where the board's top row goes first and the strip
+// follows one gap (300 ms) later.
 //
 // clock=on turns the idle clock on (idle_clock = 10s): the strips get the
 // time one at a time every 2 s, and a click that comes just after such a
@@ -105,7 +108,7 @@ output = wav:%s
 repeat = 1
 `, boardBus.pty.SlavePath, stripBus.pty.SlavePath, proto, idleClock, wavs))
 	staff := h.login("staff1", "staff1-demo")
-	var httpD, stripD, boardD, audioD, e2eD []time.Duration
+	var httpD, stripD, boardD, audioD, issueD, e2eD []time.Duration
 	drain := func() {
 		for _, c := range []chan shown{boardCh, stripCh} {
 			for len(c) > 0 {
@@ -175,6 +178,7 @@ repeat = 1
 		stripD = append(stripD, tStrip.Sub(t0))
 		boardD = append(boardD, tBoard.Sub(t0))
 		audioD = append(audioD, tAudio.Sub(t0))
+		issueD = append(issueD, max(tBoard.Sub(t0), tAudio.Sub(t0)))
 		e2eD = append(e2eD, max(tStrip.Sub(t0), tBoard.Sub(t0), tAudio.Sub(t0)))
 		h.act(staff, 19, "start", "")
 		b.StartTimer()
@@ -183,6 +187,7 @@ repeat = 1
 	report(b, "strip", stripD)
 	report(b, "board", boardD)
 	report(b, "audio", audioD)
+	report(b, "issue", issueD)
 	report(b, "e2e", e2eD)
 }
 

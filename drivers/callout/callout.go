@@ -291,12 +291,18 @@ func (h *Hub) stripLoop(ctx context.Context) {
 		case j := <-h.strips:
 			// Take everything waiting: each strip is written once.
 			batch := h.collect(ctx, h.strips, []dispJob{j})
-			h.displayResult(stripBus, h.showStrips(batch))
-			if h.shared {
-				// One bus: the board's rows after the strips (the
-				// citizen looks at the window first).
-				h.displayResult(boardBus, h.showBoard(batch))
+			if !h.shared {
+				h.displayResult(stripBus, h.showStrips(batch))
+				continue
 			}
+			// One bus, one command per gap: the board's top row first
+			// (the hall hears the call and looks up at the board), then
+			// the strips, then the board's lower rows unless more calls
+			// are waiting (the next batch finishes them).
+			rows := 0
+			h.displayResult(boardBus, h.showBoard(batch, func() bool { rows++; return rows > 1 }))
+			h.displayResult(stripBus, h.showStrips(batch))
+			h.displayResult(boardBus, ignoreNoWindow(h.o.Display.UpdateBoardUntil(nil, nil, func() bool { return len(h.strips) > 0 })))
 		}
 	}
 }
@@ -309,7 +315,7 @@ func (h *Hub) boardLoop(ctx context.Context) {
 		case j := <-h.board:
 			// Take everything waiting: each row is written once.
 			batch := h.collect(ctx, h.board, []dispJob{j})
-			h.displayResult(boardBus, h.showBoard(batch))
+			h.displayResult(boardBus, h.showBoard(batch, func() bool { return len(h.board) > 0 }))
 		}
 	}
 }
@@ -427,7 +433,7 @@ func (h *Hub) showStrips(batch []dispJob) error {
 
 // showBoard writes the hall board's rows for a batch of events, each
 // changed row once, top first.
-func (h *Hub) showBoard(batch []dispJob) error {
+func (h *Hub) showBoard(batch []dispJob, stop func() bool) error {
 	var remove, push []string
 	for _, j := range batch {
 		e, c := j.e, j.c
@@ -447,14 +453,9 @@ func (h *Hub) showBoard(batch []dispJob) error {
 			push = append(push, c.BoardPush)
 		}
 	}
-	// Stop before a lower row when more is waiting: the next batch writes
-	// the new top row first, then what is left (on a shared bus, waiting
-	// strips go first too).
-	waiting := h.board
-	if h.shared {
-		waiting = h.strips
-	}
-	return h.o.Display.UpdateBoardUntil(remove, push, func() bool { return len(waiting) > 0 })
+	// stop says when to leave the lower rows to the next write: when more
+	// is waiting, or on a shared bus after the top row (see stripLoop).
+	return h.o.Display.UpdateBoardUntil(remove, push, stop)
 }
 
 func boolInt(b bool) int {

@@ -8,8 +8,9 @@
 // on separate goroutines, so none waits for another: on separate buses a
 // strip never waits for the board's rows to shift. Events that arrive
 // while a bus is busy are batched, each strip and board row written once
-// with its latest content; on a bus shared by strips and board, strips go
-// first. A blank-only update (finish, no-show) waits Settle for the call
+// with its latest content; on a bus shared by strips and board, the
+// board's top row goes first (the hall hears the call and looks up), then
+// the strips, then the board's lower rows. A blank-only update (finish, no-show) waits Settle for the call
 // that usually follows ("call next" finishes the current ticket) so the
 // strip goes straight to the new number. A dead bus is logged once, not at
 // every write.

@@ -294,34 +294,99 @@ func (e *Engine) CheckIn(ctx context.Context, code, deviceID string) (*Ticket, e
 		if a == nil {
 			return errf(CodeNotFound, "no appointment %q", id)
 		}
-		if a.State == ApptCheckedIn {
-			if t := e.tickets[a.TicketID]; t != nil {
-				out = t.clone()
-				out.Duplicate = true
-				return nil
-			}
-			return errf(CodeBadState, "appointment %s already used", id)
+		t, err := e.checkInLocked(now, o, a, deviceID)
+		out = t
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// checkInLocked turns booking a into its appointment ticket (or returns the
+// ticket it already has, with Duplicate set).
+func (e *Engine) checkInLocked(now time.Time, o *op, a *Appointment, deviceID string) (*Ticket, error) {
+	if a.State == ApptCheckedIn {
+		if t := e.tickets[a.TicketID]; t != nil {
+			out := t.clone()
+			out.Duplicate = true
+			return out, nil
 		}
-		if a.State != ApptBooked {
-			return errf(CodeBadState, "appointment %s is %s", id, a.State)
-		}
-		if now.Before(a.SlotStart.Add(-e.opts.AppointmentEarly)) {
-			return errf(CodeBadSlot, "too early: check in from %s", a.SlotStart.Add(-e.opts.AppointmentEarly).In(e.loc).Format("15:04"))
-		}
-		if now.After(a.SlotStart.Add(e.opts.AppointmentLate)) {
-			e.sweepLocked(o, now)
-			return errf(CodeBadSlot, "appointment %s was missed", id)
-		}
-		t, err := e.newTicketLocked(now, o, IssueRequest{Service: a.Service, Priority: catalog.PriorityAppointment,
-			DeviceID: deviceID, Key: "appt:" + a.ID, PersonHash: a.PersonHash, Name: a.NameMasked}, a)
-		if err != nil {
+		return nil, errf(CodeBadState, "appointment %s already used", a.ID)
+	}
+	if a.State != ApptBooked {
+		return nil, errf(CodeBadState, "appointment %s is %s", a.ID, a.State)
+	}
+	if now.Before(a.SlotStart.Add(-e.opts.AppointmentEarly)) {
+		return nil, errf(CodeBadSlot, "too early: check in from %s", a.SlotStart.Add(-e.opts.AppointmentEarly).In(e.loc).Format("15:04"))
+	}
+	if now.After(a.SlotStart.Add(e.opts.AppointmentLate)) {
+		e.sweepLocked(o, now)
+		return nil, errf(CodeBadSlot, "appointment %s was missed", a.ID)
+	}
+	t, err := e.newTicketLocked(now, o, IssueRequest{Service: a.Service, Priority: catalog.PriorityAppointment,
+		DeviceID: deviceID, Key: "appt:" + a.ID, PersonHash: a.PersonHash, Name: a.NameMasked}, a)
+	if err != nil {
+		return nil, err
+	}
+	a.State, a.TicketID = ApptCheckedIn, t.ID
+	e.saveAppt(o, a)
+	out := t.clone()
+	out.Ahead, out.WaitMin = e.estimateLocked(t, now)
+	return out, nil
+}
+
+// CheckInPerson checks in today's booking of the holder of an ID card, as
+// the booking's code would: idNumber is hashed at once with the hall's key
+// and never stored. Of the person's bookings today the one open for
+// check-in now is taken (the earliest slot if several); one already
+// checked in returns its ticket with Duplicate set. No booking today is
+// CodeNotFound; a booking whose check-in has not opened yet is CodeBadSlot
+// saying from when.
+func (e *Engine) CheckInPerson(ctx context.Context, idNumber, deviceID string) (*Ticket, error) {
+	idNumber = strings.ToUpper(strings.TrimSpace(idNumber))
+	if idNumber == "" {
+		return nil, errf(CodeInvalid, "check-in by ID card needs the ID number")
+	}
+	ph := e.opts.Hasher.Hash(idNumber)
+	var out *Ticket
+	err := e.do(ctx, func(now time.Time, o *op) error {
+		if err := e.loadAppointmentsLocked(ctx); err != nil {
 			return err
 		}
-		a.State, a.TicketID = ApptCheckedIn, t.ID
-		e.saveAppt(o, a)
-		out = t.clone()
-		out.Ahead, out.WaitMin = e.estimateLocked(t, now)
-		return nil
+		var open, early, done *Appointment
+		for _, a := range e.appts {
+			if a.PersonHash != ph || a.Day != e.day {
+				continue
+			}
+			switch {
+			case a.State == ApptCheckedIn:
+				done = a
+			case a.State != ApptBooked || now.After(a.SlotStart.Add(e.opts.AppointmentLate)):
+			case now.Before(a.SlotStart.Add(-e.opts.AppointmentEarly)):
+				if early == nil || a.SlotStart.Before(early.SlotStart) {
+					early = a
+				}
+			default:
+				if open == nil || a.SlotStart.Before(open.SlotStart) {
+					open = a
+				}
+			}
+		}
+		a := open
+		if a == nil {
+			a = done
+		}
+		if a == nil {
+			a = early
+		}
+		if a == nil {
+			return errf(CodeNotFound, "no booking today for this ID card")
+		}
+		t, err := e.checkInLocked(now, o, a, deviceID)
+		out = t
+		return err
 	})
 	if err != nil {
 		return nil, err

@@ -386,3 +386,45 @@ func TestBookingAndCheckIn(t *testing.T) {
 		t.Errorf("forged code: %d %+v", code, e)
 	}
 }
+
+// TestCheckInByIDCard: a booking is found by the ID card alone (kiosks
+// only), too early says from when, and a second check-in returns the same
+// ticket.
+func TestCheckInByIDCard(t *testing.T) {
+	h := newHall(t, false)
+	var slots []engine.Slot
+	if code := h.call("GET", "/api/v1/appointments/slots?service=company-startup&day=2026-11-25", "", nil, &slots); code != 200 || len(slots) == 0 {
+		t.Fatalf("slots %d %v", code, slots)
+	}
+	var sl engine.Slot
+	for _, s := range slots {
+		if s.Open && s.Start.After(h.clk.Now().Add(2*time.Hour)) {
+			sl = s
+			break
+		}
+	}
+	var a engine.Appointment
+	if code := h.call("POST", "/api/v1/appointments", "", map[string]any{"service": "company-startup", "slot_start": sl.Start, "name": "张小三", "id_number": "62010219900101123X"}, &a); code != 201 {
+		t.Fatalf("book %d %+v", code, a)
+	}
+	var e errReply
+	if code := h.call("POST", "/api/v1/checkin/person", "", map[string]string{"id_number": "62010219900101123x"}, &e); code != 401 && code != 403 {
+		t.Errorf("anonymous check-in by ID card: %d", code)
+	}
+	if code := h.call("POST", "/api/v1/checkin/person", kioskAuth, map[string]string{"id_number": "62010219900101123x"}, &e); code < 400 || e.Error.Code != "bad_slot" || !strings.Contains(e.Error.Message+e.Error.Detail, ":") {
+		t.Errorf("too early: %d %+v", code, e)
+	}
+	e = errReply{}
+	if code := h.call("POST", "/api/v1/checkin/person", kioskAuth, map[string]string{"id_number": "620102199001019999"}, &e); code != 404 || e.Error.Code != "not_found" {
+		t.Errorf("nobody's booking: %d %+v", code, e)
+	}
+	h.clk.Advance(sl.Start.Sub(h.clk.Now()) - 10*time.Minute)
+	var tk, again engine.Ticket
+	// Lower-case x on the card reader's output is the same person.
+	if code := h.call("POST", "/api/v1/checkin/person", kioskAuth, map[string]string{"id_number": "62010219900101123x"}, &tk); code != 201 || tk.Priority != catalog.PriorityAppointment || tk.AppointmentID != a.ID {
+		t.Fatalf("check-in by ID card %d %+v", code, tk)
+	}
+	if code := h.call("POST", "/api/v1/checkin/person", kioskAuth, map[string]string{"id_number": "62010219900101123X"}, &again); code != 201 || again.ID != tk.ID || !again.Duplicate {
+		t.Errorf("second check-in %d %+v", code, again)
+	}
+}

@@ -201,6 +201,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/v1/tickets/{id}/rate", s.auth(nil, true, s.ticketAction))
 	m.HandleFunc("POST /api/v1/tickets/{id}/requeue", s.auth(staff, false, s.ticketAction))
 	m.HandleFunc("POST /api/v1/checkin", s.auth(nil, true, s.postCheckIn))
+	m.HandleFunc("POST /api/v1/checkin/person", s.auth(nil, true, s.postCheckInPerson))
 
 	m.HandleFunc("GET /api/v1/windows", s.auth(staffOrTech(), false, s.getWindows))
 	m.HandleFunc("GET /api/v1/windows/{n}", s.auth(staff, false, s.getWindow))
@@ -523,6 +524,23 @@ func (s *Server) postCheckIn(w http.ResponseWriter, r *http.Request, id who) err
 		return err
 	}
 	t, err := s.e.CheckIn(r.Context(), req.Code, id.actor(0).Name)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 201, t)
+	return nil
+}
+
+// postCheckInPerson checks in the booking of an ID card's holder (the kiosk
+// sends the number as it does for real-name tickets; it is hashed at once).
+func (s *Server) postCheckInPerson(w http.ResponseWriter, r *http.Request, id who) error {
+	var req struct {
+		IDNumber string `json:"id_number"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	t, err := s.e.CheckInPerson(r.Context(), req.IDNumber, id.actor(0).Name)
 	if err != nil {
 		return err
 	}
