@@ -22,10 +22,13 @@ type Clips struct {
 
 // LoadClips reads every *.wav file under fsys; a clip's name is its path
 // without ".wav" ("zh/qing3").
-func LoadClips(fsys fs.FS) (*Clips, error) {
+func LoadClips(fsys fs.FS) (*Clips, error) { return loadClips(fsys, nil) }
+
+// loadClips is LoadClips of the files keep accepts (nil: all).
+func loadClips(fsys fs.FS, keep func(name string) bool) (*Clips, error) {
 	c := &Clips{m: map[string][]int16{}}
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || path.Ext(p) != ".wav" {
+		if err != nil || d.IsDir() || path.Ext(p) != ".wav" || keep != nil && !keep(p) {
 			return err
 		}
 		b, err := fs.ReadFile(fsys, p)
@@ -58,10 +61,13 @@ var (
 	defaultErr   error
 )
 
-// DefaultClips returns the clips shipped in hallkiosk/assets/voice, loaded
-// once.
+// DefaultClips returns the call-announcement clips shipped in
+// hallkiosk/assets/voice, loaded once (the kiosk prompts under prompt/ are
+// DefaultPrompts).
 func DefaultClips() (*Clips, error) {
-	defaultOnce.Do(func() { defaultClips, defaultErr = LoadClips(voiceassets.FS) })
+	defaultOnce.Do(func() {
+		defaultClips, defaultErr = loadClips(voiceassets.FS, func(p string) bool { return !strings.HasPrefix(p, "prompt/") })
+	})
 	return defaultClips, defaultErr
 }
 

@@ -13,9 +13,12 @@ import (
 // English; Prompt plays exactly the prompt's clip (no chime), at the volume,
 // never overlapping an announcement; an unknown prompt is ErrNoPrompt.
 func TestPrompts(t *testing.T) {
-	clips, err := DefaultClips()
+	clips, err := DefaultPrompts()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if calls, _ := DefaultClips(); len(calls.Prompts(Mandarin)) != 0 {
+		t.Error("the call-announcement clips hold the kiosk prompts")
 	}
 	zh, en := clips.Prompts(Mandarin), clips.Prompts(English)
 	for _, want := range []string{"realname.lay", "ticket.take", "zone.pick", "home.touch"} {
