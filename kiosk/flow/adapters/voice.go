@@ -35,7 +35,10 @@ var _ flow.Announcer = (*Voice)(nil)
 // Say speaks the prompt key in lang and waits until it has been played.
 func (v *Voice) Say(ctx context.Context, lang i18n.Lang, key string) error {
 	v.once.Do(func() {
-		v.a, v.err = voice.NewAnnouncer(&voice.Opts{Sink: v.Sink, Volume: v.Volume, Log: v.Log})
+		var p *voice.Clips
+		if p, v.err = voice.DefaultPrompts(); v.err == nil {
+			v.a, v.err = voice.NewAnnouncer(&voice.Opts{Clips: p, Sink: v.Sink, Volume: v.Volume, Log: v.Log})
+		}
 	})
 	if v.err != nil {
 		return v.err

@@ -73,7 +73,7 @@ func TestElderModePromptsOnSimulators(t *testing.T) {
 	x.wait(t, flow.ScreenZone)
 	waitFiles(5)
 
-	clips, err := voice.DefaultClips()
+	clips, err := voice.DefaultPrompts()
 	if err != nil {
 		t.Fatal(err)
 	}
