@@ -8,6 +8,9 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
+
+	"hallkiosk/kiosk/i18n"
+	"hallkiosk/queue/catalog"
 )
 
 // TestRareCharacterIsDrawn: a masked name with a character outside the
@@ -81,4 +84,30 @@ func sameInk(img image.Image, r image.Rectangle, box image.Image) bool {
 		}
 	}
 	return diff < 20
+}
+
+// TestFixedTextInThemeFont: every interface string (both languages) and
+// every name and notice of the built-in catalogue is drawn by the theme font,
+// never through the full-font image path.
+func TestFixedTextInThemeFont(t *testing.T) {
+	for _, k := range i18n.Keys() {
+		for _, l := range []i18n.Lang{i18n.ZH, i18n.EN} {
+			if s := l.T(k); !covered(s) {
+				t.Errorf("%s %s: %q has a character outside the theme font", l, k, s)
+			}
+		}
+	}
+	c := catalog.Default()
+	texts := append([]string{c.Hall.Name}, c.Hall.Notices...)
+	for _, z := range c.Zones {
+		texts = append(texts, z.Name, z.NameEN)
+		for _, s := range z.Services {
+			texts = append(texts, s.Name, s.NameEN)
+		}
+	}
+	for _, s := range texts {
+		if !covered(s) {
+			t.Errorf("catalogue text %q has a character outside the theme font", s)
+		}
+	}
 }
