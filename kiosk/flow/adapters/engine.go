@@ -19,9 +19,8 @@ import (
 type Engine struct {
 	E      *engine.Engine
 	Device string // kiosk device id, recorded on every ticket
-	// Person checks bookings in by ID card; nil means E itself when it
-	// offers PersonCheckIn (engine.CheckInPerson); without either, check-in
-	// by card finds no booking.
+	// Person checks bookings in by ID card; nil means E
+	// (engine.CheckInPerson).
 	Person PersonCheckIn
 	seq    atomic.Int64
 }
@@ -35,6 +34,8 @@ type Engine struct {
 type PersonCheckIn interface {
 	CheckInPerson(ctx context.Context, idNumber, deviceID string) (*engine.Ticket, error)
 }
+
+var _ PersonCheckIn = (*engine.Engine)(nil)
 
 var (
 	_ flow.TicketIssuer     = (*Engine)(nil)
@@ -128,12 +129,9 @@ func (e *Engine) checkInPerson(ctx context.Context, c *flow.Citizen) (flow.Ticke
 	if c == nil || c.IDNumber == "" {
 		return flow.Ticket{}, fmt.Errorf("adapters: check-in without a code or an ID number: %w", flow.ErrNotFound)
 	}
-	pc := e.Person
-	if pc == nil {
-		pc, _ = any(e.E).(PersonCheckIn)
-	}
-	if pc == nil {
-		return flow.Ticket{}, fmt.Errorf("adapters: check-in by ID card: engine looks bookings up by code only: %w", flow.ErrNotFound)
+	var pc PersonCheckIn = e.E
+	if e.Person != nil {
+		pc = e.Person
 	}
 	t, err := pc.CheckInPerson(ctx, c.IDNumber, e.Device)
 	if err != nil {
