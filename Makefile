@@ -5,6 +5,10 @@ BIN      ?= bin
 VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X hallkiosk/internal/version.Version=$(VERSION)
 export CGO_ENABLED := 1
+# no_emoji: the kiosk does not load Fyne's bundled emoji font (about 9 MB of
+# resident memory; docs/KIOSK.md "Numbers"). Tests build with the same tags
+# so that they share the build cache with the programs.
+export GOFLAGS := -tags=no_emoji
 export PATH := $(PATH):/usr/local/go/bin:$(shell go env GOPATH 2>/dev/null)/bin
 
 .PHONY: setup build demo test bench fuzz lint clean
