@@ -103,6 +103,9 @@ func assemble(ctx context.Context, cfg *Config, log *slog.Logger, logs *ring) (*
 		if err := attachCallout(ctx, k, e); err != nil { // displays and voice (callout.go)
 			return fail(err)
 		}
+		if _, err := serveHallPages(ctx, k, e); err != nil { // caller, display pages (hallpages.go)
+			return fail(err)
+		}
 		ea := &adapters.Engine{E: e, Device: cfg.Kiosk.DeviceID}
 		d.Issuer, d.Status, d.Appointments = ea, ea, ea
 		d.Rater = adapters.Ratings{First: ea, Store: stAd}

@@ -86,6 +86,8 @@ type Config struct {
 	} `ini:"invoices"`
 	// Display: window strips and hall board of a standalone box (callout.go).
 	Display callout.DisplayConfig `ini:"display"`
+	// Standalone: the hall pages a standalone box serves (hallpages.go).
+	Standalone StandaloneConfig `ini:"standalone"`
 }
 
 // defaults returns the configuration the demo runs with.
@@ -121,6 +123,7 @@ func defaults() *Config {
 	c.Scanner.Baud = 9600
 	c.Voice.Enabled = true
 	c.voiceDefaults()
+	c.Standalone.defaults()
 	c.Display = callout.DefaultDisplayConfig()
 	c.Invoices.Enabled = true
 	return c
@@ -207,6 +210,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Printer.Profile == "" {
 		return bad("printer.profile", "must not be empty")
+	}
+	if err := c.Standalone.validate(); err != nil {
+		return err
 	}
 	return c.validateCallout()
 }

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -122,8 +123,13 @@ func headless(t *testing.T, extraConf string, flags ...string) (string, *printer
 		pty.Master.Close()
 		<-simDone
 	})
+	headlessDirs.Store("http://"+ctl, dir)
 	return "http://" + ctl, sim, errb
 }
+
+// headlessDirs maps a headless kiosk's control URL to its directory (the
+// data directory is DIR/data).
+var headlessDirs sync.Map
 
 // controlClient drives a kiosk through its control endpoint.
 type controlClient struct {
