@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
-	"slices"
 	"testing"
 	"time"
 
 	"hallkiosk/drivers/display"
 	"hallkiosk/drivers/voice"
+	"hallkiosk/internal/latency"
 )
 
 // firstSample reports when each announcement's first sample was handed to
@@ -191,16 +191,4 @@ repeat = 1
 	report(b, "e2e", e2eD)
 }
 
-func report(b *testing.B, name string, d []time.Duration) {
-	if len(d) == 0 {
-		return
-	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	q := func(p float64) float64 {
-		return float64(s[min(len(s)-1, int(p*float64(len(s))))]) / float64(time.Millisecond)
-	}
-	b.ReportMetric(q(0.5), name+"-p50-ms")
-	b.ReportMetric(q(0.99), name+"-p99-ms")
-	b.ReportMetric(float64(s[len(s)-1])/float64(time.Millisecond), name+"-max-ms")
-}
+func report(b *testing.B, name string, d []time.Duration) { latency.Report(b, name, d) }

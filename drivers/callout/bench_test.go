@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"slices"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"hallkiosk/drivers/serialport"
 	"hallkiosk/drivers/serialtest"
 	"hallkiosk/drivers/voice"
+	"hallkiosk/internal/latency"
 )
 
 // timedWriter reports when each write to the port returned.
@@ -46,10 +46,13 @@ func (t *timedSink) Play(ctx context.Context, pcm []int16, rate int) error {
 }
 
 // BenchmarkCallout measures, for a call event published to the hub, the
-// time until (1) the window strip's bytes were written to the serial port
-// (a real pty), (2) the display simulator on the other side decoded them,
-// and (3) the announcement's first sample was handed to the sink (null or a
-// WAV file), and the end-to-end time max(2, 3). The bus is paced at the
+// time until (1) the first command was written to the serial port (a real
+// pty; on this rig's one shared bus that is the board's top row), (2) the
+// display simulator on the other side decoded the window strip's command
+// (one bus gap after the board's row), and (3) the announcement's first
+// sample was handed to the sink (null or a WAV file), and the end-to-end
+// time max(2, 3). cmd/hallserver's BenchmarkCalloutHall measures the
+// issue's number (board and voice) through the real API. The bus is paced at the
 // real 300 ms; each call comes after the previous one's board update has
 // gone out (the bus is idle), as when staff at different windows click a
 // few seconds apart. BenchmarkCalloutBurst covers calls arriving together.
@@ -198,19 +201,7 @@ func drain(chs ...chan time.Time) {
 	}
 }
 
-func report(b *testing.B, name string, d []time.Duration) {
-	if len(d) == 0 {
-		return
-	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	q := func(p float64) float64 {
-		return float64(s[min(len(s)-1, int(p*float64(len(s))))]) / float64(time.Millisecond)
-	}
-	b.ReportMetric(q(0.5), name+"-p50-ms")
-	b.ReportMetric(q(0.99), name+"-p99-ms")
-	b.ReportMetric(float64(s[len(s)-1])/float64(time.Millisecond), name+"-max-ms")
-}
+func report(b *testing.B, name string, d []time.Duration) { latency.Report(b, name, d) }
 
 // BenchmarkCalloutBusy is a busy hall: a call every 500 ms from windows
 // 1..20 in turn, the window strips and a four-row hall board on two buses

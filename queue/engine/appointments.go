@@ -285,23 +285,13 @@ func (e *Engine) CheckIn(ctx context.Context, code, deviceID string) (*Ticket, e
 		return nil, &Error{Code: CodeBadCode, Msg: fmt.Sprintf("code of kind %q", cl.Kind), Err: errors.New("not an appointment")}
 	}
 	id := cl.Fields["id"]
-	var out *Ticket
-	err = e.do(ctx, func(now time.Time, o *op) error {
-		if err := e.loadAppointmentsLocked(ctx); err != nil {
-			return err
-		}
+	return e.checkIn(ctx, deviceID, func(time.Time) (*Appointment, error) {
 		a := e.appts[id]
 		if a == nil {
-			return errf(CodeNotFound, "no appointment %q", id)
+			return nil, errf(CodeNotFound, "no appointment %q", id)
 		}
-		t, err := e.checkInLocked(now, o, a, deviceID)
-		out = t
-		return err
+		return a, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // checkInLocked turns booking a into its appointment ticket (or returns the
@@ -350,11 +340,7 @@ func (e *Engine) CheckInPerson(ctx context.Context, idNumber, deviceID string) (
 		return nil, errf(CodeInvalid, "check-in by ID card needs the ID number")
 	}
 	ph := e.opts.Hasher.Hash(idNumber)
-	var out *Ticket
-	err := e.do(ctx, func(now time.Time, o *op) error {
-		if err := e.loadAppointmentsLocked(ctx); err != nil {
-			return err
-		}
+	return e.checkIn(ctx, deviceID, func(now time.Time) (*Appointment, error) {
 		var open, early, done *Appointment
 		for _, a := range e.appts {
 			if a.PersonHash != ph || a.Day != e.day {
@@ -382,10 +368,25 @@ func (e *Engine) CheckInPerson(ctx context.Context, idNumber, deviceID string) (
 			a = early
 		}
 		if a == nil {
-			return errf(CodeNotFound, "no booking today for this ID card")
+			return nil, errf(CodeNotFound, "no booking today for this ID card")
 		}
-		t, err := e.checkInLocked(now, o, a, deviceID)
-		out = t
+		return a, nil
+	})
+}
+
+// checkIn checks in the booking find picks (under the engine lock, with
+// the appointments loaded) for deviceID.
+func (e *Engine) checkIn(ctx context.Context, deviceID string, find func(now time.Time) (*Appointment, error)) (*Ticket, error) {
+	var out *Ticket
+	err := e.do(ctx, func(now time.Time, o *op) error {
+		if err := e.loadAppointmentsLocked(ctx); err != nil {
+			return err
+		}
+		a, err := find(now)
+		if err != nil {
+			return err
+		}
+		out, err = e.checkInLocked(now, o, a, deviceID)
 		return err
 	})
 	if err != nil {

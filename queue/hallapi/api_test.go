@@ -353,19 +353,26 @@ func TestWindowFlowAndStream(t *testing.T) {
 	}
 }
 
-func TestBookingAndCheckIn(t *testing.T) {
-	h := newHall(t, false)
+// openSlot returns the first open company-startup slot of the test day
+// starting more than after from now.
+func (h *testHall) openSlot(t *testing.T, after time.Duration) engine.Slot {
+	t.Helper()
 	var slots []engine.Slot
 	if code := h.call("GET", "/api/v1/appointments/slots?service=company-startup&day=2026-11-25", "", nil, &slots); code != 200 || len(slots) == 0 {
 		t.Fatalf("slots %d %v", code, slots)
 	}
-	var sl engine.Slot
 	for _, s := range slots {
-		if s.Open && s.Start.After(h.clk.Now()) {
-			sl = s
-			break
+		if s.Open && s.Start.After(h.clk.Now().Add(after)) {
+			return s
 		}
 	}
+	t.Fatalf("no open slot after %v in %v", after, slots)
+	return engine.Slot{}
+}
+
+func TestBookingAndCheckIn(t *testing.T) {
+	h := newHall(t, false)
+	sl := h.openSlot(t, 0)
 	var a engine.Appointment
 	if code := h.call("POST", "/api/v1/appointments", "", map[string]any{"service": "company-startup", "slot_start": sl.Start, "name": "张小三", "id_number": "62010219900101123X", "phone": "13800001234"}, &a); code != 201 || a.Code == "" || a.NameMasked != "张*三" {
 		t.Fatalf("book %d %+v", code, a)
@@ -392,17 +399,7 @@ func TestBookingAndCheckIn(t *testing.T) {
 // ticket.
 func TestCheckInByIDCard(t *testing.T) {
 	h := newHall(t, false)
-	var slots []engine.Slot
-	if code := h.call("GET", "/api/v1/appointments/slots?service=company-startup&day=2026-11-25", "", nil, &slots); code != 200 || len(slots) == 0 {
-		t.Fatalf("slots %d %v", code, slots)
-	}
-	var sl engine.Slot
-	for _, s := range slots {
-		if s.Open && s.Start.After(h.clk.Now().Add(2*time.Hour)) {
-			sl = s
-			break
-		}
-	}
+	sl := h.openSlot(t, 2*time.Hour)
 	var a engine.Appointment
 	if code := h.call("POST", "/api/v1/appointments", "", map[string]any{"service": "company-startup", "slot_start": sl.Start, "name": "张小三", "id_number": "62010219900101123X"}, &a); code != 201 {
 		t.Fatalf("book %d %+v", code, a)

@@ -10,12 +10,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"hallkiosk/internal/latency"
 	"hallkiosk/queue/catalog"
 	"hallkiosk/queue/engine"
 )
@@ -154,15 +154,7 @@ func benchCallNext(b *testing.B, every time.Duration) {
 	for _, l := range lat {
 		all = append(all, l...)
 	}
-	slices.Sort(all)
-	pct := func(p float64) float64 {
-		if len(all) == 0 {
-			return 0
-		}
-		i := min(len(all)-1, int(p/100*float64(len(all))))
-		return float64(all[i].Microseconds()) / 1000
-	}
-	b.ReportMetric(pct(50), "p50_ms")
-	b.ReportMetric(pct(99), "p99_ms")
+	b.ReportMetric(latency.Quantile(all, 0.50), "p50_ms")
+	b.ReportMetric(latency.Quantile(all, 0.99), "p99_ms")
 	b.ReportMetric(float64(len(all))/el.Seconds(), "calls/s")
 }
