@@ -42,6 +42,8 @@ func (x *extras) close() {
 //   - queue/registry (licences, permits, property certificates) under
 //     /api/v1/registry/, its store in DATA/registry.db; imports need a
 //     technician, supervisor or admin session.
+//   - queue/invoices (the tax-invoice pickup desk) under /api/v1/invoices/,
+//     its store in DATA/invoices.db, fed from invoices.feed (invoices.go).
 func mountExtras(srv *hallapi.Server, eng *engine.Engine, cfg *Config, log *slog.Logger) (*extras, error) {
 	x := &extras{}
 	pctx, stopPurge := context.WithCancel(context.Background())
@@ -53,6 +55,12 @@ func mountExtras(srv *hallapi.Server, eng *engine.Engine, cfg *Config, log *slog
 		return nil, fmt.Errorf("registry: %w", err)
 	}
 	x.closers = append(x.closers, reg.Close)
+	closeInvoices, err := mountInvoices(srv, cfg, log)
+	if err != nil {
+		x.close()
+		return nil, fmt.Errorf("invoices: %w", err)
+	}
+	x.closers = append(x.closers, closeInvoices)
 	srv.Handle("/api/v1/registry/", registry.Handler(reg, registry.HandlerOpts{
 		Prefix: "/api/v1/registry/",
 		AllowWrite: func(r *http.Request) bool {

@@ -90,6 +90,8 @@ type Config struct {
 	Privacy struct {
 		PersonalDataDays int `ini:"personal_data_days"`
 	} `ini:"privacy"`
+	// Invoices: the tax-invoice pickup desk (invoices.go).
+	Invoices InvoicesConfig `ini:"invoices"`
 }
 
 func defaults() *Config {
@@ -108,6 +110,7 @@ func defaults() *Config {
 	c.Queue.AppointmentLate = 15 * time.Minute
 	c.Queue.LeaseMax = 200
 	c.Display, c.Voice = callout.DefaultDisplayConfig(), callout.DefaultVoiceConfig()
+	c.Invoices.Every = 10 * time.Minute
 	return c
 }
 
@@ -140,6 +143,9 @@ func (c *Config) Validate() error {
 		return &config.Error{Key: "privacy.personal_data_days", Msg: "want 1..3650"}
 	}
 	if err := c.Display.Validate("display"); err != nil {
+		return err
+	}
+	if err := c.Invoices.Validate(); err != nil {
 		return err
 	}
 	return c.Voice.Validate("voice")
