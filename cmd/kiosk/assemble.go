@@ -152,11 +152,11 @@ func assemble(ctx context.Context, cfg *Config, log *slog.Logger, logs *ring) (*
 	}
 	k.registry = reg
 	if cfg.Invoices.Enabled {
-		inv, err := openInvoices(ctx, cfg, log)
+		inv, closeInv, err := openInvoices(ctx, cfg, log) // hall's desk, or the kiosk's own when standalone (data.go)
 		if err != nil {
 			return fail(err)
 		}
-		k.closers = append(k.closers, func() { inv.Close() })
+		k.closers = append(k.closers, closeInv)
 		d.Invoices = inv
 	}
 

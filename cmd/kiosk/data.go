@@ -11,10 +11,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
+	"hallkiosk/internal/config"
 	"hallkiosk/internal/pii"
+	"hallkiosk/kiosk/flow"
 	"hallkiosk/kiosk/flow/adapters"
+	"hallkiosk/queue/invoices"
 	"hallkiosk/queue/registry"
 )
 
@@ -52,57 +54,54 @@ func openRegistry(ctx context.Context, cfg *Config, log *slog.Logger) (adapters.
 		HTTP: &http.Client{Timeout: cfg.Hall.Timeout}, Cache: c}}, nil
 }
 
-// openInvoices opens the invoice pickup desk and imports invoices.import
-// ("demo": the fictional invoices of the simulated ID cards).
-func openInvoices(ctx context.Context, cfg *Config, log *slog.Logger) (*adapters.Invoices, error) {
+// openInvoices returns the invoice pickup desk. In a hall it is the hall's
+// desk over its API (adapters.HallInvoices, queue/invoices at the hall); a
+// standalone kiosk keeps its own (DATA/invoices.db) and imports
+// invoices.import at start ("demo": the fictional invoices of the simulated
+// ID cards). invoices.import in hall mode is a configuration error: the
+// hall's [invoices] feed serves the kiosks there. The returned function
+// closes what was opened.
+func openInvoices(ctx context.Context, cfg *Config, log *slog.Logger) (flow.InvoiceDesk, func(), error) {
+	if !cfg.Kiosk.Standalone {
+		if cfg.Invoices.Import != "" {
+			return nil, nil, &config.Error{Key: "invoices.import",
+				Msg: "only for a standalone kiosk: in a hall, invoices come from the hall's desk ([invoices] feed in hallserver.conf)"}
+		}
+		h := &adapters.Hall{URL: cfg.Hall.URL, Device: cfg.Kiosk.DeviceID, Secret: cfg.Hall.Key,
+			Client: &http.Client{Timeout: cfg.Hall.Timeout}}
+		return adapters.HallInvoices{Hall: h}, func() {}, nil
+	}
 	key, err := secretFile(filepath.Join(cfg.Kiosk.DataDir, "pii.key"), 32)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	inv, err := adapters.OpenInvoices(filepath.Join(cfg.Kiosk.DataDir, "invoices.db"), pii.NewHasher(key))
+	st, err := invoices.Open(filepath.Join(cfg.Kiosk.DataDir, "invoices.db"), pii.NewHasher(key))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	go purgeInvoices(ctx, inv, min(cfg.Kiosk.PersonalDataDays, 30), log)
+	pctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); st.RunPurge(pctx, min(cfg.Kiosk.PersonalDataDays, 30), log) }()
+	closeAll := func() { stop(); <-done; st.Close() }
 	var data []byte
 	switch cfg.Invoices.Import {
 	case "":
-		return inv, nil
+		return &adapters.Invoices{S: st}, closeAll, nil
 	case "demo":
-		data = adapters.DemoInvoicesCSV
+		data = invoices.DemoCSV
 	default:
 		if data, err = os.ReadFile(cfg.Invoices.Import); err != nil {
-			inv.Close()
-			return nil, fmt.Errorf("invoices.import: %w", err)
+			closeAll()
+			return nil, nil, fmt.Errorf("invoices.import: %w", err)
 		}
 	}
-	n, err := inv.ImportCSV(ctx, bytes.NewReader(data))
+	n, err := st.ImportCSV(ctx, bytes.NewReader(data))
 	if err != nil {
-		inv.Close()
-		return nil, fmt.Errorf("invoices.import: %w", err)
+		closeAll()
+		return nil, nil, fmt.Errorf("invoices.import: %w", err)
 	}
 	log.Info("kiosk invoices imported", "new", n)
-	return inv, nil
-}
-
-// purgeInvoices clears the personal data of pickups older than days days
-// (who collected: the ID-number hash and the pickup code; the invoice's own
-// data stays) at start and hourly until ctx ends.
-func purgeInvoices(ctx context.Context, inv *adapters.Invoices, days int, log *slog.Logger) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		if n, err := inv.PurgeCollected(ctx, time.Now().AddDate(0, 0, -days)); err != nil && ctx.Err() == nil {
-			log.Error("kiosk: purge collected invoices", "err", err)
-		} else if n > 0 {
-			log.Info("kiosk: personal data of collected invoices purged", "invoices", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	return &adapters.Invoices{S: st}, closeAll, nil
 }
 
 // secretFile reads a random key of n bytes, making it (mode 0600) on first
