@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"hallkiosk/drivers/serialport"
 	"hallkiosk/internal/config"
 	"hallkiosk/queue/engine"
+	"hallkiosk/queue/hallapi"
 )
 
 // EvaluatorConfig is the [evaluator] section: the five-key evaluator pads
@@ -87,8 +89,22 @@ func scoreOf(r evaluator.Rating) int { return 6 - int(r) }
 // lands on the wrong ticket. The port reopens by itself after an unplug;
 // a pad that does not answer is logged once and retried. It returns at
 // once; stop unsubscribes, stops the bus and closes the port.
-func startEvaluator(ctx context.Context, eng *engine.Engine, cfg *Config, log *slog.Logger) (stop func(), err error) {
+func startEvaluator(ctx context.Context, srv *hallapi.Server, eng *engine.Engine, cfg *Config, log *slog.Logger) (stop func(), err error) {
 	c := cfg.Evaluator
+	var status func() any
+	// GET /api/v1/evaluator (technician, supervisor, admin): the bus and
+	// each pad, for field diagnosis.
+	srv.Handle("GET /api/v1/evaluator", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !srv.HasRole(r, hallapi.RoleTechnician, hallapi.RoleSupervisor) {
+			writeErr(w, http.StatusForbidden, "forbidden", "没有权限")
+			return
+		}
+		if status == nil {
+			writeJSON(w, http.StatusOK, map[string]any{"enabled": false})
+			return
+		}
+		writeJSON(w, http.StatusOK, status())
+	}))
 	if c.Port == "" {
 		log.Info("hallserver: no evaluator pads configured ([evaluator])")
 		return func() {}, nil
@@ -125,6 +141,9 @@ func startEvaluator(ctx context.Context, eng *engine.Engine, cfg *Config, log *s
 		return nil, fmt.Errorf("hallserver: %w", err)
 	}
 	log.Info("hallserver: evaluator pads", "port", c.Port, "pads", len(pads), "timeout", c.Timeout.String())
+	status = func() any {
+		return map[string]any{"enabled": true, "bus": conn.Health(), "pads": bus.Pads(), "windows": pads}
+	}
 	events, unsubscribe := eng.Subscribe(256)
 	rctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup

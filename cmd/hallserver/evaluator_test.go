@@ -160,6 +160,21 @@ func TestEvaluatorThroughHall(t *testing.T) {
 	if !found {
 		t.Fatalf("no hall row in %+v", rows)
 	}
+	// Field diagnosis: the bus and the pads, for technicians only.
+	var st struct {
+		Enabled bool
+		Bus     struct{ Connected bool }
+		Pads    []struct {
+			Addr      int
+			Answering bool
+		}
+	}
+	if code := h.call("GET", "/api/v1/evaluator", staff1, "", nil); code != 403 {
+		t.Errorf("evaluator status for staff: %d", code)
+	}
+	if code := h.call("GET", "/api/v1/evaluator", h.login("tech1", "tech1-demo"), "", &st); code != 200 || !st.Enabled || !st.Bus.Connected || len(st.Pads) == 0 {
+		t.Errorf("evaluator status: %d %+v", code, st)
+	}
 	if logs := h.logs.String(); !strings.Contains(logs, "evaluator pads") || strings.Contains(logs, "rating not recorded") {
 		t.Errorf("logs:\n%s", logs)
 	}

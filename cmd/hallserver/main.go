@@ -256,7 +256,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready rea
 		return err
 	}
 	defer stopCallout()
-	stopEvaluator, err := startEvaluator(ctx, eng, cfg, log)
+	stopEvaluator, err := startEvaluator(ctx, srv, eng, cfg, log)
 	if err != nil {
 		return err
 	}
