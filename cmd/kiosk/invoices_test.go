@@ -122,7 +122,7 @@ func TestHeadlessHallWithoutInvoiceDesk(t *testing.T) {
 	c.waitScreen("home")
 	card.Place("resident1")
 	c.tap("invoice")
-	if s := c.waitScreen("invoices", "message"); s.Screen != "message" || s.Message != "msg.error" {
+	if s := c.waitScreen("invoices", "message"); s.Screen != "message" || s.Message != "invoice.unavailable" {
 		t.Fatalf("state %+v", s)
 	}
 	if len(sim.Jobs()) != 0 {

@@ -213,18 +213,28 @@ func (r *fakeRater) Rate(_ context.Context, x Rating) error {
 }
 
 type fakeDesk struct {
-	invoices  map[string][]Invoice
-	collected []string
-	mu        sync.Mutex
+	invoices   map[string][]Invoice
+	collected  []string
+	pendingErr error // returned by PendingInvoices when set
+	collectErr error // returned by MarkCollected when set
+	mu         sync.Mutex
 }
 
 func (d *fakeDesk) PendingInvoices(_ context.Context, c Citizen) ([]Invoice, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.pendingErr != nil {
+		return nil, d.pendingErr
+	}
 	return d.invoices[c.IDNumber], nil
 }
 
 func (d *fakeDesk) MarkCollected(_ context.Context, _ Citizen, ids []string) (string, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.collectErr != nil {
+		return "", d.collectErr
+	}
 	d.collected = append(d.collected, ids...)
 	return "P-0001", nil
 }

@@ -928,6 +928,9 @@ func (f *Flow) StartInvoices() {
 				list, err := f.d.Invoices.PendingInvoices(ctx, cc)
 				f.at(step, func() {
 					switch {
+					case errors.Is(err, ErrUnavailable):
+						f.log.Warn("kiosk invoice lookup: desk unavailable", "err", err)
+						f.message("invoice.unavailable")
 					case err != nil:
 						f.log.Warn("kiosk invoice lookup failed", "err", err)
 						f.message("msg.error")
@@ -988,7 +991,16 @@ func (f *Flow) CollectInvoices() {
 				err = f.d.SlipPrinter.PrintSlip(ctx, InvoiceSlip{MaskedName: person, Invoices: chosen, Code: code, At: f.clock.Now()})
 			}
 			f.at(step, func() {
-				if err != nil {
+				switch {
+				case errors.Is(err, ErrUnavailable):
+					f.log.Warn("kiosk invoice pickup: desk unavailable", "err", err)
+					f.message("invoice.unavailable")
+					return
+				case errors.Is(err, ErrNotFound):
+					f.log.Warn("kiosk invoice pickup: not waiting any more", "err", err)
+					f.message("invoice.gone")
+					return
+				case err != nil:
 					f.log.Warn("kiosk invoice pickup failed", "err", err)
 					f.message("msg.error")
 					return

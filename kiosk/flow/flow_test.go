@@ -2,6 +2,7 @@ package flow
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -340,6 +341,32 @@ func TestInvoicePickup(t *testing.T) {
 	r.reader.cards <- Citizen{Name: "李四", IDNumber: "620981199001011234"}
 	if s := r.waitScreen(t, ScreenMessage); s.Message != "invoice.none" {
 		t.Fatalf("message %q", s.Message)
+	}
+}
+
+// TestInvoiceDeskErrors: an unavailable desk and invoices collected in the
+// meantime each get their own message; nothing is printed.
+func TestInvoiceDeskErrors(t *testing.T) {
+	r := newRig(t, Options{})
+	r.desk.pendingErr = fmt.Errorf("hall: %w", ErrUnavailable)
+	r.f.StartInvoices()
+	r.reader.cards <- zhang
+	if s := r.waitScreen(t, ScreenMessage); s.Message != "invoice.unavailable" {
+		t.Fatalf("message %q", s.Message)
+	}
+	r.f.Home()
+	r.desk.mu.Lock()
+	r.desk.pendingErr, r.desk.collectErr = nil, fmt.Errorf("hall: %w", ErrNotFound)
+	r.desk.mu.Unlock()
+	r.f.StartInvoices()
+	r.reader.cards <- zhang
+	r.waitScreen(t, ScreenInvoices)
+	r.f.CollectInvoices()
+	if s := r.waitScreen(t, ScreenMessage); s.Message != "invoice.gone" {
+		t.Fatalf("message %q", s.Message)
+	}
+	if len(r.printer.slips) != 0 {
+		t.Fatalf("printed %d slips", len(r.printer.slips))
 	}
 }
 
