@@ -162,6 +162,13 @@ func (a *Announcer) Play(ctx context.Context, an Announcement) error {
 	if err != nil {
 		return err
 	}
+	return a.playScaled(ctx, pcm, a.clips.Rate)
+}
+
+// playScaled scales pcm (owned by the caller) to the volume in force now
+// (quiet hours included) and plays it, one utterance at a time: the lock
+// keeps announcements and prompts from overlapping.
+func (a *Announcer) playScaled(ctx context.Context, pcm []int16, rate int) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	vol := a.volume
@@ -176,5 +183,5 @@ func (a *Announcer) Play(ctx context.Context, an Announcement) error {
 			pcm[i] = int16(int(s) * vol / 100)
 		}
 	}
-	return a.sink.Play(ctx, pcm, a.clips.Rate)
+	return a.sink.Play(ctx, pcm, rate)
 }

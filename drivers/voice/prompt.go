@@ -73,22 +73,8 @@ func (a *Announcer) Prompt(ctx context.Context, l Lang, id string) error {
 		return fmt.Errorf("%w: %s %q", ErrNoPrompt, l, id)
 	}
 	pcm := append([]int16(nil), clip...) // clips are shared
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	vol := a.volume
-	if a.quiet.In(a.now()) {
-		vol = min(vol, a.quiet.Volume)
-	}
-	if vol == 0 {
-		return nil
-	}
-	if vol < 100 {
-		for i, s := range pcm {
-			pcm[i] = int16(int(s) * vol / 100)
-		}
-	}
-	return a.sink.Play(ctx, pcm, clips.Rate)
+	return a.playScaled(ctx, pcm, clips.Rate)
 }
