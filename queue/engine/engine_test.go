@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/csv"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -195,9 +196,17 @@ func TestTransferKeepsPlace(t *testing.T) {
 		f.clk.Advance(time.Minute)
 		later = append(later, f.issue(t, IssueRequest{Service: "tax-invoice"}))
 	}
-	kw := f.e.cat.WindowsFor("company-startup")[0]
-	if _, err := f.e.CallNext(ctx, kw, "s1"); err != nil {
-		t.Fatal(err)
+	// A company-startup window of its own department (a cross-authorised
+	// one would call its own tax-invoice tickets first).
+	kw := 0
+	for _, n := range f.e.cat.WindowsFor("company-startup") {
+		if w, _ := f.e.cat.Window(n); slices.Contains(w.Services, "company-startup") {
+			kw = n
+			break
+		}
+	}
+	if c, err := f.e.CallNext(ctx, kw, "s1"); err != nil || c.ID != early.ID {
+		t.Fatalf("window %d called %v, %v", kw, c, err)
 	}
 	// A window not authorised for tax-invoice is refused.
 	_, err := f.e.Transfer(ctx, kw, "s1", TransferTo{Service: "tax-invoice", Window: 1})
@@ -570,5 +579,30 @@ func TestNumberMaxAndOverflowRanges(t *testing.T) {
 	}
 	if _, err := f.e.Import(ctx, ImportRequest{DeviceID: "k2", DeviceSeq: 1, Service: "s1", Number: 52, IssuedAt: f.clk.Now()}); CodeOf(err) != CodeNotLeased {
 		t.Fatalf("import by another device: %v", err)
+	}
+}
+
+// TestWindowPreferenceInDefaultHall: window 38 (发票领用) helps out with
+// 企业开办 but calls its own service first, even when the other ticket is
+// older; with none of its own waiting it takes the other.
+func TestWindowPreferenceInDefaultHall(t *testing.T) {
+	f := newFixture(t, nil)
+	w, _ := f.e.cat.Window(38)
+	if !w.Prefers("tax-invoice") || !w.Authorised("company-startup") || w.Prefers("company-startup") {
+		t.Fatalf("window 38: %+v", w)
+	}
+	older := f.issue(t, IssueRequest{Service: "company-startup"})
+	f.clk.Advance(5 * time.Minute)
+	own := f.issue(t, IssueRequest{Service: "tax-invoice"})
+	c, err := f.e.CallNext(ctx, 38, "s1")
+	if err != nil || c.ID != own.ID {
+		t.Fatalf("window 38 called %v, %v; want its own %s", c, err, own.Label)
+	}
+	if _, err := f.e.Start(ctx, 38, "s1"); err != nil {
+		t.Fatal(err)
+	}
+	c, err = f.e.CallNext(ctx, 38, "s1")
+	if err != nil || c.ID != older.ID {
+		t.Fatalf("window 38 called %v, %v; want %s once its own queue is empty", c, err, older.Label)
 	}
 }
