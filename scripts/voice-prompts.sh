@@ -102,5 +102,16 @@ rate.thanks        | gan3 xie4 nin2 de5 ping2 jia4                              
 invoice.lay        | qing3 fang4 zhi4 shen1 fen4 zheng4                                 | Please lay your ID card
 invoice.pick       | qing3 tiao1 xuan3 yao4 ling2 qu3 de5 fa1 piao4                     | Choose the invoices to collect
 invoice.done       | qing2 qu2 zou3 ling2 qu3 dan1 , ping2 dan1 dao4 fa1 piao4 gui4 ling2 qu3 | Take the slip and collect your invoices at the invoice locker
+invoice.none       | mei2 you3 dai4 ling2 qu3 de5 fa1 piao4                             | No invoices are ready for pickup
+invoice.unavailable | fa1 piao4 ling2 qu3 zan4 shi2 wu2 fa2 shi3 yong4                  | Invoice pickup is not available right now
+msg.closed         | gai1 ye4 wu4 xian4 zai4 bu2 zai4 ban4 li3 shi2 jian1               | This service is closed now
+msg.cap            | jin1 tian1 de5 hao4 yi3 jing1 qu3 wan2 le5                          | All tickets for this service are taken today
+msg.error          | qing3 dao4 zi1 xun2 tai2 xun2 qiu2 bang1 zhu4                       | Please ask at the information desk
+invoice.gone       | fa1 piao4 yi3 bei4 ling2 qu3                                       | These invoices have already been collected
+realname.timeout   | wei4 jian3 ce4 dao4 shen1 fen4 zheng4                              | No ID card was detected
+scan.unknown       | wu2 fa3 shi2 bie2 ci3 er4 wei2 ma3                                 | This QR code cannot be read here
+scan.untrusted     | ci3 er4 wei2 ma3 wei4 tong1 guo4 yan4 zheng4                       | This QR code failed verification
+scan.notfound      | zheng4 zhao4 ku4 zhong1 mei2 you2 zhao3 dao4 ci3 zheng4 zhao4      | This document is not in the registry
+scan.offline       | zan4 shi2 wu2 fa3 cha2 xun2 zheng4 zhao4 ku4                       | The registry cannot be reached right now
 PROMPTS
 echo "voice-prompts: wrote $(find "$out" -name '*.wav' | wc -l) prompts under $out"

@@ -1,0 +1,47 @@
+package adapters
+
+import (
+	"os"
+	"regexp"
+	"slices"
+	"testing"
+
+	"hallkiosk/drivers/voice"
+	"hallkiosk/kiosk/i18n"
+)
+
+// TestEverySpokenKeyHasAPrompt: every key the flow speaks in elder mode (its
+// say and message calls) has a recorded prompt in Mandarin and in English,
+// and every prompt belongs to a text the screens show.
+func TestEverySpokenKeyHasAPrompt(t *testing.T) {
+	src, err := os.ReadFile("../flow.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, m := range regexp.MustCompile(`f\.(?:say|message)\("([a-z.]+)"`).FindAllSubmatch(src, -1) {
+		if k := string(m[1]); !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) < 10 {
+		t.Fatalf("found only %d spoken keys in flow.go: %v", len(keys), keys)
+	}
+	p, err := voice.DefaultPrompts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []voice.Lang{voice.Mandarin, voice.English} {
+		have := p.Prompts(l)
+		for _, k := range keys {
+			if !slices.Contains(have, k) {
+				t.Errorf("%s: no prompt for %q (scripts/voice-prompts.sh)", l, k)
+			}
+		}
+		for _, k := range have {
+			if i18n.ZH.T(k) == k {
+				t.Errorf("%s prompt %q is not an i18n key", l, k)
+			}
+		}
+	}
+}
