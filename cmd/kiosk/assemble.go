@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -83,6 +82,7 @@ func assemble(ctx context.Context, cfg *Config, log *slog.Logger, logs *ring) (*
 	}
 	k.closers = append(k.closers, func() { st.Close() })
 	stAd := &adapters.Store{S: st, Cat: cat}
+	hc := hallClient(ctx, cfg, st, log) // pinned TLS once enrolled (hallclient.go)
 
 	d := flow.Deps{Catalogue: adapters.Catalogue{C: cat}, Log: log, Logs: logs, Health: k.health}
 	d.Audit = func(event, detail string) {
@@ -117,7 +117,7 @@ func assemble(ctx context.Context, cfg *Config, log *slog.Logger, logs *ring) (*
 		})
 	} else {
 		h := &adapters.Hall{URL: cfg.Hall.URL, Device: cfg.Kiosk.DeviceID, Secret: cfg.Hall.Key, Cat: cat,
-			Client: &http.Client{Timeout: cfg.Hall.Timeout}}
+			Client: hc}
 		if id, err := st.Identity(ctx); err == nil && id.Enrolled() {
 			h.Offline = stAd // numbers from leases while the hall is unreachable
 			c := qsync.NewClient(st, &qsync.ClientOptions{Log: log})
@@ -140,7 +140,7 @@ func assemble(ctx context.Context, cfg *Config, log *slog.Logger, logs *ring) (*
 			return true, cfg.Hall.URL
 		})
 	}
-	reg, err := openRegistry(ctx, cfg, log)
+	reg, err := openRegistry(ctx, cfg, hc, log)
 	if err != nil {
 		return fail(err)
 	}
@@ -152,7 +152,7 @@ func assemble(ctx context.Context, cfg *Config, log *slog.Logger, logs *ring) (*
 	}
 	k.registry = reg
 	if cfg.Invoices.Enabled {
-		inv, closeInv, err := openInvoices(ctx, cfg, log) // hall's desk, or the kiosk's own when standalone (data.go)
+		inv, closeInv, err := openInvoices(ctx, cfg, hc, log) // hall's desk, or the kiosk's own when standalone (data.go)
 		if err != nil {
 			return fail(err)
 		}

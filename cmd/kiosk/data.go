@@ -23,7 +23,7 @@ import (
 // openRegistry opens the licence registry: a local database loaded from
 // registry.import when set (standalone, or a hall without a registry), the
 // hall's registry API with an offline cache otherwise.
-func openRegistry(ctx context.Context, cfg *Config, log *slog.Logger) (adapters.RegistryLookup, error) {
+func openRegistry(ctx context.Context, cfg *Config, hc *http.Client, log *slog.Logger) (adapters.RegistryLookup, error) {
 	if cfg.Registry.Import != "" {
 		st, err := registry.Open(filepath.Join(cfg.Kiosk.DataDir, "registry.db"))
 		if err != nil {
@@ -51,7 +51,7 @@ func openRegistry(ctx context.Context, cfg *Config, log *slog.Logger) (adapters.
 		return adapters.RegistryLookup{}, err
 	}
 	return adapters.RegistryLookup{Client: &registry.Client{Base: strings.TrimSuffix(cfg.Hall.URL, "/") + "/api/v1/registry/",
-		HTTP: &http.Client{Timeout: cfg.Hall.Timeout}, Cache: c}}, nil
+		HTTP: hc, Cache: c}}, nil
 }
 
 // openInvoices returns the invoice pickup desk. In a hall it is the hall's
@@ -61,14 +61,16 @@ func openRegistry(ctx context.Context, cfg *Config, log *slog.Logger) (adapters.
 // ID cards). invoices.import in hall mode is a configuration error: the
 // hall's [invoices] feed serves the kiosks there. The returned function
 // closes what was opened.
-func openInvoices(ctx context.Context, cfg *Config, log *slog.Logger) (flow.InvoiceDesk, func(), error) {
+func openInvoices(ctx context.Context, cfg *Config, hc *http.Client, log *slog.Logger) (flow.InvoiceDesk, func(), error) {
 	if !cfg.Kiosk.Standalone {
 		if cfg.Invoices.Import != "" {
 			return nil, nil, &config.Error{Key: "invoices.import",
 				Msg: "only for a standalone kiosk: in a hall, invoices come from the hall's desk ([invoices] feed in hallserver.conf)"}
 		}
-		h := &adapters.Hall{URL: cfg.Hall.URL, Device: cfg.Kiosk.DeviceID, Secret: cfg.Hall.Key,
-			Client: &http.Client{Timeout: cfg.Hall.Timeout}}
+		if hc == nil {
+			hc = &http.Client{Timeout: cfg.Hall.Timeout}
+		}
+		h := &adapters.Hall{URL: cfg.Hall.URL, Device: cfg.Kiosk.DeviceID, Secret: cfg.Hall.Key, Client: hc}
 		return adapters.HallInvoices{Hall: h}, func() {}, nil
 	}
 	key, err := secretFile(filepath.Join(cfg.Kiosk.DataDir, "pii.key"), 32)

@@ -141,11 +141,11 @@ func TestInvoicesImportOnlyStandalone(t *testing.T) {
 	cfg.Kiosk.DataDir = dir
 	cfg.Invoices.Import = "demo"
 	var ce *config.Error
-	if _, _, err := openInvoices(context.Background(), cfg, slog.New(slog.DiscardHandler)); !errors.As(err, &ce) || ce.Key != "invoices.import" {
+	if _, _, err := openInvoices(context.Background(), cfg, nil, slog.New(slog.DiscardHandler)); !errors.As(err, &ce) || ce.Key != "invoices.import" {
 		t.Fatalf("hall mode with invoices.import: %v", err)
 	}
 	cfg.Kiosk.Standalone = true
-	desk, closeDesk, err := openInvoices(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	desk, closeDesk, err := openInvoices(context.Background(), cfg, nil, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

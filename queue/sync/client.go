@@ -133,8 +133,20 @@ func (e *HTTPError) Error() string {
 }
 
 func (c *Client) httpClient(pin string, seen *string) *http.Client {
+	return pinnedClient(pin, seen, c.opts.Timeout)
+}
+
+// PinnedClient returns an HTTP client for the hall's TLS address that
+// trusts only the certificate pinned at enrolment (Identity.Pin), for the
+// kiosk's other calls to the hall (tickets, check-ins, registry, invoices):
+// ID numbers then travel encrypted to the very hall the kiosk enrolled with.
+func PinnedClient(pin string, timeout time.Duration) *http.Client {
+	return pinnedClient(pin, nil, timeout)
+}
+
+func pinnedClient(pin string, seen *string, timeout time.Duration) *http.Client {
 	return &http.Client{
-		Timeout: c.opts.Timeout,
+		Timeout: timeout,
 		Transport: &http.Transport{
 			TLSClientConfig:     pinnedTLS(pin, seen),
 			MaxIdleConnsPerHost: 2,
