@@ -96,6 +96,13 @@ func freePort(t *testing.T) string {
 // simulator and the log.
 func headless(t *testing.T, extraConf string, flags ...string) (string, *printersim.Sim, *safeBuffer) {
 	t.Helper()
+	return headlessIn(t, t.TempDir(), extraConf, flags...)
+}
+
+// headlessIn is headless with the kiosk's files under dir (data in
+// dir/data), for tests that prepare the data directory first.
+func headlessIn(t *testing.T, dir, extraConf string, flags ...string) (string, *printersim.Sim, *safeBuffer) {
+	t.Helper()
 	pty, err := serialtest.OpenPTY()
 	if err != nil {
 		t.Skip("no pty:", err)
@@ -104,7 +111,6 @@ func headless(t *testing.T, extraConf string, flags ...string) (string, *printer
 	sim := printersim.New(nil)
 	simDone := make(chan struct{})
 	go func() { defer close(simDone); sim.Run(ctx, pty.Master) }()
-	dir := t.TempDir()
 	ctl := freePort(t)
 	conf := fmt.Sprintf("[kiosk]\ndata_dir = %s\ncontrol = %s\nsim_dir = %s\n[printer]\nport = %s\n%s",
 		filepath.Join(dir, "data"), ctl, filepath.Join(dir, "nodev"), pty.SlavePath, extraConf)
