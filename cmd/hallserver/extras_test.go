@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,71 +16,28 @@ import (
 // and admins only; a technician lists devices, makes an enrolment code and
 // gets a clear error revoking an unknown device.
 func TestAdminSyncRoutes(t *testing.T) {
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "hallserver.conf")
-	os.WriteFile(conf, []byte("[server]\nlog_level = warn\n"), 0o644)
-	ctx, cancel := context.WithCancel(context.Background())
-	addrc := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"--config", conf, "--data", filepath.Join(dir, "data"), "--listen", "127.0.0.1:0", "--demo"}, io.Discard, io.Discard, func(a string) { addrc <- a })
-	}()
-	var base string
-	select {
-	case a := <-addrc:
-		base = "http://" + a
-	case err := <-done:
-		t.Fatalf("run: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("server did not start")
-	}
-	defer func() {
-		cancel()
-		<-done
-	}()
-	login := func(user string) string {
-		resp, err := http.Post(base+"/api/v1/login", "application/json", strings.NewReader(`{"user":"`+user+`","password":"`+user+`-demo"}`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var tok struct{ Token string }
-		json.NewDecoder(resp.Body).Decode(&tok)
-		if tok.Token == "" {
-			t.Fatalf("login %s: %d", user, resp.StatusCode)
-		}
-		return tok.Token
-	}
-	call := func(tok, method, path, body string) (int, string) {
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-		if tok != "" {
-			req.Header.Set("Authorization", "Bearer "+tok)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
-	if code, _ := call("", "GET", "/api/v1/admin/sync/devices", ""); code != 403 {
+	h := startHall(t, "[server]\nlog_level = warn\n")
+	var body map[string]any
+	if code := h.call("GET", "/api/v1/admin/sync/devices", "", "", nil); code != 403 {
 		t.Errorf("anonymous device list: %d", code)
 	}
-	if code, _ := call(login("staff1"), "GET", "/api/v1/admin/sync/devices", ""); code != 403 {
+	if code := h.call("GET", "/api/v1/admin/sync/devices", h.login("staff1", "staff1-demo"), "", nil); code != 403 {
 		t.Errorf("staff device list: %d", code)
 	}
-	tech := login("tech1")
-	if code, body := call(tech, "GET", "/api/v1/admin/sync/devices", ""); code != 200 || !strings.Contains(body, `"devices"`) {
-		t.Errorf("device list: %d %s", code, body)
+	tech := h.login("tech1", "tech1-demo")
+	if code := h.call("GET", "/api/v1/admin/sync/devices", tech, "", &body); code != 200 {
+		t.Errorf("device list: %d", code)
+	} else if _, ok := body["devices"]; !ok {
+		t.Errorf("device list without devices: %v", body)
 	}
-	if code, body := call(tech, "POST", "/api/v1/admin/sync/codes", `{"kiosk":"kiosk-9","hours":2}`); code != 200 || !strings.Contains(body, `"code"`) {
-		t.Errorf("enrolment code: %d %s", code, body)
+	body = nil
+	if code := h.call("POST", "/api/v1/admin/sync/codes", tech, `{"kiosk":"kiosk-9","hours":2}`, &body); code != 200 || body["code"] == nil {
+		t.Errorf("enrolment code: %d %v", code, body)
 	}
-	if code, body := call(tech, "POST", "/api/v1/admin/sync/revoke", `{"device":"k-0000000000000000"}`); code != 404 {
-		t.Errorf("revoke unknown device: %d %s", code, body)
+	if code := h.call("POST", "/api/v1/admin/sync/revoke", tech, `{"device":"k-0000000000000000"}`, nil); code != 404 {
+		t.Errorf("revoke unknown device: %d", code)
 	}
-	if code, _ := call(tech, "GET", "/api/v1/admin/sync/security", ""); code != 200 {
+	if code := h.call("GET", "/api/v1/admin/sync/security", tech, "", nil); code != 200 {
 		t.Errorf("security events: %d", code)
 	}
 }
