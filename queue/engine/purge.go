@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -13,8 +14,8 @@ import (
 // so statistics are unchanged. It returns how many rows it cleared.
 //
 // The per-person daily limit only ever needs today's hashes, so before may
-// be as late as today; the hall server runs this daily with the retention
-// its configuration sets (privacy.personal_data_days).
+// be as late as today; RunPurge runs it hourly with the retention the
+// node's configuration sets (privacy.personal_data_days on the hall).
 func (e *Engine) PurgePersonal(ctx context.Context, before string) (int64, error) {
 	if _, err := time.Parse(time.DateOnly, before); err != nil {
 		return 0, errf(CodeInvalid, "day %q: want YYYY-MM-DD", before)
@@ -23,22 +24,26 @@ func (e *Engine) PurgePersonal(ctx context.Context, before string) (int64, error
 		return 0, errf(CodeInvalid, "day %s is after today", before)
 	}
 	var n int64
-	for _, t := range []struct{ table, personal string }{
-		{"tickets", `person_hash IS NOT NULL OR json_extract(data, '$.name_masked') IS NOT NULL`},
-		{"appointments", `person_hash IS NOT NULL OR json_extract(data, '$.name_masked') IS NOT NULL
-			OR json_extract(data, '$.phone_tail') IS NOT NULL OR json_extract(data, '$.code') IS NOT NULL`},
+	for _, t := range []struct {
+		table  string
+		fields []string // personal fields of the row's JSON data
+	}{
+		{"tickets", []string{"name_masked"}},
+		{"appointments", []string{"name_masked", "phone_tail", "code"}},
 	} {
+		personal, paths := []string{"person_hash IS NOT NULL"}, []string{}
+		for _, f := range t.fields {
+			personal = append(personal, `json_extract(data, '$.`+f+`') IS NOT NULL`)
+			paths = append(paths, `'$.`+f+`'`)
+		}
+		where := `day < ? AND (` + strings.Join(personal, " OR ") + `)`
+		set := `person_hash = NULL, data = json_remove(data, ` + strings.Join(paths, ", ") + `)`
 		var c int64
-		where := `day < ? AND (` + t.personal + `)`
 		if err := e.rdb.QueryRowContext(ctx, `SELECT count(*) FROM `+t.table+` WHERE `+where, before).Scan(&c); err != nil {
 			return n, &Error{Code: CodeUnavailable, Msg: "count personal data", Err: err}
 		}
 		if c == 0 {
 			continue
-		}
-		set := `person_hash = NULL, data = json_remove(data, '$.name_masked')`
-		if t.table == "appointments" {
-			set = `person_hash = NULL, data = json_remove(data, '$.name_masked', '$.phone_tail', '$.code')`
 		}
 		// Through the committer, ordered with the engine's own writes.
 		err := e.do(ctx, func(_ time.Time, o *op) error {
