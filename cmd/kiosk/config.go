@@ -162,7 +162,7 @@ func (c *Config) Validate() error {
 	}
 	if c.Kiosk.Control != "" {
 		host, _, err := net.SplitHostPort(c.Kiosk.Control)
-		if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+		if err != nil || !loopback(host) {
 			return bad("kiosk.control", "must be a loopback address such as 127.0.0.1:7091, not %q", c.Kiosk.Control)
 		}
 	}
