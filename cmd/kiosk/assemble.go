@@ -103,7 +103,7 @@ func assemble(ctx context.Context, cfg *Config, log *slog.Logger, logs *ring) (*
 		if err := attachCallout(ctx, k, e); err != nil { // displays and voice (callout.go)
 			return fail(err)
 		}
-		if _, err := serveHallPages(ctx, k, e); err != nil { // caller, display pages (hallpages.go)
+		if err := serveHallPages(ctx, k, e); err != nil { // caller, display pages (hallpages.go)
 			return fail(err)
 		}
 		ea := &adapters.Engine{E: e, Device: cfg.Kiosk.DeviceID}

@@ -57,32 +57,31 @@ func (c *StandaloneConfig) validate() error {
 }
 
 // serveHallPages serves the hall pages of a standalone box from e until
-// the kiosk closes; the address it listens on is logged (and, for tests,
-// returned).
-func serveHallPages(ctx context.Context, k *kiosk, e *engine.Engine) (string, error) {
+// the kiosk closes; the address it listens on is logged.
+func serveHallPages(ctx context.Context, k *kiosk, e *engine.Engine) error {
 	c := k.cfg.Standalone
 	if c.Listen == "" {
-		return "", nil
+		return nil
 	}
 	srv, err := hallapi.New(ctx, e, hallapi.Config{SessionTTL: c.SessionTTL, Log: k.log})
 	if err != nil {
-		return "", fmt.Errorf("standalone pages: %w", err)
+		return fmt.Errorf("standalone pages: %w", err)
 	}
 	pw, err := srv.Bootstrap(ctx, c.AdminUser, c.AdminPasswordBcrypt)
 	if err != nil {
-		return "", fmt.Errorf("standalone pages: %w", err)
+		return fmt.Errorf("standalone pages: %w", err)
 	}
 	if pw != "" {
 		f := filepath.Join(k.cfg.Kiosk.DataDir, "admin-password.txt")
 		msg := fmt.Sprintf("administrator %q, one-time password %s\nsign in on /admin and set a new password, then delete this file\n", c.AdminUser, pw)
 		if err := os.WriteFile(f, []byte(msg), 0o600); err != nil {
-			return "", fmt.Errorf("standalone pages: %w", err)
+			return fmt.Errorf("standalone pages: %w", err)
 		}
 		k.log.Warn("kiosk: first start of the standalone pages: administrator password written", "file", f)
 	}
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
-		return "", fmt.Errorf("standalone pages: listen: %w", err)
+		return fmt.Errorf("standalone pages: listen: %w", err)
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	rctx, cancel := context.WithCancel(ctx)
@@ -106,5 +105,5 @@ func serveHallPages(ctx context.Context, k *kiosk, e *engine.Engine) (string, er
 	k.health.add("pages", func(context.Context) (bool, string) {
 		return srv.Healthy(), "caller, display, booking and admin pages on " + addr
 	})
-	return addr, nil
+	return nil
 }
