@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"hallkiosk/internal/periodic"
 )
 
 // PurgePersonal removes the personal data of tickets and appointments of
@@ -68,9 +70,7 @@ func (e *Engine) KeepFrom(now time.Time, days int) string {
 // one) at once and then every hour, until ctx ends. Counts are logged,
 // never the data.
 func (e *Engine) RunPurge(ctx context.Context, days int) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
+	periodic.Run(ctx, time.Hour, func(ctx context.Context) {
 		before := e.KeepFrom(e.opts.Now(), days)
 		n, err := e.PurgePersonal(ctx, before)
 		switch {
@@ -79,10 +79,5 @@ func (e *Engine) RunPurge(ctx context.Context, days int) {
 		case n > 0:
 			e.log.Info("engine: personal data purged", "before", before, "rows", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }

@@ -13,6 +13,7 @@ import (
 
 	_ "github.com/mattn/go-sqlite3" // SQLite driver
 
+	"hallkiosk/internal/periodic"
 	"hallkiosk/internal/pii"
 )
 
@@ -176,18 +177,11 @@ func (s *Store) RunPurge(ctx context.Context, days int, log *slog.Logger) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
+	periodic.Run(ctx, time.Hour, func(ctx context.Context) {
 		if n, err := s.PurgeCollected(ctx, s.now().AddDate(0, 0, -days)); err != nil && ctx.Err() == nil {
 			log.Error("invoices: purge collected", "err", err)
 		} else if n > 0 {
 			log.Info("invoices: personal data of collected invoices purged", "invoices", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
