@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"hallkiosk/internal/codesign"
-	"hallkiosk/internal/pii"
 	"hallkiosk/queue/catalog"
 )
 
@@ -171,7 +170,7 @@ func (e *Engine) Book(ctx context.Context, req BookRequest) (*Appointment, error
 	}
 	name := ""
 	if req.Name != "" {
-		name = pii.MaskName(req.Name)
+		name = MaskName(req.Name)
 	}
 	tail := ""
 	if d := strings.TrimSpace(req.Phone); len(d) >= 4 {
@@ -203,10 +202,18 @@ func (e *Engine) Book(ctx context.Context, req BookRequest) (*Appointment, error
 			return errf(CodeSlotFull, "slot %s of %s is full", req.SlotStart.In(e.loc).Format("2006-01-02 15:04"), s.ID)
 		}
 		if ph != "" {
+			live := 0
 			for _, a := range e.appts {
-				if a.PersonHash == ph && a.Service == s.ID && a.Day == day && (a.State == ApptBooked || a.State == ApptCheckedIn) {
+				if a.PersonHash != ph || a.Day != day || (a.State != ApptBooked && a.State != ApptCheckedIn) {
+					continue
+				}
+				if a.Service == s.ID {
 					return errf(CodePersonLimit, "person already booked %s on %s", s.ID, day)
 				}
+				live++
+			}
+			if live >= e.opts.PersonBookingsPerDay {
+				return errf(CodePersonLimit, "person holds %d bookings on %s", live, day)
 			}
 		}
 		var rb [6]byte

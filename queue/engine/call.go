@@ -356,6 +356,7 @@ func (e *Engine) Finish(ctx context.Context, n int, staff string) (*Ticket, erro
 func (e *Engine) finishLocked(o *op, now time.Time, n int, ws *winState, staff string) {
 	t := ws.current
 	ws.current = nil
+	e.recordStepLocked(t, n, staff, now)
 	if t.ServedAt.IsZero() {
 		t.ServedAt = now
 	}
@@ -430,22 +431,6 @@ func (e *Engine) Void(ctx context.Context, id, reason string, a Actor) (*Ticket,
 			return errf(CodeBadState, "ticket %s is %s", t.Label, t.State)
 		}
 		e.endLocked(o, now, t, StateVoid, EvVoid, a, reason)
-		return nil
-	})
-}
-
-// Rate records the citizen's rating (1..5, 好差评) of a finished ticket of today.
-func (e *Engine) Rate(ctx context.Context, id string, score int, a Actor) (*Ticket, error) {
-	if score < 1 || score > 5 {
-		return nil, errf(CodeInvalid, "rating %d: want 1..5", score)
-	}
-	return e.ticketOp(ctx, id, func(now time.Time, o *op, t *Ticket) error {
-		if t.State != StateDone {
-			return errf(CodeBadState, "ticket %s is %s", t.Label, t.State)
-		}
-		t.Rating = score
-		e.saveTicket(o, t)
-		e.event(o, now, EvRate, t, a, fmt.Sprint(score))
 		return nil
 	})
 }

@@ -56,6 +56,15 @@ type Options struct {
 	NumberMax int
 	// IgnoreHours issues tickets outside opening hours (demo mode).
 	IgnoreHours bool
+	// ReRateWindow is how long after a step's first rating the citizen may
+	// re-rate it once (评价次数 2; default 24h, and never past the day).
+	ReRateWindow time.Duration
+	// RectifyWorkingDays is the deadline of a rectification case opened by
+	// a poor rating, in working days (default 15).
+	RectifyWorkingDays int
+	// PersonBookingsPerDay bounds one person's live bookings on one day
+	// across services (default 2).
+	PersonBookingsPerDay int
 }
 
 func (o *Options) defaults() {
@@ -89,6 +98,15 @@ func (o *Options) defaults() {
 	}
 	if o.NumberMax <= 0 {
 		o.NumberMax = 4999
+	}
+	if o.ReRateWindow <= 0 {
+		o.ReRateWindow = 24 * time.Hour
+	}
+	if o.RectifyWorkingDays <= 0 {
+		o.RectifyWorkingDays = 15
+	}
+	if o.PersonBookingsPerDay <= 0 {
+		o.PersonBookingsPerDay = 2
 	}
 }
 
@@ -156,6 +174,10 @@ func Open(ctx context.Context, path string, opts Options) (*Engine, error) {
 	if _, err := wdb.ExecContext(ctx, schema); err != nil {
 		wdb.Close()
 		return nil, fmt.Errorf("engine: schema: %w", err)
+	}
+	if _, err := wdb.ExecContext(ctx, ratingsSchema); err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("engine: ratings schema: %w", err)
 	}
 	rdb, err := sql.Open("sqlite3", DSN(path)+"&mode=ro")
 	if err != nil {

@@ -152,7 +152,7 @@ func (e *Engine) Issue(ctx context.Context, req IssueRequest) (*Ticket, error) {
 		req.IDNumber = ""
 	}
 	if req.Name != "" {
-		req.Name = pii.MaskName(req.Name)
+		req.Name = MaskName(req.Name)
 	}
 	err := e.do(ctx, func(now time.Time, o *op) error {
 		if req.Key != "" {

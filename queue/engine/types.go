@@ -76,7 +76,11 @@ type Ticket struct {
 	AppointmentID string    `json:"appointment_id,omitempty"`
 	SlotStart     time.Time `json:"slot_start,omitzero"`
 	SlotEnd       time.Time `json:"slot_end,omitzero"`
-	Rating        int       `json:"rating,omitempty"` // 1..5, 0 unrated
+	Rating        int       `json:"rating,omitempty"` // 1..5, 0 unrated: the latest rating of any step
+	// Steps records each served step (service, window, staff, times), for
+	// per-step ratings and statistics; Marks the ratings given (ratings.go).
+	Steps []StepRecord `json:"steps,omitempty"`
+	Marks []RatingMark `json:"marks,omitempty"`
 	// Filled in on issue replies only.
 	Ahead     int  `json:"ahead,omitempty"`
 	WaitMin   int  `json:"est_wait_min,omitempty"`
@@ -86,6 +90,8 @@ type Ticket struct {
 func (t *Ticket) clone() *Ticket {
 	c := *t
 	c.Services = append([]string(nil), t.Services...)
+	c.Steps = append([]StepRecord(nil), t.Steps...)
+	c.Marks = append([]RatingMark(nil), t.Marks...)
 	c.Ahead, c.WaitMin, c.Duplicate = 0, 0, false
 	return &c
 }
