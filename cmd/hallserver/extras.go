@@ -61,12 +61,31 @@ func mountExtras(srv *hallapi.Server, eng *engine.Engine, cfg *Config, log *slog
 		return nil, fmt.Errorf("invoices: %w", err)
 	}
 	x.closers = append(x.closers, closeInvoices)
-	srv.Handle("/api/v1/registry/", registry.Handler(reg, registry.HandlerOpts{
+	regH := registry.Handler(reg, registry.HandlerOpts{
 		Prefix: "/api/v1/registry/",
 		AllowWrite: func(r *http.Request) bool {
-			return srv.HasRole(r, hallapi.RoleTechnician, hallapi.RoleSupervisor)
+			return srv.HasRole(r, hallapi.RoleTechnician)
 		},
 		Log: log,
+	})
+	// The whole registry (export: every licence and certificate) and its
+	// imports are for technicians and admins (and kiosks, whose caches
+	// fetch the export with their device key); lookups of one record stay
+	// open to the hall's kiosks and pages.
+	srv.Handle("/api/v1/registry/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api/v1/registry/export":
+			if srv.DeviceOf(r) == "" && !srv.HasRole(r, hallapi.RoleTechnician) {
+				writeErr(w, http.StatusForbidden, "forbidden", "没有权限")
+				return
+			}
+		case "/api/v1/registry/import":
+			if !srv.HasRole(r, hallapi.RoleTechnician) {
+				writeErr(w, http.StatusForbidden, "forbidden", "没有权限")
+				return
+			}
+		}
+		regH.ServeHTTP(w, r)
 	}))
 
 	cert, fp, err := qsync.LoadOrCreateCert(cfg.Server.Data, cfg.Server.TLSHosts...)

@@ -52,6 +52,9 @@ type hallCall struct {
 
 func (c hallCall) do(auth, path, body string) (int, string) {
 	req, _ := http.NewRequest("POST", c.base+path, strings.NewReader(body))
+	if strings.HasPrefix(body, "{") {
+		req.Header.Set("Content-Type", "application/json") // the hall's JSON routes want it
+	}
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}

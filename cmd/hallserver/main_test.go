@@ -72,8 +72,9 @@ func TestRunDemo(t *testing.T) {
 		t.Errorf("demo issue: %d", resp.StatusCode)
 	}
 	resp.Body.Close()
-	if code, _ := get("/api/v1/registry/export"); code != 200 {
-		t.Errorf("registry export: %d", code)
+	// The whole registry is for technicians and admins only, demo or not.
+	if code, _ := get("/api/v1/registry/export"); code != 403 {
+		t.Errorf("anonymous registry export: %d", code)
 	}
 	if code, body := get("/api/v1/sync/time"); code != 200 || !strings.Contains(body, "2") {
 		t.Errorf("sync time: %d %s", code, body)
@@ -88,6 +89,26 @@ func TestRunDemo(t *testing.T) {
 	var tok struct{ Token string }
 	json.NewDecoder(lr.Body).Decode(&tok)
 	lr.Body.Close()
+	for user, want := range map[string]int{"tech1": 200, "staff1": 403, "super1": 403} {
+		bearer := tok.Token
+		if user != "tech1" {
+			r, _ := http.Post(base+"/api/v1/login", "application/json", strings.NewReader(`{"user":"`+user+`","password":"`+user+`-demo"}`))
+			var t2 struct{ Token string }
+			json.NewDecoder(r.Body).Decode(&t2)
+			r.Body.Close()
+			bearer = t2.Token
+		}
+		req, _ := http.NewRequest("GET", base+"/api/v1/registry/export", nil)
+		req.Header.Set("Authorization", "Bearer "+bearer)
+		r, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		if r.StatusCode != want {
+			t.Errorf("registry export as %s: %d, want %d", user, r.StatusCode, want)
+		}
+	}
 	req, _ := http.NewRequest("POST", base+"/api/v1/devices/enrol", strings.NewReader(`{"name":"kiosk-a","ttl":"30m"}`))
 	req.Header.Set("Authorization", "Bearer "+tok.Token)
 	resp, err = http.DefaultClient.Do(req)

@@ -278,6 +278,22 @@ func (e *Engine) CancelAppointment(ctx context.Context, id string, who Actor) er
 	})
 }
 
+// AppointmentOfCode verifies a booking's signed code and returns the
+// booking's id (CodeBadCode when forged, altered or expired).
+func (e *Engine) AppointmentOfCode(code string) (string, error) {
+	if c, ok := codesign.Extract(code); ok {
+		code = c
+	}
+	cl, err := e.opts.Verifier.Verify(code, e.opts.Now())
+	if err != nil {
+		return "", &Error{Code: CodeBadCode, Msg: "appointment code", Err: err}
+	}
+	if cl.Kind != CodeKind || cl.Fields["id"] == "" {
+		return "", &Error{Code: CodeBadCode, Msg: "not an appointment code", Err: errors.New("not an appointment")}
+	}
+	return cl.Fields["id"], nil
+}
+
 // CheckIn turns a booking's signed code (or a URL carrying it) into an
 // appointment-class ticket, from AppointmentEarly before the slot until
 // AppointmentLate after its start. A repeated check-in returns the same

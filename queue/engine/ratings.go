@@ -70,6 +70,9 @@ type RateRequest struct {
 	Text    string   `json:"text,omitempty"`
 	Channel Channel  `json:"channel"`
 	Device  string   `json:"device,omitempty"` // kiosk id, "evaluator", page
+	// Window, when not 0, is the window of the rating device (a pad): the
+	// step rated must have been served there.
+	Window int `json:"window,omitempty"`
 }
 
 // Rating is one stored rating.
@@ -200,6 +203,9 @@ func (e *Engine) RateStep(ctx context.Context, req RateRequest) (*Rating, error)
 			}
 			st = t.Steps[i]
 		}
+		if req.Window != 0 && st.Window != req.Window {
+			return errf(CodeBadState, "ticket %s step %d was served at window %d, not %d", t.Label, st.Step, st.Window, req.Window)
+		}
 		var first *RatingMark
 		count := 0
 		for i := range t.Marks {
@@ -216,7 +222,7 @@ func (e *Engine) RateStep(ctx context.Context, req RateRequest) (*Rating, error)
 		case count == 1 && first != nil && now.Sub(first.At) > e.opts.ReRateWindow:
 			return errf(CodeBadState, "ticket %s step %d: the re-rating window has closed", t.Label, st.Step)
 		}
-		r := &Rating{ID: fmt.Sprintf("%s/%d/%d", t.ID, st.Step, count+1), Ticket: t.ID, Label: t.Label, Day: t.Day, Step: st.Step,
+		r := &Rating{ID: fmt.Sprintf("%s.%d.%d", t.ID, st.Step, count+1), Ticket: t.ID, Label: t.Label, Day: t.Day, Step: st.Step,
 			Service: st.Service, Window: st.Window, Staff: st.Staff, Level: req.Level, Count: count + 1, Channel: req.Channel,
 			Device: req.Device, Reasons: req.Reasons, Text: strings.TrimSpace(req.Text), At: now}
 		t.Marks = append(t.Marks, RatingMark{Step: st.Step, Count: r.Count, Level: r.Level, At: now})
@@ -250,7 +256,7 @@ func (e *Engine) Rate(ctx context.Context, id string, score int, a Actor) (*Tick
 	if a.Name == "evaluator" || a.Name == "pad" {
 		ch = ChannelPad
 	}
-	if _, err := e.RateStep(ctx, RateRequest{Ticket: id, Level: score, Channel: ch, Device: a.Name}); err != nil {
+	if _, err := e.RateStep(ctx, RateRequest{Ticket: id, Level: score, Channel: ch, Device: a.Name, Window: a.Window}); err != nil {
 		return nil, err
 	}
 	return e.Ticket(ctx, id)

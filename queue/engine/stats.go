@@ -85,7 +85,7 @@ func (e *Engine) Stats(ctx context.Context, from, to string) ([]StatRow, error) 
 	if err != nil {
 		return nil, err
 	}
-	var out []StatRow
+	out := []StatRow{}
 	for d := f; !d.After(t); d = d.AddDate(0, 0, 1) {
 		day := d.Format(time.DateOnly)
 		tickets, err := e.Tickets(ctx, day)

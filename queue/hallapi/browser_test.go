@@ -130,7 +130,9 @@ func TestCallerPageInChromium(t *testing.T) {
 		textIs("#current", "----"),
 		chromedp.KeyEvent("n"),
 		textIs("#current", first.Label),
-		chromedp.KeyEvent("m"), // no-show: parked, listed with a requeue button
+		chromedp.KeyEvent("m"), // no-show asks first, then parks: listed with a requeue button
+		chromedp.WaitVisible(chromedp.ID("dlgOk")),
+		chromedp.Click(chromedp.ID("dlgOk")),
 		chromedp.WaitVisible(chromedp.CSS(`[data-requeue="`+first.Label+`"]`)),
 		// The list re-renders on every stream event; click in the page so a
 		// replaced button cannot swallow the click.
@@ -249,7 +251,7 @@ func TestBookingPageInChromium(t *testing.T) {
 		chromedp.Poll[chromedp.Void](`[...document.querySelectorAll('#slots button')].some(b => !b.disabled)`, chromedp.WithPollingTimeout(10*time.Second)),
 		chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll('#slots button')].find(b => !b.disabled).click()`),
 		chromedp.SendKeys(chromedp.ID("name"), "张小三"),
-		chromedp.SendKeys(chromedp.ID("idno"), "62010219900101123X"),
+		chromedp.SendKeys(chromedp.ID("idno"), "62098219601120003X"),
 		chromedp.SendKeys(chromedp.ID("phone"), "13800001234"),
 		chromedp.Click(chromedp.ID("book")),
 		chromedp.Poll[chromedp.Void](`document.getElementById('msg').textContent.startsWith('预约成功')`, chromedp.WithPollingTimeout(10*time.Second)),

@@ -43,13 +43,16 @@ func FuzzRequestBodies(f *testing.F) {
 		f.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
-	s.ServeHTTP(rec, httptest.NewRequest("POST", "/api/v1/login", bytes.NewReader([]byte(`{"user":"staff1","password":"staff1-password"}`))))
+	lr := httptest.NewRequest("POST", "/api/v1/login", bytes.NewReader([]byte(`{"user":"staff1","password":"staff1-password"}`)))
+	lr.Header.Set("Content-Type", "application/json")
+	s.ServeHTTP(rec, lr)
 	var login struct{ Token string }
 	json.Unmarshal(rec.Body.Bytes(), &login)
 	routes := []string{"/api/v1/tickets", "/api/v1/checkin", "/api/v1/appointments", "/api/v1/windows/19/transfer", "/api/v1/tickets/x/rate", "/api/v1/users"}
 	f.Fuzz(func(t *testing.T, route uint8, body []byte) {
 		req := httptest.NewRequest("POST", routes[int(route)%len(routes)], bytes.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+login.Token)
+		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, req)
 		if rec.Code >= 500 {

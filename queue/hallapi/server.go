@@ -9,10 +9,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"hallkiosk/queue/catalog"
 	"hallkiosk/queue/engine"
@@ -33,6 +36,13 @@ type Config struct {
 	Log *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// TicketCodes verifies a ticket's signed code (the ticket's QR, from
+	// the hall or an enrolled kiosk) and returns the ticket id; nil uses
+	// the engine's own key (engine.VerifyTicketCode).
+	TicketCodes func(code string) (ticketID string, err error)
+	// BookingsPerAddress bounds the bookings one client address makes per
+	// hour (default 5).
+	BookingsPerAddress int
 }
 
 // Server serves the hall's HTTP API, pages, SSE stream and metrics.
@@ -49,8 +59,8 @@ type Server struct {
 	sessMu   sync.Mutex
 	sessions map[string]cachedSession
 
-	failMu   sync.Mutex
-	failures map[string][]time.Time // user → recent failed logins
+	thr      *throttle
+	bookings *rateLimit
 
 	noticeMu sync.Mutex
 	notices  []string
@@ -67,8 +77,15 @@ func New(ctx context.Context, e *engine.Engine, cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{e: e, db: e.DB(), cfg: cfg, log: cfg.Log, now: cfg.Now, mux: http.NewServeMux(), sessions: map[string]cachedSession{}}
-	if _, err := s.db.ExecContext(ctx, authSchema); err != nil {
+	if cfg.TicketCodes == nil {
+		cfg.TicketCodes = e.VerifyTicketCode
+	}
+	if cfg.BookingsPerAddress <= 0 {
+		cfg.BookingsPerAddress = 5
+	}
+	s := &Server{e: e, db: e.DB(), cfg: cfg, log: cfg.Log, now: cfg.Now, mux: http.NewServeMux(), sessions: map[string]cachedSession{},
+		thr: newThrottle(), bookings: &rateLimit{n: cfg.BookingsPerAddress, span: time.Hour}}
+	if err := s.migrate(ctx); err != nil {
 		return nil, fmt.Errorf("hallapi: schema: %w", err)
 	}
 	s.notices = cfg.Notices
@@ -117,7 +134,16 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 type who struct {
 	user   *User
+	sess   *session
 	device string
+}
+
+// window is the window the session is bound to (0 none).
+func (w who) window() int {
+	if w.sess == nil {
+		return 0
+	}
+	return w.sess.window
 }
 
 func (w who) actor(window int) engine.Actor {
@@ -137,9 +163,25 @@ type handler func(w http.ResponseWriter, r *http.Request, id who) error
 func (s *Server) auth(roles []Role, kiosk bool, h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var id who
-		id.user = s.userOf(r)
+		id.sess = s.sessionOf(r)
+		if id.sess != nil {
+			id.user = &id.sess.user
+		}
 		if kiosk {
 			id.device = s.device(r)
+		}
+		if unsafeMethod(r.Method) {
+			// A browser's state-changing request from another origin is
+			// refused whatever it carries; one with a cookie session must
+			// also carry the session's CSRF token.
+			if ok, present := sameOrigin(r); present && !ok {
+				writeErr(w, http.StatusForbidden, "cross_origin", "请求来源不符")
+				return
+			}
+			if why := s.csrfOK(r, id.sess); why != "" {
+				writeErr(w, http.StatusForbidden, "csrf", "页面已过期，请刷新后重试")
+				return
+			}
 		}
 		switch {
 		case roles == nil && !kiosk:
@@ -195,13 +237,15 @@ func (s *Server) routes() {
 	m.HandleFunc("PUT /api/v1/notices", s.auth(superv, false, s.putNotices))
 
 	m.HandleFunc("POST /api/v1/tickets", s.auth(nil, true, s.postTicket))
-	m.HandleFunc("GET /api/v1/tickets/{id}", s.auth(public, false, s.getTicket))
+	m.HandleFunc("GET /api/v1/tickets/{id}", s.auth(nil, true, s.getTicket))
 	m.HandleFunc("POST /api/v1/tickets/{id}/cancel", s.auth(nil, true, s.ticketAction))
 	m.HandleFunc("POST /api/v1/tickets/{id}/void", s.auth(nil, true, s.ticketAction))
-	m.HandleFunc("POST /api/v1/tickets/{id}/rate", s.auth(nil, true, s.ticketAction))
-	m.HandleFunc("POST /api/v1/tickets/{id}/requeue", s.auth(staff, false, s.ticketAction))
+	m.HandleFunc("POST /api/v1/tickets/{id}/rate", s.auth(nil, true, s.postKioskRate))
+	m.HandleFunc("POST /api/v1/tickets/{id}/requeue", s.auth(staff, false, s.postRequeue))
 	m.HandleFunc("POST /api/v1/checkin", s.auth(nil, true, s.postCheckIn))
 	m.HandleFunc("POST /api/v1/checkin/person", s.auth(nil, true, s.postCheckInPerson))
+	m.HandleFunc("GET /api/v1/public/ticket", s.auth(public, false, s.getPublicTicket))
+	m.HandleFunc("POST /api/v1/public/rate", s.auth(public, false, s.postPublicRate))
 
 	m.HandleFunc("GET /api/v1/windows", s.auth(staffOrTech(), false, s.getWindows))
 	m.HandleFunc("GET /api/v1/windows/{n}", s.auth(staff, false, s.getWindow))
@@ -214,9 +258,17 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/v1/appointments/{id}/cancel", s.auth(public, false, s.cancelAppointment))
 
 	m.HandleFunc("GET /api/v1/stats", s.auth(superv, false, s.getStats))
+	m.HandleFunc("GET /api/v1/ratings", s.auth(superv, false, s.getRatings))
+	m.HandleFunc("GET /api/v1/cases", s.auth(superv, false, s.getCases))
+	m.HandleFunc("POST /api/v1/cases/{id}/{action}", s.auth(superv, false, s.postCase))
 	m.HandleFunc("GET /api/v1/events", s.auth(techn, false, s.getEvents))
-	m.HandleFunc("GET /api/v1/users", s.auth(admin, false, s.getUsers))
+	m.HandleFunc("GET /api/v1/audit", s.auth([]Role{RoleTechnician}, false, s.getAudit))
+	m.HandleFunc("GET /api/v1/users", s.auth(superv, false, s.getUsers))
 	m.HandleFunc("POST /api/v1/users", s.auth(admin, false, s.postUser))
+	m.HandleFunc("PUT /api/v1/users/{name}", s.auth(admin, false, s.putUser))
+	m.HandleFunc("PUT /api/v1/users/{name}/windows", s.auth(superv, false, s.putUserWindows))
+	m.HandleFunc("POST /api/v1/users/{name}/{action}", s.auth(admin, false, s.userAction))
+	m.HandleFunc("DELETE /api/v1/users/{name}", s.auth(admin, false, s.deleteUser))
 }
 
 func staffOrTech() []Role { return []Role{RoleStaff, RoleTechnician} }
@@ -258,6 +310,21 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, 400, map[string]apiError{"error": {Code: "invalid", Message: "请求有误", Detail: br.msg}})
 		return
 	}
+	var mt *errMediaType
+	if errors.As(err, &mt) {
+		writeJSON(w, http.StatusUnsupportedMediaType, map[string]apiError{"error": {Code: "media_type", Message: "请求格式有误", Detail: mt.Error()}})
+		return
+	}
+	var et *errText
+	if errors.As(err, &et) {
+		writeJSON(w, 400, map[string]apiError{"error": {Code: "invalid_text", Message: "输入含有不可见的控制字符", Detail: et.Error()}})
+		return
+	}
+	var fe *forbidden
+	if errors.As(err, &fe) {
+		writeJSON(w, fe.status(), map[string]apiError{"error": {Code: fe.code, Message: fe.msg}})
+		return
+	}
 	code := engine.CodeOf(err)
 	st := statusOf[code]
 	if st == 0 {
@@ -274,13 +341,18 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, st, map[string]apiError{"error": {Code: string(code), Message: code.Message(), Detail: detail}})
 }
 
-func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		return &badRequest{"body: " + err.Error()}
+// forbidden is a refusal with its own code and message.
+type forbidden struct {
+	code, msg string
+	st        int
+}
+
+func (f *forbidden) Error() string { return "hallapi: " + f.code }
+func (f *forbidden) status() int {
+	if f.st != 0 {
+		return f.st
 	}
-	return nil
+	return http.StatusForbidden
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
@@ -304,57 +376,52 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request, _ who) error 
 	var req struct {
 		User     string `json:"user"`
 		Password string `json:"password"`
+		Window   int    `json:"window,omitempty"`
 	}
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	if s.lockedOut(req.User) {
-		writeErr(w, http.StatusTooManyRequests, "too_many_attempts", "密码错误次数过多，请1分钟后再试")
+	ctx, addr, now := r.Context(), clientAddr(r), s.now()
+	if wait := s.thr.wait(req.User, addr, now); wait > 0 {
+		secs := int(wait.Round(time.Second).Seconds())
+		s.audit(ctx, "login_throttled", req.User, req.User, addr, fmt.Sprintf("wait %ds", secs))
+		w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
+		writeJSON(w, http.StatusTooManyRequests, map[string]any{"error": apiError{Code: "too_many_attempts", Message: fmt.Sprintf("尝试过于频繁，请%d秒后再试", max(secs, 1))}, "retry_after": max(secs, 1)})
 		return nil
 	}
-	tok, u, exp, err := s.login(r.Context(), req.User, req.Password)
-	if errors.Is(err, errLogin) {
-		s.loginFailed(req.User)
+	tok, u, exp, err := s.login(ctx, req.User, req.Password, req.Window)
+	switch {
+	case errors.Is(err, errLogin):
+		s.thr.failed(req.User, addr, now)
 		s.met.loginFailures.Add(1)
+		s.audit(ctx, "login_failed", req.User, req.User, addr, "")
 		writeErr(w, http.StatusUnauthorized, "bad_login", "用户名或密码错误")
 		return nil
-	}
-	if err != nil {
+	case errors.Is(err, errDisabled):
+		s.audit(ctx, "login_disabled", req.User, req.User, addr, "")
+		writeErr(w, http.StatusForbidden, "disabled", "该账号已停用")
+		return nil
+	case errors.Is(err, errNotYourWindow):
+		s.audit(ctx, "window_refused", req.User, req.User, addr, fmt.Sprintf("window %d", req.Window))
+		writeErr(w, http.StatusForbidden, "not_your_window", "该账号不能在此窗口登录")
+		return nil
+	case err != nil:
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: tok, Path: "/", MaxAge: int(s.cfg.SessionTTL.Seconds()), HttpOnly: true, SameSite: http.SameSiteStrictMode})
-	writeJSON(w, 200, map[string]any{"token": tok, "user": u, "expires": exp})
-	return nil
-}
-
-// Five failed logins of one user within five minutes lock it for a minute.
-const (
-	maxFailures  = 5
-	failureSpan  = 5 * time.Minute
-	lockDuration = time.Minute
-)
-
-func (s *Server) lockedOut(user string) bool {
-	s.failMu.Lock()
-	defer s.failMu.Unlock()
-	f := s.failures[user]
-	return len(f) >= maxFailures && s.now().Sub(f[len(f)-1]) < lockDuration
-}
-
-func (s *Server) loginFailed(user string) {
-	s.failMu.Lock()
-	defer s.failMu.Unlock()
-	if s.failures == nil || len(s.failures) > 10000 {
-		s.failures = map[string][]time.Time{}
+	s.thr.succeeded(req.User, addr)
+	s.audit(ctx, "login", u.Name, u.Name, addr, "")
+	ss := &session{user: *u, th: tokenHash(tok)}
+	if req.Window == 0 && u.Role == RoleStaff && u.Window > 0 {
+		req.Window = u.Window // a clerk signs in at their default window
 	}
-	now := s.now()
-	var keep []time.Time
-	for _, t := range s.failures[user] {
-		if now.Sub(t) < failureSpan {
-			keep = append(keep, t)
+	if req.Window != 0 {
+		if err := s.bindWindow(ctx, r, ss, req.Window); err != nil {
+			return err
 		}
 	}
-	s.failures[user] = append(keep, now)
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: tok, Path: "/", MaxAge: int(s.cfg.SessionTTL.Seconds()), HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	writeJSON(w, 200, map[string]any{"token": tok, "user": u, "expires": exp, "csrf": csrfToken(ss.th), "window": ss.window})
+	return nil
 }
 
 func (s *Server) postLogout(w http.ResponseWriter, r *http.Request, _ who) error {
@@ -364,8 +431,16 @@ func (s *Server) postLogout(w http.ResponseWriter, r *http.Request, _ who) error
 	return nil
 }
 
+// MeReply is GET /api/v1/me: the account, the window the session is bound
+// to and the CSRF token the pages send in X-CSRF-Token.
+type MeReply struct {
+	User
+	SessionWindow int    `json:"session_window"`
+	CSRF          string `json:"csrf"`
+}
+
 func (s *Server) getMe(w http.ResponseWriter, r *http.Request, id who) error {
-	writeJSON(w, 200, id.user)
+	writeJSON(w, 200, MeReply{User: *id.user, SessionWindow: id.window(), CSRF: csrfToken(id.sess.th)})
 	return nil
 }
 
@@ -395,9 +470,9 @@ func (s *Server) getCatalog(w http.ResponseWriter, r *http.Request, _ who) error
 }
 
 func (s *Server) putCatalog(w http.ResponseWriter, r *http.Request, id who) error {
-	data, err := io.ReadAll(r.Body)
+	data, err := readJSON(r)
 	if err != nil {
-		return &badRequest{err.Error()}
+		return err
 	}
 	c, err := catalog.Parse(data)
 	if err != nil {
@@ -460,6 +535,14 @@ func (s *Server) postTicket(w http.ResponseWriter, r *http.Request, id who) erro
 	if err := decode(r, &req); err != nil {
 		return err
 	}
+	if req.PersonHash != "" {
+		return &badRequest{"person_hash is made by the hall: send id_number"}
+	}
+	if req.IDNumber != "" {
+		if err := engine.CheckIDNumber(req.IDNumber, s.now()); err != nil {
+			return &forbidden{code: "invalid_id", msg: "身份证号码有误", st: 400}
+		}
+	}
 	if id.device != "" {
 		req.DeviceID = id.device
 	} else if req.DeviceID == "" {
@@ -476,10 +559,22 @@ func (s *Server) postTicket(w http.ResponseWriter, r *http.Request, id who) erro
 	return nil
 }
 
-func (s *Server) getTicket(w http.ResponseWriter, r *http.Request, _ who) error {
+// getTicket serves GET /api/v1/tickets/{id} to kiosks and staff (the
+// public see a ticket only through its signed code: /api/v1/public/ticket).
+func (s *Server) getTicket(w http.ResponseWriter, r *http.Request, id who) error {
+	if id.device == "" && id.user == nil {
+		writeErr(w, http.StatusUnauthorized, "unauthorised", "设备未授权")
+		return nil
+	}
 	t, err := s.e.Ticket(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
+	}
+	if id.user == nil {
+		t.Staff = ""
+		for i := range t.Steps {
+			t.Steps[i].Staff = ""
+		}
 	}
 	writeJSON(w, 200, t)
 	return nil
@@ -490,7 +585,6 @@ func (s *Server) ticketAction(w http.ResponseWriter, r *http.Request, id who) er
 	action := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
 	var req struct {
 		Reason string `json:"reason"`
-		Score  int    `json:"score"`
 		Window int    `json:"window"`
 	}
 	if err := decode(r, &req); err != nil {
@@ -504,10 +598,6 @@ func (s *Server) ticketAction(w http.ResponseWriter, r *http.Request, id who) er
 		t, err = s.e.Cancel(r.Context(), tid, a)
 	case "void":
 		t, err = s.e.Void(r.Context(), tid, req.Reason, a)
-	case "rate":
-		t, err = s.e.Rate(r.Context(), tid, req.Score, a)
-	case "requeue":
-		t, err = s.e.Requeue(r.Context(), tid, a)
 	}
 	if err != nil {
 		return err
@@ -539,6 +629,9 @@ func (s *Server) postCheckInPerson(w http.ResponseWriter, r *http.Request, id wh
 	}
 	if err := decode(r, &req); err != nil {
 		return err
+	}
+	if err := engine.CheckIDNumber(req.IDNumber, s.now()); err != nil {
+		return &forbidden{code: "invalid_id", msg: "身份证号码有误", st: 400}
 	}
 	t, err := s.e.CheckInPerson(r.Context(), req.IDNumber, id.actor(0).Name)
 	if err != nil {
@@ -578,10 +671,15 @@ type TransferTarget struct {
 	Windows []int  `json:"windows"`
 }
 
-func (s *Server) getWindow(w http.ResponseWriter, r *http.Request, _ who) error {
+var errOtherWindow = &forbidden{code: "not_your_window", msg: "只能操作本人登录的窗口"}
+
+func (s *Server) getWindow(w http.ResponseWriter, r *http.Request, id who) error {
 	n, err := windowNumber(r)
 	if err != nil {
 		return err
+	}
+	if !id.user.HallWide() && n != id.window() && !id.user.MayStaff(n) {
+		return errOtherWindow
 	}
 	ws, err := s.e.Window(n)
 	if err != nil {
@@ -596,7 +694,7 @@ func (s *Server) getWindow(w http.ResponseWriter, r *http.Request, _ who) error 
 	for _, sv := range cat.Services() {
 		targets = append(targets, TransferTarget{Service: sv.ID, Name: sv.Name, Windows: cat.WindowsFor(sv.ID)})
 	}
-	parked := s.e.Parked()
+	parked := s.e.ParkedFor(n)
 	if q == nil {
 		q = []*engine.Ticket{}
 	}
@@ -621,8 +719,31 @@ func (s *Server) windowAction(w http.ResponseWriter, r *http.Request, id who) er
 		return err
 	}
 	ctx, who := r.Context(), id.user.Name
+	action := r.PathValue("action")
+	if action == "signin" {
+		if err := s.bindWindow(ctx, r, id.sess, n); err != nil {
+			if errors.Is(err, errNotYourWindow) {
+				return errOtherWindow
+			}
+			return err
+		}
+		ws, _ := s.e.Window(n)
+		writeJSON(w, 200, map[string]any{"ticket": nil, "window": ws})
+		return nil
+	}
+	// Window actions only at the session's own window; supervisors and
+	// admins act hall-wide.
+	if !id.user.HallWide() && n != id.window() {
+		return errOtherWindow
+	}
+	if err := checkText(req.Reason); err != nil {
+		return err
+	}
+	if action == "park" && strings.TrimSpace(req.Reason) == "" {
+		return &badRequest{"搁置 needs a reason"}
+	}
 	var t *engine.Ticket
-	switch r.PathValue("action") {
+	switch action {
 	case "next":
 		start := time.Now()
 		t, err = s.e.CallNext(ctx, n, who)
@@ -641,8 +762,8 @@ func (s *Server) windowAction(w http.ResponseWriter, r *http.Request, id who) er
 		t, err = s.e.Finish(ctx, n, who)
 	case "pause", "resume":
 		err = s.e.SetPaused(ctx, n, who, r.PathValue("action") == "pause")
-	case "signin":
-		err = s.e.SignIn(ctx, n, who)
+	case "signout":
+		err = s.e.SignOut(ctx, n, who)
 	default:
 		writeErr(w, 404, "not_found", "没有该操作")
 		return nil
@@ -655,8 +776,46 @@ func (s *Server) windowAction(w http.ResponseWriter, r *http.Request, id who) er
 	return nil
 }
 
-func (s *Server) getParked(w http.ResponseWriter, r *http.Request, _ who) error {
-	writeJSON(w, 200, s.e.Parked())
+// getParked lists the parked tickets: a clerk's window's own (parked there
+// or of its services), every one for supervisors.
+func (s *Server) getParked(w http.ResponseWriter, r *http.Request, id who) error {
+	list := s.e.Parked()
+	if !id.user.HallWide() {
+		if id.window() == 0 {
+			return errOtherWindow
+		}
+		list = s.e.ParkedFor(id.window())
+	}
+	if list == nil {
+		list = []*engine.Ticket{}
+	}
+	writeJSON(w, 200, list)
+	return nil
+}
+
+// postRequeue requeues a parked ticket: a clerk only one of their window's
+// parked list.
+func (s *Server) postRequeue(w http.ResponseWriter, r *http.Request, id who) error {
+	var req struct {
+		Window int `json:"window"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	tid := r.PathValue("id")
+	win := id.window()
+	if !id.user.HallWide() {
+		if win == 0 || !slices.ContainsFunc(s.e.ParkedFor(win), func(t *engine.Ticket) bool { return t.ID == tid }) {
+			return errOtherWindow
+		}
+	} else if win == 0 {
+		win = req.Window
+	}
+	t, err := s.e.Requeue(r.Context(), tid, id.actor(win))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, 200, t)
 	return nil
 }
 
@@ -673,10 +832,28 @@ func (s *Server) getSlots(w http.ResponseWriter, r *http.Request, _ who) error {
 	return nil
 }
 
+var mobileRe = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
+
+// postAppointment books: a GB 11643 ID number, a name and a mobile number
+// are required; one client address makes at most BookingsPerAddress
+// bookings an hour.
 func (s *Server) postAppointment(w http.ResponseWriter, r *http.Request, _ who) error {
 	var req engine.BookRequest
 	if err := decode(r, &req); err != nil {
 		return err
+	}
+	req.Name, req.Phone = strings.TrimSpace(req.Name), strings.ReplaceAll(strings.TrimSpace(req.Phone), " ", "")
+	switch {
+	case engine.CheckIDNumber(req.IDNumber, s.now()) != nil:
+		return &forbidden{code: "invalid_id", msg: "身份证号码有误", st: 400}
+	case req.Name == "" || utf8.RuneCountInString(req.Name) > 30:
+		return &forbidden{code: "invalid_name", msg: "请填写姓名", st: 400}
+	case !mobileRe.MatchString(req.Phone):
+		return &forbidden{code: "invalid_phone", msg: "请填写正确的手机号码", st: 400}
+	}
+	if !s.bookings.allow(clientAddr(r), s.now()) {
+		writeErr(w, http.StatusTooManyRequests, "too_many_bookings", "预约过于频繁，请稍后再试")
+		return nil
 	}
 	a, err := s.e.Book(r.Context(), req)
 	if err != nil {
@@ -696,8 +873,25 @@ func (s *Server) getAppointment(w http.ResponseWriter, r *http.Request, _ who) e
 	return nil
 }
 
+// cancelAppointment cancels a booking: the citizen with the booking's
+// code, or a supervisor.
 func (s *Server) cancelAppointment(w http.ResponseWriter, r *http.Request, id who) error {
-	if err := s.e.CancelAppointment(r.Context(), r.PathValue("id"), id.actor(0)); err != nil {
+	var req struct {
+		Code string `json:"code"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	aid := r.PathValue("id")
+	a := id.actor(0)
+	if id.user == nil || !allowed(id.user.Role, superv) {
+		got, err := s.e.AppointmentOfCode(req.Code)
+		if err != nil || got != aid {
+			return &forbidden{code: "bad_code", msg: "预约码无效"}
+		}
+		a.Name = "citizen"
+	}
+	if err := s.e.CancelAppointment(r.Context(), aid, a); err != nil {
 		return err
 	}
 	writeJSON(w, 200, map[string]bool{"ok": true})
@@ -716,6 +910,17 @@ func (s *Server) getStats(w http.ResponseWriter, r *http.Request, _ who) error {
 	rows, err := s.e.Stats(r.Context(), from, to)
 	if err != nil {
 		return err
+	}
+	if us, err := s.Users(r.Context()); err == nil {
+		names := map[string]string{}
+		for _, u := range us {
+			names[u.Name] = u.Display
+		}
+		for i := range rows {
+			if rows[i].Dimension == "staff" {
+				rows[i].Name = names[rows[i].Key]
+			}
+		}
 	}
 	if q.Get("format") == "csv" {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -748,20 +953,5 @@ func (s *Server) getUsers(w http.ResponseWriter, r *http.Request, _ who) error {
 		return err
 	}
 	writeJSON(w, 200, us)
-	return nil
-}
-
-func (s *Server) postUser(w http.ResponseWriter, r *http.Request, _ who) error {
-	var req struct {
-		User
-		Password string `json:"password"`
-	}
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	if err := s.AddUser(r.Context(), req.User, req.Password); err != nil {
-		return &badRequest{err.Error()}
-	}
-	writeJSON(w, 201, req.User)
 	return nil
 }

@@ -1,11 +1,16 @@
 // Small helpers shared by the pages.
+// hkCSRF is the session's CSRF token (from the login reply or GET /me),
+// sent in X-CSRF-Token on every state-changing request.
+let hkCSRF = '';
 async function api(method, path, body) {
   const opt = { method, headers: {}, credentials: 'same-origin' };
   if (body !== undefined) { opt.headers['Content-Type'] = 'application/json'; opt.body = JSON.stringify(body); }
+  if (method !== 'GET' && hkCSRF) opt.headers['X-CSRF-Token'] = hkCSRF;
   const r = await fetch('/api/v1' + path, opt);
   const text = await r.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch (e) { data = { error: { code: 'bad_reply', message: '服务器回复有误' } }; }
+  if (r.ok && data && data.csrf && (path === '/me' || path === '/login')) hkCSRF = data.csrf;
   if (!r.ok) {
     const err = new Error((data && data.error && data.error.message) || ('HTTP ' + r.status));
     err.code = data && data.error && data.error.code; err.detail = data && data.error && data.error.detail; err.status = r.status;
