@@ -33,6 +33,9 @@ func TestStandalonePagesCallTheKiosksTicket(t *testing.T) {
 			rd = strings.NewReader(string(b))
 		}
 		req, _ := http.NewRequest(method, web+path, rd)
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json") // the hall's JSON routes want it
+		}
 		if tok != "" {
 			req.Header.Set("Authorization", "Bearer "+tok)
 		}

@@ -34,7 +34,7 @@ func hallBook(t *testing.T, base, idNumber string) {
 		if !sl.Open || sl.Start.Before(wedMorning) {
 			continue
 		}
-		body, _ := json.Marshal(engine.BookRequest{Service: "estate-transfer", SlotStart: sl.Start, IDNumber: idNumber, Name: "张小三"})
+		body, _ := json.Marshal(engine.BookRequest{Service: "estate-transfer", SlotStart: sl.Start, IDNumber: idNumber, Name: "张小三", Phone: "13800001234"}) // the hall requires name and mobile
 		resp, err := http.Post(base+"/api/v1/appointments", "application/json", bytes.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
@@ -74,7 +74,7 @@ func (b *bookingIndex) book(t testing.TB, now time.Time, idNumber string) *engin
 	}
 	for _, s := range slots {
 		if s.Open && !s.Start.Before(now) {
-			a, err := b.e.Book(ctx, engine.BookRequest{Service: "estate-transfer", SlotStart: s.Start, IDNumber: idNumber, Name: "张小三"})
+			a, err := b.e.Book(ctx, engine.BookRequest{Service: "estate-transfer", SlotStart: s.Start, IDNumber: idNumber, Name: "张小三", Phone: "13800001234"}) // the hall requires name and mobile
 			if err != nil {
 				t.Fatal(err)
 			}
