@@ -411,8 +411,13 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request, _ who) error 
 	s.thr.succeeded(req.User, addr)
 	s.audit(ctx, "login", u.Name, u.Name, addr, "")
 	ss := &session{user: *u, th: tokenHash(tok)}
-	if req.Window == 0 && u.Role == RoleStaff && u.Window > 0 {
-		req.Window = u.Window // a clerk signs in at their default window
+	if req.Window == 0 && u.Role == RoleStaff {
+		// A clerk signs in at their default window (or their only one).
+		if u.Window > 0 {
+			req.Window = u.Window
+		} else if len(u.Windows) == 1 {
+			req.Window = u.Windows[0]
+		}
 	}
 	if req.Window != 0 {
 		if err := s.bindWindow(ctx, r, ss, req.Window); err != nil {
