@@ -76,7 +76,16 @@ type Config struct {
 		AppointmentEarly time.Duration `ini:"appointment_early"`
 		AppointmentLate  time.Duration `ini:"appointment_late"`
 		LeaseMax         int           `ini:"lease_max"`
+		// PersonBookingsPerDay and BookingsPerAddress bound bookings (per
+		// person and day, per client address and hour).
+		PersonBookingsPerDay int `ini:"person_bookings_per_day"`
+		BookingsPerAddress   int `ini:"bookings_per_address"`
 	} `ini:"queue"`
+	// Ratings: 好差评 re-rating window and 整改 deadline.
+	Ratings struct {
+		RerateWindow       time.Duration `ini:"rerate_window"`
+		RectifyWorkingDays int           `ini:"rectify_working_days"`
+	} `ini:"ratings"`
 	Keys struct {
 		SigningKeyFile string `ini:"signing_key_file"`
 		PIIKeyFile     string `ini:"pii_key_file"`
@@ -111,6 +120,10 @@ func defaults() *Config {
 	c.Queue.LeaseMax = 200
 	c.Display, c.Voice = callout.DefaultDisplayConfig(), callout.DefaultVoiceConfig()
 	c.Invoices.Every = 10 * time.Minute
+	c.Queue.PersonBookingsPerDay = 2
+	c.Queue.BookingsPerAddress = 5
+	c.Ratings.RerateWindow = 24 * time.Hour
+	c.Ratings.RectifyWorkingDays = 15
 	return c
 }
 
@@ -138,6 +151,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Queue.MaxRecalls < 1 || c.Queue.StarvationK < 1 || c.Queue.LeaseMax < 1 {
 		return &config.Error{Key: "queue", Msg: "max_recalls, starvation_k and lease_max must be at least 1"}
+	}
+	if c.Queue.PersonBookingsPerDay < 1 || c.Queue.BookingsPerAddress < 1 {
+		return &config.Error{Key: "queue", Msg: "person_bookings_per_day and bookings_per_address must be at least 1"}
+	}
+	if c.Ratings.RerateWindow < time.Minute || c.Ratings.RectifyWorkingDays < 1 || c.Ratings.RectifyWorkingDays > 60 {
+		return &config.Error{Key: "ratings", Msg: "rerate_window at least 1m, rectify_working_days 1..60"}
 	}
 	if c.Privacy.PersonalDataDays < 1 || c.Privacy.PersonalDataDays > 3650 {
 		return &config.Error{Key: "privacy.personal_data_days", Msg: "want 1..3650"}
@@ -213,7 +232,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready rea
 		Catalog: cat, Log: log, Hasher: pii.NewHasher(piiKey), Signer: signer,
 		MaxRecalls: cfg.Queue.MaxRecalls, StarvationK: cfg.Queue.StarvationK,
 		AppointmentEarly: cfg.Queue.AppointmentEarly, AppointmentLate: cfg.Queue.AppointmentLate, LeaseMax: cfg.Queue.LeaseMax,
-		IgnoreHours: cfg.Server.Demo,
+		IgnoreHours: cfg.Server.Demo, PersonBookingsPerDay: cfg.Queue.PersonBookingsPerDay,
+		ReRateWindow: cfg.Ratings.RerateWindow, RectifyWorkingDays: cfg.Ratings.RectifyWorkingDays,
 	})
 	if err != nil {
 		return err
@@ -230,7 +250,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready rea
 		id, secret, _ := strings.Cut(k, ":")
 		kiosks[id] = secret
 	}
-	srv, err := hallapi.New(ctx, eng, hallapi.Config{SessionTTL: cfg.Auth.SessionTTL, Kiosks: kiosks, Demo: cfg.Server.Demo, Log: log})
+	srv, err := hallapi.New(ctx, eng, hallapi.Config{SessionTTL: cfg.Auth.SessionTTL, Kiosks: kiosks, Demo: cfg.Server.Demo, Log: log,
+		BookingsPerAddress: cfg.Queue.BookingsPerAddress})
 	if err != nil {
 		return err
 	}

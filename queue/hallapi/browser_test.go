@@ -267,6 +267,14 @@ func TestBookingPageInChromium(t *testing.T) {
 	if err != nil || a.Service != "company-startup" || a.NameMasked != "张*三" || a.PhoneTail != "1234" {
 		t.Fatalf("appointment %q: %+v %v", id, a, err)
 	}
+	// The citizen cancels with the booking's code.
+	do(t, ctx,
+		chromedp.Click(chromedp.ID("cancel")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('msg').textContent.startsWith('已取消预约')`, chromedp.WithPollingTimeout(10*time.Second)),
+	)
+	if a, _ := h.e.Appointment(context.Background(), id); a.State != engine.ApptCancelled {
+		t.Errorf("after cancelling on the page: %s", a.State)
+	}
 }
 
 func TestAdminPageInChromium(t *testing.T) {

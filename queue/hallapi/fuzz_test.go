@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"hallkiosk/internal/pii"
@@ -70,6 +71,37 @@ func FuzzRequestBodies(f *testing.F) {
 			if !json.Valid(rec.Body.Bytes()) {
 				t.Fatalf("reply not JSON: %s", rec.Body)
 			}
+		}
+	})
+}
+
+// FuzzReadJSON: the strict JSON reader never panics, accepts only one
+// JSON value with nothing after it, and never lets an invisible direction
+// or control character through.
+func FuzzReadJSON(f *testing.F) {
+	for _, s := range []string{`{"a":1}`, `["税务\u202e申报"]`, `{"a":1}{"b":2}`, `  `, `"x" `, `[1,2`, `{"k\u200b":"v"}`, "[\"a\nb\"]", `null`} {
+		f.Add(s, "application/json")
+	}
+	f.Add(`{"a":1}`, "text/plain")
+	f.Fuzz(func(t *testing.T, body, ct string) {
+		req := httptest.NewRequest("POST", "/", strings.NewReader(body))
+		req.Header.Set("Content-Type", ct)
+		data, err := readJSON(req)
+		if err != nil {
+			return
+		}
+		if data == nil {
+			if strings.TrimSpace(body) != "" {
+				t.Fatalf("non-empty body %q read as empty", body)
+			}
+			return
+		}
+		var v any
+		if json.Unmarshal(data, &v) != nil {
+			t.Fatalf("accepted %q, not one JSON value", body)
+		}
+		if checkValue(v) != nil {
+			t.Fatalf("accepted %q with a control character", body)
 		}
 	})
 }
