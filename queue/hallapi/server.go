@@ -102,8 +102,48 @@ func New(ctx context.Context, e *engine.Engine, cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Run drives the live display stream until ctx ends. Call it once.
-func (s *Server) Run(ctx context.Context) { s.hub.run(ctx) }
+// Run drives the live display stream, and every minute takes clerks whose
+// session expired off their windows, until ctx ends. Call it once.
+func (s *Server) Run(ctx context.Context) {
+	go func() {
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				s.expireSessions(ctx)
+			}
+		}
+	}()
+	s.hub.run(ctx)
+}
+
+// expireSessions deletes expired sessions and signs their clerks out of
+// the windows they were bound to.
+func (s *Server) expireSessions(ctx context.Context) {
+	rows, err := s.db.QueryContext(ctx, `SELECT user, window FROM sessions WHERE expires <= ? AND window > 0`, s.now().Unix())
+	if err != nil {
+		return
+	}
+	type sw struct {
+		user string
+		n    int
+	}
+	var list []sw
+	for rows.Next() {
+		var x sw
+		if rows.Scan(&x.user, &x.n) == nil {
+			list = append(list, x)
+		}
+	}
+	rows.Close()
+	s.db.ExecContext(ctx, `DELETE FROM sessions WHERE expires <= ?`, s.now().Unix())
+	for _, x := range list {
+		s.e.SignOut(ctx, x.n, x.user)
+	}
+}
 
 // Handle mounts an extra handler (e.g. sync under /api/v1/sync/).
 func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }

@@ -237,6 +237,17 @@ func TestStaffAtTheirWindows(t *testing.T) {
 	if n := open(); n != 1 {
 		t.Fatalf("open windows after logout %d, want 1", n)
 	}
+	// An expired session takes the clerk off the window too.
+	h.loginAt("staff1", "staff1-demo", 19)
+	if n := open(); n != 2 {
+		t.Fatalf("open windows %d, want 2", n)
+	}
+	h.clk.Advance(2 * time.Hour)
+	h.s.expireSessions(context.Background())
+	if n := open(); n != 0 {
+		t.Fatalf("open windows after the sessions expired %d, want 0", n)
+	}
+	sup = h.login("super1", "super1-demo")
 	// Supervisors act hall-wide.
 	if c := h.call("POST", "/api/v1/windows/39/pause", sup, nil, nil); c != 200 {
 		t.Errorf("supervisor pauses 39: %d", c)
