@@ -74,6 +74,9 @@ func benchCallNext(b *testing.B, every time.Duration) {
 			rd = bytes.NewReader(data)
 		}
 		req, _ := http.NewRequest("POST", ts.URL+path, rd)
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json") // JSON bodies must say so
+		}
 		if tok != "" {
 			req.Header.Set("Authorization", "Bearer "+tok)
 		}
