@@ -787,6 +787,14 @@ func (s *Server) windowAction(w http.ResponseWriter, r *http.Request, id who) er
 	if action == "park" && strings.TrimSpace(req.Reason) == "" {
 		return &badRequest{"搁置 needs a reason"}
 	}
+	// A supervisor acting at someone else's window does not become its clerk.
+	foreign := n != id.window()
+	var before string
+	if foreign {
+		if ws, err := s.e.Window(n); err == nil {
+			before = ws.Staff
+		}
+	}
 	var t *engine.Ticket
 	switch action {
 	case "next":
@@ -812,6 +820,15 @@ func (s *Server) windowAction(w http.ResponseWriter, r *http.Request, id who) er
 	default:
 		writeErr(w, 404, "not_found", "没有该操作")
 		return nil
+	}
+	if foreign {
+		if ws, _ := s.e.Window(n); ws.Staff != before {
+			if before == "" {
+				s.e.SignOut(ctx, n, ws.Staff)
+			} else {
+				s.e.SignInAt(ctx, n, before)
+			}
+		}
 	}
 	if err != nil {
 		return err

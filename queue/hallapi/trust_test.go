@@ -252,6 +252,10 @@ func TestStaffAtTheirWindows(t *testing.T) {
 	if c := h.call("POST", "/api/v1/windows/39/pause", sup, nil, nil); c != 200 {
 		t.Errorf("supervisor pauses 39: %d", c)
 	}
+	h.call("POST", "/api/v1/windows/39/resume", sup, nil, nil)
+	if ws, _ := h.e.Window(39); ws.Staff != "" || ws.Paused {
+		t.Errorf("window 39 after the supervisor's pause and resume: %+v", ws)
+	}
 }
 
 func (h *testHall) addStaff(name string, window int) string {
