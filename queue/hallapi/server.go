@@ -422,6 +422,13 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request, _ who) error 
 		return err
 	}
 	ctx, addr, now := r.Context(), clientAddr(r), s.now()
+	if !userRe.MatchString(req.User) {
+		// No such account can exist: answer as a wrong password, without
+		// filling the audit or the throttle with made-up names.
+		s.thr.failed("", addr, now)
+		writeErr(w, http.StatusUnauthorized, "bad_login", "用户名或密码错误")
+		return nil
+	}
 	if wait := s.thr.wait(req.User, addr, now); wait > 0 {
 		secs := int(wait.Round(time.Second).Seconds())
 		s.audit(ctx, "login_throttled", req.User, req.User, addr, fmt.Sprintf("wait %ds", secs))
