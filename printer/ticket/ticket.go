@@ -192,7 +192,7 @@ func (t Ticket) englishParts() []string {
 
 // testMark prints the 测试 band of a test print, as wide as the paper.
 func testMark(e *escpos.Encoder, p escpos.Profile) {
-	n := max(1, p.Columns()/8) // "测试 " is 5 columns; size 2 doubles it
+	n := max(1, (p.Columns()+2)/10) // "测试 " is 5 columns, 10 at double width
 	e.Bold(true).Size(2, 2).Line(strings.TrimSpace(strings.Repeat("测试 ", n))).Size(1, 1).Bold(false)
 }
 
