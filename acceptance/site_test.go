@@ -25,10 +25,10 @@ import (
 var bin, repo string
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
+	os.Exit(mainRun(m))
 }
 
-func run(m *testing.M) int {
+func mainRun(m *testing.M) int {
 	wd, _ := os.Getwd()
 	repo = filepath.Dir(wd)
 	dir, err := os.MkdirTemp("", "hk-acceptance-bin-")
