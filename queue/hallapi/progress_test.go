@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hallkiosk/internal/codesign"
+	"hallkiosk/internal/pii"
 	"hallkiosk/queue/engine"
 )
 
@@ -309,4 +311,58 @@ func TestProgressPageOnPhone(t *testing.T) {
 		textIs("#errTitle", "二维码无效"),
 	)
 	shoot(t, b, "progress-forged.png")
+}
+
+// FuzzProgressCode feeds arbitrary text as the c parameter of the public
+// progress page and its JSON (outside bytes from any phone): the answer is
+// never a server error, the JSON is the documented shape, and only a code
+// signed by a trusted key shows a ticket.
+func FuzzProgressCode(f *testing.F) {
+	clk := &clock{t: time.Date(2026, 11, 25, 10, 0, 0, 0, loc)}
+	e, err := engine.Open(context.Background(), filepath.Join(f.TempDir(), "hall.db"), engine.Options{Now: clk.Now, Hasher: pii.NewHasher([]byte("0123456789abcdef0123"))})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { e.Close() })
+	srv, err := New(context.Background(), e, Config{Demo: true, Now: clk.Now})
+	if err != nil {
+		f.Fatal(err)
+	}
+	h := &testHall{e: e, s: srv, ts: httptest.NewServer(srv), clk: clk}
+	f.Cleanup(h.ts.Close)
+	k := newProgressKeys(h)
+	tk, err := h.e.Issue(context.Background(), engine.IssueRequest{Service: "tax-filing"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	good, _ := k.kiosk.Sign("ticket", map[string]string{"n": tk.Label, "s": tk.Service, "id": tk.ID}, h.clk.Now(), h.clk.Now().Add(time.Hour))
+	for _, s := range []string{good, "https://hall.example/q?c=" + good, "HK1.", "HK1.e30.", "HK1.e30.AAAA", "HK1..", "",
+		"HK1.eyJraWQiOiJrLWVucm9sbGVkIn0.AAAA", "%zz", strings.Repeat("A", 5000), "\x00\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, c string) {
+		for _, path := range []string{"/api/v1/public/progress?c=", "/q?c="} {
+			resp, err := http.Get(h.ts.URL + path + url.QueryEscape(c))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode >= 500 {
+				t.Fatalf("%s%q: %d", path, c, resp.StatusCode)
+			}
+			if path[1] == 'a' && resp.StatusCode != 200 {
+				var e map[string]map[string]string
+				if json.Unmarshal(b, &e) != nil || e["error"]["code"] == "" {
+					t.Fatalf("%q: error body %s", c, b)
+				}
+			}
+			if resp.StatusCode == 200 && c != good && !strings.Contains(c, good) {
+				// A different text verified: only possible with the key.
+				if _, err := codesign.NewVerifier(map[string]ed25519.PublicKey{"k-enrolled": k.kiosk.Public()}).Verify(c, h.clk.Now()); err != nil {
+					t.Fatalf("%q shows a ticket without a valid signature", c)
+				}
+			}
+		}
+	})
 }
