@@ -499,7 +499,7 @@ func TestJourneys(t *testing.T) {
 
 	t.Run("hall killed and back: offline ticket from the lease reaches the hall", func(t *testing.T) {
 		s.t = t
-		s.hall.stop(9) // SIGKILL
+		s.hall.stop(9)                                   // SIGKILL
 		if os.Getenv("HALLKIOSK_ACCEPTANCE_ALL") != "" { // issue 12 part A: /state tells the truth
 			waitFor(t, 10*time.Second, "/state offline", func() bool { return !s.state().Online })
 		}

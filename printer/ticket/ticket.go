@@ -315,12 +315,12 @@ func (r EvaluationReceipt) Encode(p escpos.Profile) ([]byte, error) {
 // InvoicePickup is a slip handed out when a taxpayer collects invoices at
 // a 24-hour self-service tax terminal.
 type InvoicePickup struct {
-	Hall      string
-	Taxpayer  string // company or taxpayer name
-	USCC      string // unified social credit code (统一社会信用代码)
-	Kind      string // e.g. "增值税普通发票（卷票）"
-	Count     int    // number of invoices (份) or rolls
-	Unit      string // counting word, default "份"
+	Hall     string
+	Taxpayer string // company or taxpayer name
+	USCC     string // unified social credit code (统一社会信用代码)
+	Kind     string // e.g. "增值税普通发票（卷票）"
+	Count    int    // number of invoices (份) or rolls
+	Unit     string // counting word, default "份"
 	// Numbers are the numbers of exactly the invoices collected, each
 	// printed whole on its own line (never as a range, never cut).
 	Numbers []string
@@ -333,9 +333,9 @@ type InvoicePickup struct {
 	Loc *time.Location
 	// PickupCode is printed large, for the desk or the locker.
 	PickupCode string
-	Terminal  string // terminal id, e.g. "自助终端 03"
-	QR        string // optional verification payload
-	Notice    string
+	Terminal   string // terminal id, e.g. "自助终端 03"
+	QR         string // optional verification payload
+	Notice     string
 }
 
 // Encode lays the slip out for profile p.
