@@ -14,6 +14,8 @@ LISTEN=${HALL_LISTEN:-127.0.0.1:8080}
 # printed in the ticket QR codes; empty: the hall's own address.
 TLS_LISTEN=${HALL_TLS_LISTEN:-127.0.0.1:8443}
 PUBLIC_URL=${HALL_PUBLIC_URL:-}
+DEVSIM_CONTROL=${DEVSIM_CONTROL:-127.0.0.1:7090}
+KIOSK_CONTROL=${KIOSK_CONTROL:-127.0.0.1:7091}
 mkdir -p "$VAR/dev" "$VAR/hall" "$VAR/kiosk"
 
 pids=()
@@ -29,7 +31,7 @@ stop() {
 trap stop INT TERM EXIT
 
 rm -f "$VAR/dev/devsim.json"
-"$BIN/devsim" --dir "$VAR/dev" >"$VAR/devsim.out" 2>"$VAR/devsim.log" &
+"$BIN/devsim" --dir "$VAR/dev" --control "$DEVSIM_CONTROL" >"$VAR/devsim.out" 2>"$VAR/devsim.log" &
 pids+=($!)
 for _ in $(seq 50); do [ -s "$VAR/dev/devsim.json" ] && break; sleep 0.1; done
 [ -s "$VAR/dev/devsim.json" ] || { echo "demo: device simulators did not start, see $VAR/devsim.log" >&2; exit 1; }
@@ -52,6 +54,7 @@ CONF
 if [ -e "$VAR/dev/evaluator" ]; then printf '[evaluator]\nport = %s\nwindows = 19:1, 20:2, 105:3\n' "$VAR/dev/evaluator" >>"$VAR/hallserver.conf"; fi
 "$BIN/hallserver" --config "$VAR/hallserver.conf" --data "$VAR/hall" --listen "$LISTEN" --demo >"$VAR/hallserver.out" 2>"$VAR/hallserver.log" &
 pids+=($!)
+hall_pid=$!
 for _ in $(seq 100); do curl -fsS "http://$LISTEN/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 curl -fsS "http://$LISTEN/healthz" >/dev/null 2>&1 || { echo "demo: hall server did not start, see $VAR/hallserver.log" >&2; exit 1; }
 
@@ -82,15 +85,17 @@ enrol_kiosk() {
 enrol_kiosk || { echo "demo: could not enrol the kiosk with the hall (see $VAR/hallserver.log); it runs without offline tickets" >&2; }
 
 kconf=deploy/kiosk.conf.example
-if [ -n "$PUBLIC_URL" ] || [ "$LISTEN" != 127.0.0.1:8080 ] || [ "$VAR" != var ]; then
+if [ -n "$PUBLIC_URL" ] || [ "$LISTEN" != 127.0.0.1:8080 ] || [ "$VAR" != var ] || [ "$KIOSK_CONTROL" != 127.0.0.1:7091 ]; then
   kconf="$VAR/kiosk.conf"
   sed -e "s#^url = .*#url = http://$LISTEN#" -e "s#^public_url =.*#public_url = $PUBLIC_URL#" \
-    -e "s#^data_dir = .*#data_dir = $VAR/kiosk#" -e "s#^sim_dir = .*#sim_dir = $VAR/dev#" deploy/kiosk.conf.example >"$kconf"
+    -e "s#^data_dir = .*#data_dir = $VAR/kiosk#" -e "s#^sim_dir = .*#sim_dir = $VAR/dev#" \
+    -e "s#^control = .*#control = $KIOSK_CONTROL#" deploy/kiosk.conf.example >"$kconf"
 fi
 kargs=(--sim --config "$kconf")
 if [ -z "${DISPLAY:-}" ]; then kargs+=(--headless); fi
 "$BIN/kiosk" "${kargs[@]}" >"$VAR/kiosk.out" 2>"$VAR/kiosk.log" &
 pids+=($!)
+core=("${pids[0]}" "$!") # devsim and the kiosk; the hall may be stopped and started again
 
 cat <<MSG
 
@@ -107,8 +112,14 @@ cat <<MSG
   Demo accounts:      see $VAR/hallserver.out
   Kiosk:              $( [ -n "${DISPLAY:-}" ] && echo "window on $DISPLAY" || echo "headless (no DISPLAY)" )
 
+  Hall outage:        kill $hall_pid (the hall server): the kiosk goes on issuing
+                      from its number leases; start the hall again with
+                      $VAR/hall-start.sh and the tickets reach it.
   Press Ctrl-C to stop everything.
 MSG
+printf '#!/bin/sh\ncd %q && exec %q --config %q --data %q --listen %q --demo >>%q 2>>%q\n' "$PWD" "$BIN/hallserver" \
+  "$VAR/hallserver.conf" "$VAR/hall" "$LISTEN" "$VAR/hallserver.out" "$VAR/hallserver.log" >"$VAR/hall-start.sh"
+chmod +x "$VAR/hall-start.sh"
 cat "$VAR/hallserver.out" 2>/dev/null | sed 's/^/  /' || true
-wait -n "${pids[@]}" || true
+wait -n "${core[@]}" || true
 echo "demo: a component exited; see $VAR/*.log" >&2
