@@ -207,7 +207,7 @@ func labelNumber(label string) (int, bool) {
 }
 
 // WhereToWait describes where a service's citizens wait: its area (zone)
-// and the windows that serve it, e.g. "一楼 税务服务专区 · 19–21 号窗口".
+// and the windows of that area that serve it, e.g. "税务 · 19–33 号窗口".
 func WhereToWait(cat *catalog.Catalog, serviceID string) (zh, en string) {
 	var parts, partsEN []string
 	if z, ok := cat.ZoneOf(serviceID); ok {
@@ -216,11 +216,31 @@ func WhereToWait(cat *catalog.Catalog, serviceID string) (zh, en string) {
 			partsEN = append(partsEN, z.NameEN)
 		}
 	}
-	if r := windowRange(cat.WindowsFor(serviceID)); r != "" {
+	if r := windowRange(waitWindows(cat, serviceID)); r != "" {
 		parts = append(parts, r+" 号窗口")
 		partsEN = append(partsEN, "windows "+r)
 	}
 	return strings.Join(parts, " · "), strings.Join(partsEN, " · ")
+}
+
+// waitWindows: the windows of the service's own area that serve it (all
+// that serve it when none of its area does).
+func waitWindows(cat *catalog.Catalog, serviceID string) []int {
+	all := cat.WindowsFor(serviceID)
+	z, ok := cat.ZoneOf(serviceID)
+	if !ok {
+		return all
+	}
+	var own []int
+	for _, n := range all {
+		if w, ok := cat.Window(n); ok && w.Zone == z.ID {
+			own = append(own, n)
+		}
+	}
+	if len(own) == 0 {
+		return all
+	}
+	return own
 }
 
 // windowRange writes window numbers compactly: 19–21, 105 or 19–20、105.

@@ -116,3 +116,18 @@ func TestFlowSaysWhenCheckInOpens(t *testing.T) {
 		t.Fatalf("message %q %v, want appt.early [%s]", st.Message, st.Args, want)
 	}
 }
+
+// TestWaitWindows: the printed hint names the windows of the service's own
+// area, compactly (cross-authorised windows elsewhere are left out).
+func TestWaitWindows(t *testing.T) {
+	cat := catalog.Default()
+	if got := WindowRange(WaitWindows(cat, "tax-filing")); got != "19–33" {
+		t.Errorf("tax-filing: %q", got)
+	}
+	if got := WindowRange(WaitWindows(cat, "tax-invoice")); got != "19、34–38" {
+		t.Errorf("tax-invoice: %q", got)
+	}
+	if got := WindowRange([]int{3, 1, 2, 2, 7}); got != "1–3、7" {
+		t.Errorf("range: %q", got)
+	}
+}

@@ -56,7 +56,7 @@ func (p *Printer) PrintTicket(ctx context.Context, t flow.Ticket) error {
 				tt.Service = s.Name
 			}
 		}
-		tt.Windows = WindowRange(p.Cat.WindowsFor(t.Service))
+		tt.Windows = WindowRange(WaitWindows(p.Cat, t.Service))
 	}
 	if t.Priority {
 		tt.Zone = strings.TrimSpace("预约优先 " + tt.Zone)
@@ -95,6 +95,28 @@ func (p *Printer) PrintSlip(ctx context.Context, s flow.InvoiceSlip) error {
 		return fmt.Errorf("adapters: print slip: %w", err)
 	}
 	return nil
+}
+
+// WaitWindows returns the windows a service's citizens wait for: those of
+// the service's own area (zone) that serve it; windows elsewhere that are
+// only cross-authorised for it (一窗受理) are left out of the printed hint
+// unless no window of its area serves it.
+func WaitWindows(cat *catalog.Catalog, serviceID string) []int {
+	all := cat.WindowsFor(serviceID)
+	z, ok := cat.ZoneOf(serviceID)
+	if !ok {
+		return all
+	}
+	var own []int
+	for _, n := range all {
+		if w, ok := cat.Window(n); ok && w.Zone == z.ID {
+			own = append(own, n)
+		}
+	}
+	if len(own) == 0 {
+		return all
+	}
+	return own
 }
 
 // WindowRange writes window numbers compactly: 19–21, 105, or 19–20、105.
