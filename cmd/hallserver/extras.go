@@ -19,6 +19,7 @@ import (
 // extras holds what mountExtras opened.
 type extras struct {
 	tls     *tls.Config // the hall certificate kiosks pin (server.tls_listen)
+	sync    *qsync.HallSync
 	closers []func() error
 }
 
@@ -101,6 +102,7 @@ func mountExtras(srv *hallapi.Server, eng *engine.Engine, cfg *Config, log *slog
 		return nil, err
 	}
 	x.closers = append(x.closers, hs.Close)
+	x.sync = hs
 	srv.Handle(qsync.Prefix, qsync.NewHallHandler(hs))
 	adm := qsync.NewAdminHandler(hs)
 	srv.Handle("/api/v1/admin/sync/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

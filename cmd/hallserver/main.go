@@ -272,6 +272,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready rea
 		return err
 	}
 	defer ext.close()
+	// The ticket progress page (GET /q) trusts codes signed by the hall's
+	// key and by the kiosks it enrolled (their device keys).
+	srv.SetTicketKeys(func(ctx context.Context, kid string) (ed25519.PublicKey, bool) {
+		if kid == signer.KeyID() {
+			return signer.Public(), true
+		}
+		return ext.sync.DeviceKey(ctx, kid)
+	})
 	stopCallout, err := startCallout(ctx, srv, eng, cfg, log)
 	if err != nil {
 		return err

@@ -28,6 +28,7 @@ type kiosk struct {
 	cat      *catalog.Catalog
 	health   *health
 	registry adapters.RegistryLookup
+	store    *store.Store
 	closers  []func()
 }
 
@@ -81,6 +82,7 @@ func assemble(ctx context.Context, cfg *Config, log *slog.Logger, logs *ring) (*
 		return fail(err)
 	}
 	k.closers = append(k.closers, func() { st.Close() })
+	k.store = st
 	stAd := &adapters.Store{S: st, Cat: cat}
 	hc := hallClient(ctx, cfg, st, log) // pinned TLS once enrolled (hallclient.go)
 
@@ -120,6 +122,11 @@ func assemble(ctx context.Context, cfg *Config, log *slog.Logger, logs *ring) (*
 			Client: hc}
 		if id, err := st.Identity(ctx); err == nil && id.Enrolled() {
 			h.Offline = stAd // numbers from leases while the hall is unreachable
+			// Leases for every ticket service, taken ahead of need, so the
+			// first ticket of an outage comes from the hall's own series.
+			if err := st.SetServices(ctx, adapters.LeaseServices(cat)...); err != nil {
+				return fail(err)
+			}
 			c := qsync.NewClient(st, &qsync.ClientOptions{Log: log})
 			sctx, cancel := context.WithCancel(context.Background())
 			done := make(chan struct{})
@@ -183,7 +190,7 @@ func assemble(ctx context.Context, cfg *Config, log *slog.Logger, logs *ring) (*
 	} else if dev, err := idcard.New(c, &idcard.Opts{Baud: cfg.IDCard.Baud, Log: log.With("device", "idcard")}); err != nil {
 		return fail(err)
 	} else {
-		d.Reader = adapters.CardReader{Dev: dev}
+		d.Reader = adapters.CardReader{Dev: dev, Loc: cat.Location()}
 	}
 	if c, err := dial("scanner", cfg.Scanner.Port, cfg.Scanner.Baud); err != nil {
 		return fail(err)

@@ -33,6 +33,7 @@ type Config struct {
 	} `ini:"kiosk"`
 	Hall struct {
 		URL            string        `ini:"url"`
+		PublicURL      string        `ini:"public_url"`
 		Key            string        `ini:"key"`
 		Timeout        time.Duration `ini:"timeout"`
 		StatusInterval time.Duration `ini:"status_interval"`
@@ -160,6 +161,12 @@ func (c *Config) Validate() error {
 			return bad("hall.url", "must be an http:// or https:// URL, not %q", c.Hall.URL)
 		}
 	}
+	if c.Hall.PublicURL != "" {
+		u, err := url.Parse(c.Hall.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return bad("hall.public_url", "must be an http:// or https:// URL without query, not %q", c.Hall.PublicURL)
+		}
+	}
 	if c.Kiosk.Control != "" {
 		host, _, err := net.SplitHostPort(c.Kiosk.Control)
 		if err != nil || !loopback(host) {
@@ -217,6 +224,17 @@ func (c *Config) Validate() error {
 	return c.validateCallout()
 }
 
+// ProgressURL is the address printed in the ticket QR code, which the
+// code is appended to: hall.public_url (what a phone can reach), or
+// hall.url when it is empty, + "/q?c=".
+func (c *Config) ProgressURL() string {
+	base := c.Hall.PublicURL
+	if base == "" {
+		base = c.Hall.URL
+	}
+	return strings.TrimSuffix(base, "/") + "/q?c="
+}
+
 // Lines renders the configuration in effect for the maintenance screen,
 // with secrets hidden.
 func (c *Config) Lines() []string {
@@ -233,6 +251,7 @@ func (c *Config) Lines() []string {
 		"kiosk.orientation = " + c.Kiosk.Orientation,
 		"kiosk.control = " + c.Kiosk.Control,
 		"hall.url = " + c.Hall.URL,
+		"hall.public_url = " + c.Hall.PublicURL,
 		"hall.key = " + hide(c.Hall.Key),
 		"printer = " + c.Printer.Port + " @" + fmt.Sprint(c.Printer.Baud) + " " + c.Printer.Profile,
 		"idcard = " + c.IDCard.Port + " @" + fmt.Sprint(c.IDCard.Baud),

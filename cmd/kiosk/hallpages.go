@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"net"
@@ -66,6 +67,12 @@ func serveHallPages(ctx context.Context, k *kiosk, e *engine.Engine) error {
 	srv, err := hallapi.New(ctx, e, hallapi.Config{SessionTTL: c.SessionTTL, Log: k.log})
 	if err != nil {
 		return fmt.Errorf("standalone pages: %w", err)
+	}
+	// The ticket progress page (GET /q) trusts the codes this box prints.
+	if signer, _, err := ticketKey(ctx, k.cfg, nil); err == nil {
+		srv.SetTicketKeys(func(_ context.Context, kid string) (ed25519.PublicKey, bool) {
+			return signer.Public(), kid == signer.KeyID()
+		})
 	}
 	pw, err := srv.Bootstrap(ctx, c.AdminUser, c.AdminPasswordBcrypt)
 	if err != nil {

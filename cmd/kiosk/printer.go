@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"hallkiosk/kiosk/flow/adapters"
 	"hallkiosk/printer"
 	"hallkiosk/printer/escpos"
+	qsync "hallkiosk/queue/sync"
 )
 
 // attachPrinter connects the ticket printer and the ticket QR signing key.
@@ -50,20 +52,29 @@ func attachPrinter(ctx context.Context, k *kiosk, d *flow.Deps, dial func(string
 		return st.Ready(), st.String()
 	})
 
-	signer, verifier, err := ticketKey(k.cfg)
+	signer, verifier, err := ticketKey(ctx, k.cfg, k.store)
 	if err != nil {
 		return err
 	}
+	qrURL := k.cfg.ProgressURL()
+	if !k.cfg.Kiosk.Standalone && k.cfg.Hall.PublicURL == "" && loopbackURL(k.cfg.Hall.URL) {
+		k.log.Warn("ticket QR codes point at a loopback hall address no phone can reach: set hall.public_url", "url", qrURL)
+	}
 	pa := &adapters.Printer{P: p, Hall: k.cat.Hall.Name, Terminal: "自助终端 " + k.cfg.Kiosk.DeviceID, Signer: signer,
-		QRURL: k.cfg.Hall.URL + "/q?c=", Notice: "过号请到原窗口重新排队"}
+		QRURL: qrURL, Notice: "过号请到原窗口重新排队", Cat: k.cat}
 	d.Printer, d.SlipPrinter, d.TestPrinter = pa, pa, pa
 	d.Resolver = adapters.Resolver{Parser: &credential.Parser{Verifier: verifier}, Registry: k.registry}
 	return nil
 }
 
-// ticketKey loads (or makes, on first start) the kiosk's key for the signed
-// code printed on its tickets; the same key verifies tickets scanned back.
-func ticketKey(cfg *Config) (*codesign.Signer, *codesign.Verifier, error) {
+// ticketKey returns the signer of the code printed in the ticket QR and
+// the verifier for tickets scanned back. An enrolled kiosk signs with its
+// device key (key id: its sync device id), which the hall learnt at
+// enrolment, so the hall's progress page (GET /q) can verify the kiosk's
+// tickets, online and offline. Before enrolment (and standalone) it signs
+// with a key of its own in kiosk.data_dir/ticket-signing.key, made on
+// first start. The verifier trusts both.
+func ticketKey(ctx context.Context, cfg *Config, st identityStore) (*codesign.Signer, *codesign.Verifier, error) {
 	path := filepath.Join(cfg.Kiosk.DataDir, "ticket-signing.key")
 	seed, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -82,6 +93,24 @@ func ticketKey(cfg *Config) (*codesign.Signer, *codesign.Verifier, error) {
 	}
 	priv := ed25519.NewKeyFromSeed(seed)
 	kid := cfg.Kiosk.DeviceID
-	return codesign.NewSigner(priv, kid),
-		codesign.NewVerifier(map[string]ed25519.PublicKey{kid: priv.Public().(ed25519.PublicKey)}), nil
+	keys := map[string]ed25519.PublicKey{kid: priv.Public().(ed25519.PublicKey)}
+	signer := codesign.NewSigner(priv, kid)
+	if st != nil && !cfg.Kiosk.Standalone {
+		if id, err := st.Identity(ctx); err == nil && id.Enrolled() {
+			signer = codesign.NewSigner(id.Key, id.Device)
+			keys[id.Device] = id.Key.Public().(ed25519.PublicKey)
+		}
+	}
+	return signer, codesign.NewVerifier(keys), nil
+}
+
+// identityStore is the part of kiosk/store ticketKey needs.
+type identityStore interface {
+	Identity(ctx context.Context) (*qsync.Identity, error)
+}
+
+// loopbackURL reports whether u names a loopback host.
+func loopbackURL(u string) bool {
+	pu, err := url.Parse(u)
+	return err == nil && loopback(pu.Hostname())
 }

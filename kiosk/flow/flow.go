@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -555,6 +556,15 @@ func (f *Flow) realName(svc Service, req IssueRequest) {
 	wait := f.cardWait()
 	f.readCard(ctx, step, wait, func(c *Citizen) {
 		switch {
+		case c != nil && (c.Expired || c.InvalidNumber):
+			// The driver flagged the card: it cannot stand for a real-name
+			// ticket. Say which, so the citizen knows what to do.
+			key := "realname.expired"
+			if c.InvalidNumber {
+				key = "realname.invalid"
+			}
+			f.citizen, f.st.Person = nil, ""
+			f.message(key)
 		case c != nil:
 			r := req
 			r.Citizen = c
@@ -619,6 +629,7 @@ func (f *Flow) SkipRealName() {
 func (f *Flow) issue(req IssueRequest) {
 	step, _ := f.goTo(ScreenBusy)
 	f.st.Busy = true
+	english := f.st.Lang == i18n.EN
 	f.spawn(func() {
 		ctx, cancel := context.WithTimeout(f.base, f.opt.PrintTimeout)
 		defer cancel()
@@ -627,6 +638,10 @@ func (f *Flow) issue(req IssueRequest) {
 			f.log.Warn("kiosk issue failed", "service", req.Service, "err", err)
 			f.at(step, func() { f.message(errKey(err)) })
 			return
+		}
+		t.English = english
+		if req.Citizen != nil {
+			t.Holder = maskFixed(req.Citizen.Name)
 		}
 		f.printTicket(ctx, step, t)
 	})
@@ -703,6 +718,15 @@ func (f *Flow) voidAsync(t Ticket, reason string) {
 	})
 }
 
+// maskFixed masks a name to a fixed width that does not reveal its length
+// (张**), the form tickets print.
+func maskFixed(name string) string {
+	for _, r := range strings.TrimSpace(name) {
+		return string(r) + "**"
+	}
+	return ""
+}
+
 func errKey(err error) string {
 	switch {
 	case errors.Is(err, ErrClosed):
@@ -750,14 +774,24 @@ func (f *Flow) checkIn(ctx context.Context, step uint64, code string, c *Citizen
 	t, err := f.d.Appointments.CheckIn(ctx, code, c)
 	if err != nil {
 		key := errKey(err)
+		var args []any
+		var se *SlotError
 		switch {
+		case errors.As(err, &se) && errors.Is(err, ErrTooEarly):
+			key, args = "appt.early", []any{se.At}
+		case errors.As(err, &se) && errors.Is(err, ErrTooLate):
+			key, args = "appt.late", []any{se.At}
 		case errors.Is(err, ErrNotFound):
 			key = "appt.none"
 		case errors.Is(err, ErrUntrusted):
 			key = "appt.invalid"
 		}
+		if len(args) == 1 && args[0] == "" {
+			key += ".notime"
+			args = nil
+		}
 		f.log.Info("kiosk check-in refused", "err", err)
-		f.at(step, func() { f.message(key) })
+		f.at(step, func() { f.message(key, args...) })
 		return
 	}
 	var pstep uint64

@@ -118,6 +118,11 @@ type HallStatus struct {
 type Citizen struct {
 	Name     string
 	IDNumber string
+	// Expired: the card is past its validity. InvalidNumber: its ID number
+	// fails the GB 11643 check (division, birth date, check digit). Either
+	// card is refused where a ticket needs an ID card.
+	Expired       bool
+	InvalidNumber bool
 }
 
 // IssueRequest asks for a ticket.
@@ -140,6 +145,11 @@ type Ticket struct {
 	Key         string // idempotency key (device, sequence) for confirm/void
 	Ref         string // the issuer's own id of the ticket (ratings, void)
 	QR          string // signed code printed on the ticket, optional
+	// Holder is the card holder's name on a real-name ticket (the printer
+	// prints it masked); empty otherwise. English says the session was in
+	// English (the ticket gets English lines).
+	Holder  string
+	English bool
 }
 
 // DocKind says what a scanned code is.
@@ -224,7 +234,29 @@ var (
 	ErrNotFound    = errors.New("flow: not found")
 	ErrUntrusted   = errors.New("flow: code failed verification")
 	ErrUnavailable = errors.New("flow: service unavailable")
+	// ErrTooEarly and ErrTooLate: an appointment's check-in has not opened
+	// yet or has closed; a *SlotError carries the time.
+	ErrTooEarly = errors.New("flow: check-in not open yet")
+	ErrTooLate  = errors.New("flow: check-in closed")
 )
+
+// SlotError is a check-in refused for its time: Err is ErrTooEarly or
+// ErrTooLate, At the hall-local time (HH:MM) check-in opens or closed,
+// empty when the hall did not say.
+type SlotError struct {
+	Err error
+	At  string
+}
+
+func (e *SlotError) Error() string {
+	if e.At == "" {
+		return e.Err.Error()
+	}
+	return e.Err.Error() + " (" + e.At + ")"
+}
+
+// Unwrap returns ErrTooEarly or ErrTooLate.
+func (e *SlotError) Unwrap() error { return e.Err }
 
 // Catalogue lists zones and services (queue/catalog behind an adapter).
 type Catalogue interface {

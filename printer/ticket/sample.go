@@ -22,8 +22,9 @@ func SampleSigner() *codesign.Signer {
 const SampleURL = "https://zwfw.example.gov.cn/q?c="
 
 // Sample returns a realistic queue ticket issued at now, with a QR code
-// signed by SampleSigner inside a progress URL. It is what
-// "kioskctl ticket sample" and "kioskctl print test" print.
+// signed by SampleSigner inside a progress URL, marked 测试 (Test) so that
+// it cannot pass for a real ticket. It is what "kioskctl ticket sample",
+// "kioskctl print test" and the kiosk's maintenance test print print.
 func Sample(now time.Time) (Ticket, error) {
 	code, err := SampleSigner().Sign("ticket", map[string]string{
 		"n": "A105", "s": "tax-invoice", "d": "k03", "q": "1842",
@@ -36,6 +37,9 @@ func Sample(now time.Time) (Ticket, error) {
 		Number:  "A105",
 		Service: "税务·发票领取",
 		Zone:    "一楼 税务服务专区",
+		Windows: "19–20",
+		Loc:     time.FixedZone("CST", 8*3600),
+		Test:    true,
 		Issued:  now,
 		Ahead:   12,
 		Wait:    25 * time.Minute,

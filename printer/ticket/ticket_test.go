@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
@@ -28,6 +29,7 @@ func TestTicketNativeQRSize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tk.Test = false // a real ticket: the sample's 测试 bands are not sent to citizens
 	for _, prof := range []string{"80mm", "58mm"} {
 		b, err := tk.Encode(escpos.Profiles[prof])
 		if err != nil {
@@ -61,7 +63,8 @@ func TestTicketContent(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"玉门市政务服务中心", "A105", "税务·发票领取", "取号时间：2026-11-25 09:41",
-		"前面等候：12 人", "预计等待：约 25 分钟", "实名取号：张*三", "请留意叫号，过号请重新取号"} {
+		"前面等候：12 人", "预计等待：约 25 分钟", "实名取号：张**", "请留意叫号，过号请重新取号",
+		"一楼 税务服务专区", "19–20 号窗口", "测试 测试", "【测试 TEST · 不能办理业务】"} {
 		if !bytes.Contains(b, gb(t, want)) {
 			t.Errorf("ticket lacks %q", want)
 		}
@@ -74,9 +77,9 @@ func TestTicketContent(t *testing.T) {
 	}
 
 	// Optional lines disappear.
-	tk.Ahead, tk.Wait, tk.Name, tk.QR = -1, 0, "", ""
+	tk.Ahead, tk.Wait, tk.Name, tk.QR, tk.Test, tk.Windows = -1, 0, "", "", false, ""
 	b, _ = tk.Encode(escpos.Profiles["80mm"])
-	for _, gone := range []string{"前面等候", "预计等待", "实名取号", "扫码"} {
+	for _, gone := range []string{"前面等候", "预计等待", "实名取号", "扫码", "测试", "号窗口", "Ticket"} {
 		if bytes.Contains(b, gb(t, gone)) {
 			t.Errorf("ticket still has %q", gone)
 		}
@@ -142,5 +145,84 @@ func TestMinutes(t *testing.T) {
 		if got := minutes(d); got != want {
 			t.Errorf("minutes(%v) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// TestTicketHallLocalTime: the issue time is printed in the hall's zone,
+// whatever zone the time value carries (the kiosk's clock runs in UTC).
+func TestTicketHallLocalTime(t *testing.T) {
+	utc := time.Date(2026, 11, 25, 1, 41, 0, 0, time.UTC) // 09:41 in Gansu
+	tk := Ticket{Number: "A001", Issued: utc, Ahead: -1}
+	b, _ := tk.Encode(escpos.Profiles["80mm"])
+	if !bytes.Contains(b, gb(t, "取号时间：2026-11-25 09:41")) {
+		t.Error("default zone: time not printed as China Standard Time")
+	}
+	tk.Loc = time.FixedZone("XJT", 6*3600)
+	b, _ = tk.Encode(escpos.Profiles["80mm"])
+	if !bytes.Contains(b, gb(t, "取号时间：2026-11-25 07:41")) {
+		t.Error("catalogue zone not used")
+	}
+}
+
+// TestMaskNameFixedWidth: the mask never reveals the name's length.
+func TestMaskNameFixedWidth(t *testing.T) {
+	for _, n := range []string{"张三", "张小三", "张三丰之", "Alice Smith"} {
+		got := MaskName(n)
+		first, _ := utf8.DecodeRuneInString(n)
+		if got != string(first)+"**" {
+			t.Errorf("MaskName(%q) = %q", n, got)
+		}
+	}
+	if MaskName("") != "" {
+		t.Error("empty name masked to something")
+	}
+}
+
+// TestTicketEnglish: an English session's ticket has English lines, and
+// the Chinese ones stay.
+func TestTicketEnglish(t *testing.T) {
+	tk, _ := Sample(now)
+	tk.Test, tk.English, tk.ServiceEN, tk.ZoneEN = false, true, "Tax: invoices", "Ground floor, tax area"
+	b, err := tk.Encode(escpos.Profiles["58mm"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Ticket", "Tax: invoices", "Ticket A105", "windows 19", "12 ahead", "about 25 min",
+		"Scan to follow your place in the queue", "税务·发票领取"} {
+		if !bytes.Contains(b, gb(t, want)) {
+			t.Errorf("English ticket lacks %q", want)
+		}
+	}
+}
+
+// TestInvoiceSlipExactNumbers: the slip lists the invoices collected, not a
+// range, each number whole on one line, and the pickup code in large type.
+func TestInvoiceSlipExactNumbers(t *testing.T) {
+	p := escpos.Profiles["58mm"]
+	nums := []string{"26622000000012345701", "26622000000012345703"}
+	b, err := InvoicePickup{Taxpayer: "张**", Kind: "发票", Count: 2, Numbers: nums, PickupCode: "483920", Collected: now}.Encode(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(b, gb(t, " - ")) {
+		t.Error("slip prints a range")
+	}
+	for _, n := range nums {
+		// The whole number on one line: no LF inside it.
+		if !bytes.Contains(b, []byte(n+"\n")) {
+			t.Errorf("number %s not printed whole on its own line", n)
+		}
+	}
+	if bytes.Contains(b, []byte("26622000000012345702")) {
+		t.Error("slip names an invoice not collected")
+	}
+	// Pickup code at triple size (GS ! 0x22) right before the code.
+	if !bytes.Contains(b, append([]byte{0x1D, '!', 0x22}, "483920"...)) {
+		t.Error("pickup code not in large type")
+	}
+	// A range that does not fit goes on its own line, never cut mid-number.
+	b, _ = InvoicePickup{Count: 3, FirstNo: nums[0], LastNo: nums[1]}.Encode(p)
+	if !bytes.Contains(b, []byte("\n"+nums[0]+" - "+nums[1]+"\n")) {
+		t.Error("long range not on a line of its own")
 	}
 }

@@ -336,7 +336,7 @@ func (e *Engine) checkInLocked(now time.Time, o *op, a *Appointment, deviceID st
 	}
 	if now.After(a.SlotStart.Add(e.opts.AppointmentLate)) {
 		e.sweepLocked(o, now)
-		return nil, errf(CodeBadSlot, "appointment %s was missed", a.ID)
+		return nil, errf(CodeBadSlot, "appointment %s was missed: check-in closed at %s", a.ID, a.SlotStart.Add(e.opts.AppointmentLate).In(e.loc).Format("15:04"))
 	}
 	t, err := e.newTicketLocked(now, o, IssueRequest{Service: a.Service, Priority: catalog.PriorityAppointment,
 		DeviceID: deviceID, Key: "appt:" + a.ID, PersonHash: a.PersonHash, Name: a.NameMasked}, a)

@@ -64,6 +64,9 @@ type Server struct {
 
 	noticeMu sync.Mutex
 	notices  []string
+
+	keysMu sync.RWMutex
+	keys   TicketKeys // ticket code keys for the progress page (progress.go)
 }
 
 // New returns a Server for e, creating its account tables in e's store.
@@ -261,6 +264,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /booking", s.page("booking.html"))
 	m.HandleFunc("GET /admin", s.page("admin.html"))
 	m.HandleFunc("GET /static/", s.static)
+	s.progressRoutes(m) // GET /q: the ticket progress page (progress.go)
 
 	m.HandleFunc("POST /api/v1/login", s.auth(public, false, s.postLogin))
 	m.HandleFunc("POST /api/v1/logout", s.auth(public, false, s.postLogout))

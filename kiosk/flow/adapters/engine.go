@@ -119,7 +119,7 @@ func (e *Engine) CheckIn(ctx context.Context, code string, c *flow.Citizen) (flo
 	}
 	t, err := e.E.CheckIn(ctx, code, e.Device)
 	if err != nil {
-		return flow.Ticket{}, engineErr("check-in", err)
+		return flow.Ticket{}, checkInErr("check-in", err)
 	}
 	return e.ticket(t), nil
 }
@@ -135,7 +135,7 @@ func (e *Engine) checkInPerson(ctx context.Context, c *flow.Citizen) (flow.Ticke
 	}
 	t, err := pc.CheckInPerson(ctx, c.IDNumber, e.Device)
 	if err != nil {
-		return flow.Ticket{}, engineErr("check-in by ID card", err)
+		return flow.Ticket{}, checkInErr("check-in by ID card", err)
 	}
 	return e.ticket(t), nil
 }

@@ -51,6 +51,7 @@ type apiError struct {
 	Error struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
+		Detail  string `json:"detail"`
 	} `json:"error"`
 }
 
@@ -59,6 +60,7 @@ type HTTPError struct {
 	Status int
 	Code   engine.Code
 	Msg    string
+	Detail string // the engine's own words, e.g. "too early: check in from 09:30"
 }
 
 func (e *HTTPError) Error() string {
@@ -106,7 +108,7 @@ func (h *Hall) do(ctx context.Context, method, path string, in, out any) error {
 	if resp.StatusCode >= 300 {
 		var ae apiError
 		_ = json.Unmarshal(data, &ae)
-		return &HTTPError{Status: resp.StatusCode, Code: engine.Code(ae.Error.Code), Msg: ae.Error.Message}
+		return &HTTPError{Status: resp.StatusCode, Code: engine.Code(ae.Error.Code), Msg: ae.Error.Message, Detail: ae.Error.Detail}
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
@@ -259,7 +261,7 @@ func (h *Hall) CheckIn(ctx context.Context, code string, c *flow.Citizen) (flow.
 	}
 	var t engine.Ticket
 	if err := h.do(ctx, "POST", "/api/v1/checkin", map[string]string{"code": code}, &t); err != nil {
-		return flow.Ticket{}, hallErr("check-in", err)
+		return flow.Ticket{}, checkInErr("check-in", err)
 	}
 	return h.ticket(ctx, &t), nil
 }
@@ -281,7 +283,7 @@ func (h *Hall) checkInPerson(ctx context.Context, c *flow.Citizen) (flow.Ticket,
 		return flow.Ticket{}, fmt.Errorf("adapters: check-in by ID card: the hall does not offer it (%w): %w", err, flow.ErrNotFound)
 	}
 	if err != nil {
-		return flow.Ticket{}, hallErr("check-in by ID card", err)
+		return flow.Ticket{}, checkInErr("check-in by ID card", err)
 	}
 	return h.ticket(ctx, &t), nil
 }

@@ -3,12 +3,16 @@ package adapters
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"hallkiosk/internal/codesign"
 	"hallkiosk/kiosk/flow"
 	"hallkiosk/printer"
 	"hallkiosk/printer/ticket"
+	"hallkiosk/queue/catalog"
 )
 
 // Printer prints the kiosk's tickets, invoice pickup slips and test pages
@@ -21,6 +25,9 @@ type Printer struct {
 	Signer   *codesign.Signer // signs the ticket QR; nil prints no QR
 	QRURL    string           // progress page prefix the code is appended to
 	Notice   string           // advice line at the bottom of tickets
+	// Cat gives each ticket its area, window range, English names and the
+	// hall's time zone; nil prints none of them (times in UTC+8).
+	Cat *catalog.Catalog
 }
 
 var (
@@ -37,9 +44,22 @@ func (p *Printer) PrintTicket(ctx context.Context, t flow.Ticket) error {
 		issued = time.Now()
 	}
 	tt := ticket.Ticket{Hall: p.Hall, Number: t.Number, Service: t.ServiceName, Issued: issued,
-		Ahead: t.Ahead, Wait: t.Wait, Notice: p.Notice}
+		Ahead: t.Ahead, Wait: t.Wait, Notice: p.Notice, Name: t.Holder, English: t.English}
+	if p.Cat != nil {
+		tt.Loc = p.Cat.Location()
+		if z, ok := p.Cat.ZoneOf(t.Service); ok {
+			tt.Zone, tt.ZoneEN = z.Name, z.NameEN
+		}
+		if s, ok := p.Cat.Service(t.Service); ok {
+			tt.ServiceEN = s.NameEN
+			if tt.Service == "" {
+				tt.Service = s.Name
+			}
+		}
+		tt.Windows = WindowRange(WaitWindows(p.Cat, t.Service))
+	}
 	if t.Priority {
-		tt.Zone = "预约优先"
+		tt.Zone = strings.TrimSpace("预约优先 " + tt.Zone)
 	}
 	if p.Signer != nil {
 		code, err := p.Signer.Sign("ticket", map[string]string{"n": t.Number, "s": t.Service, "id": t.Ref},
@@ -62,9 +82,14 @@ func (p *Printer) PrintTicket(ctx context.Context, t flow.Ticket) error {
 // PrintSlip prints an invoice pickup slip.
 func (p *Printer) PrintSlip(ctx context.Context, s flow.InvoiceSlip) error {
 	slip := ticket.InvoicePickup{Hall: p.Hall, Taxpayer: s.MaskedName, Kind: "发票", Count: len(s.Invoices),
-		Collected: s.At, Terminal: p.Terminal, Notice: "取件码 " + s.Code}
-	if len(s.Invoices) > 0 {
-		slip.FirstNo, slip.LastNo = s.Invoices[0].Number, s.Invoices[len(s.Invoices)-1].Number
+		Collected: s.At, Terminal: p.Terminal, PickupCode: s.Code}
+	if p.Cat != nil {
+		slip.Loc = p.Cat.Location()
+	}
+	// Exactly the invoices collected, each number whole: never a range,
+	// which would name invoices the taxpayer did not take.
+	for _, inv := range s.Invoices {
+		slip.Numbers = append(slip.Numbers, inv.Number)
 	}
 	if err := p.P.PrintLayout(ctx, "slip/"+s.Code, slip); err != nil {
 		return fmt.Errorf("adapters: print slip: %w", err)
@@ -72,7 +97,50 @@ func (p *Printer) PrintSlip(ctx context.Context, s flow.InvoiceSlip) error {
 	return nil
 }
 
-// TestPrint prints the sample ticket.
+// WaitWindows returns the windows a service's citizens wait for: those of
+// the service's own area (zone) that serve it; windows elsewhere that are
+// only cross-authorised for it (一窗受理) are left out of the printed hint
+// unless no window of its area serves it.
+func WaitWindows(cat *catalog.Catalog, serviceID string) []int {
+	all := cat.WindowsFor(serviceID)
+	z, ok := cat.ZoneOf(serviceID)
+	if !ok {
+		return all
+	}
+	var own []int
+	for _, n := range all {
+		if w, ok := cat.Window(n); ok && w.Zone == z.ID {
+			own = append(own, n)
+		}
+	}
+	if len(own) == 0 {
+		return all
+	}
+	return own
+}
+
+// WindowRange writes window numbers compactly: 19–21, 105, or 19–20、105.
+func WindowRange(ns []int) string {
+	ns = slices.Clone(ns)
+	slices.Sort(ns)
+	ns = slices.Compact(ns)
+	var out []string
+	for i := 0; i < len(ns); {
+		j := i
+		for j+1 < len(ns) && ns[j+1] == ns[j]+1 {
+			j++
+		}
+		if j > i {
+			out = append(out, fmt.Sprintf("%d–%d", ns[i], ns[j]))
+		} else {
+			out = append(out, strconv.Itoa(ns[i]))
+		}
+		i = j + 1
+	}
+	return strings.Join(out, "、")
+}
+
+// TestPrint prints the sample ticket, marked 测试 across the slip.
 func (p *Printer) TestPrint(ctx context.Context) error {
 	now := time.Now()
 	t, err := ticket.Sample(now)

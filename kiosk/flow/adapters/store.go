@@ -35,6 +35,20 @@ var (
 	_ flow.Rater        = (*Store)(nil)
 )
 
+// LeaseServices lists the catalogue's ticket services for
+// store.SetServices ("id=prefix"), so that an enrolled kiosk holds number
+// leases for each of them before it needs one: when the hall becomes
+// unreachable the next ticket comes from a lease in the hall's own series
+// (F004 → F005 …), and the kiosk's overflow range (F5001 …) only once a
+// lease is used up.
+func LeaseServices(cat *catalog.Catalog) []string {
+	var out []string
+	for _, s := range cat.Services() {
+		out = append(out, s.ID+"="+s.Prefix)
+	}
+	return out
+}
+
 // Issue takes the next number for the service.
 func (s *Store) Issue(ctx context.Context, r flow.IssueRequest) (flow.Ticket, error) {
 	svc, ok := s.Cat.Service(r.Service)
