@@ -490,3 +490,27 @@ $('send').addEventListener('click',function(){
 {{end}}
 </body></html>
 `))
+
+// ticketOfCode is the default Config.TicketCodes: a code signed by the hall
+// or by a kiosk it enrolled (the keys the progress page trusts) names the
+// ticket it was printed for; without such keys only the hall's own codes
+// are accepted. The ratings routes and the public ticket view use it, so a
+// ticket that the progress page shows can be rated there too.
+func (s *Server) ticketOfCode(code string) (string, error) {
+	if s.ticketKeys() == nil {
+		return s.e.VerifyTicketCode(code)
+	}
+	ctx := context.Background()
+	c, err := s.verifyTicketCode(ctx, code)
+	if err != nil {
+		return "", err
+	}
+	t, err := s.ticketOfClaims(ctx, c)
+	if err != nil {
+		return "", err
+	}
+	if t == nil {
+		return "", errProgressUnknown
+	}
+	return t.ID, nil
+}

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -227,8 +226,7 @@ func TestProgressRefusesBadCodes(t *testing.T) {
 // TestProgressPageOnPhone opens the page in Chromium at a phone's viewport:
 // it shows the ticket, follows a call without a reload, and its rating form
 // for a served ticket posts {"code","level","reasons","text"} as JSON to
-// POST /api/v1/public/rate (captured here: the endpoint is the ratings
-// API's).
+// POST /api/v1/public/rate, which credits the served step.
 func TestProgressPageOnPhone(t *testing.T) {
 	h := newHall(t, true)
 	k := newProgressKeys(h)
@@ -238,20 +236,7 @@ func TestProgressPageOnPhone(t *testing.T) {
 		t.Fatal(err)
 	}
 	code := sign(t, k.kiosk, tk, tk.ID, h.clk.Now())
-	var mu sync.Mutex
-	var rated []byte
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == "POST" && r.URL.Path == "/api/v1/public/rate" {
-			b, _ := io.ReadAll(r.Body)
-			mu.Lock()
-			rated = b
-			mu.Unlock()
-			w.WriteHeader(201)
-			w.Write([]byte(`{}`))
-			return
-		}
-		h.s.ServeHTTP(w, r)
-	}))
+	ts := httptest.NewServer(h.s)
 	defer ts.Close()
 
 	b := browser(t)
@@ -287,21 +272,22 @@ func TestProgressPageOnPhone(t *testing.T) {
 		textIs("#rateMsg", "感谢您的评价"),
 	)
 	shoot(t, b, "progress-rate.png")
-	mu.Lock()
-	defer mu.Unlock()
-	var got struct {
-		Code    string   `json:"code"`
-		Level   int      `json:"level"`
-		Reasons []string `json:"reasons"`
-		Text    string   `json:"text"`
+	// The rating reached the hall through the real endpoint, credited to
+	// the served step, and the poor rating opened a 整改 case.
+	got, err := h.e.Ticket(ctx, tk.ID)
+	if err != nil {
+		t.Fatal(err)
 	}
-	dec := json.NewDecoder(strings.NewReader(string(rated)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&got); err != nil {
-		t.Fatalf("rating body %s: %v", rated, err)
+	if got.Rating != 2 {
+		t.Errorf("rating at the hall %d, want 2", got.Rating)
 	}
-	if got.Code != code || got.Level != 2 || len(got.Reasons) != 1 || got.Reasons[0] != "等候时间长" || got.Text != "窗口少" {
-		t.Errorf("rating body %+v", got)
+	day := tk.IssuedAt.In(loc).Format("2006-01-02")
+	rs, err := h.e.Ratings(ctx, day, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 1 || rs[0].Ticket != tk.ID || rs[0].Case == "" || rs[0].Channel != engine.ChannelProgress || len(rs[0].Reasons) != 1 || rs[0].Reasons[0] != "等候时间长" || rs[0].Text != "窗口少" {
+		t.Errorf("ratings %+v", rs)
 	}
 
 	// A forged code gets a clear page, not a ticket.

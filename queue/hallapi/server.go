@@ -80,14 +80,14 @@ func New(ctx context.Context, e *engine.Engine, cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.TicketCodes == nil {
-		cfg.TicketCodes = e.VerifyTicketCode
-	}
 	if cfg.BookingsPerAddress <= 0 {
 		cfg.BookingsPerAddress = 5
 	}
 	s := &Server{e: e, db: e.DB(), cfg: cfg, log: cfg.Log, now: cfg.Now, mux: http.NewServeMux(), sessions: map[string]cachedSession{},
 		thr: newThrottle(), bookings: &rateLimit{n: cfg.BookingsPerAddress, span: time.Hour}}
+	if s.cfg.TicketCodes == nil {
+		s.cfg.TicketCodes = s.ticketOfCode
+	}
 	if err := s.migrate(ctx); err != nil {
 		return nil, fmt.Errorf("hallapi: schema: %w", err)
 	}
