@@ -35,9 +35,9 @@ var wrapCalloutSink func(voice.Sink) voice.Sink
 // buses' connections and the events dropped, for field diagnosis.
 func startCallout(ctx context.Context, srv *hallapi.Server, eng *engine.Engine, cfg *Config, log *slog.Logger) (stop func(), err error) {
 	s, err := callout.Open(cfg.Display, cfg.Voice, callout.SetupOpts{
-		Log:       log,
-		Soundcard: openSoundcard,
-		WrapSink:  wrapCalloutSink,
+		Log:         log,
+		Soundcard:   openSoundcard,
+		WrapSink:    wrapCalloutSink,
 		Windows:     slices.Sorted(maps.Keys(windowNames(eng))),
 		WindowZones: windowZones(eng),
 	})
