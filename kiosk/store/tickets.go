@@ -103,6 +103,7 @@ func (s *Store) Issue(ctx context.Context, service string) (*Ticket, error) {
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("store: issue: %w", err)
 	}
+	s.notify()
 	return t, nil
 }
 
@@ -144,6 +145,7 @@ func (s *Store) transition(ctx context.Context, t *Ticket, state, kind string) e
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: %s: %w", state, err)
 	}
+	s.notify()
 	t.State = state
 	return nil
 }
