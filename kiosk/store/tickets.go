@@ -91,7 +91,8 @@ func (s *Store) Issue(ctx context.Context, service string) (*Ticket, error) {
 	if t.Overflow {
 		src = "overflow"
 	}
-	p, _ := json.Marshal(qsync.TicketPayload{Service: service, Day: day, Number: t.Number, Label: t.Label(), Lease: src})
+	p, _ := json.Marshal(qsync.TicketPayload{Service: service, Day: day, Number: t.Number, Label: t.Label(), Lease: src,
+		Replaces: replacesFrom(ctx)})
 	if t.Seq, err = appendTx(ctx, tx, t.HLC, qsync.KindTicketIssued, p); err != nil {
 		return nil, err
 	}
