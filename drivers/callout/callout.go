@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -156,6 +157,10 @@ type Opts struct {
 	// and only while no call is waiting, to keep the bus free for calls);
 	// 0 means 2 s.
 	TickEvery time.Duration
+	// RetryEvery is how often writes that failed (a bus still connecting
+	// after a start, or unplugged) are tried again: strips that missed
+	// their text and board lines still queued; 0 means 500 ms.
+	RetryEvery time.Duration
 	// Log gets failures; nil means slog.Default.
 	Log *slog.Logger
 }
@@ -185,6 +190,11 @@ type Hub struct {
 	voiceOf map[int]*voice.Announcer // window -> its zone's announcer
 
 	failing [2]atomic.Bool // the last strip / board write failed (logged once)
+	// retry holds, per window, the strip text whose write failed ("" a
+	// blank): written again every RetryEvery until it succeeds, so a call
+	// made while a bus was (re)connecting still reaches its strip.
+	retryMu sync.Mutex
+	retry   map[int]string
 	shared  bool           // board and strips on one bus: one writer, strips first
 }
 
@@ -205,6 +215,9 @@ func New(opts *Opts) *Hub {
 	if o.TickEvery <= 0 {
 		o.TickEvery = 2 * time.Second
 	}
+	if o.RetryEvery <= 0 {
+		o.RetryEvery = 500 * time.Millisecond
+	}
 	switch {
 	case o.Settle == 0:
 		o.Settle = 100 * time.Millisecond
@@ -217,7 +230,7 @@ func New(opts *Opts) *Hub {
 	h := &Hub{o: o, log: o.Log, in: make(chan Event, o.QueueLen),
 		strips: make(chan dispJob, o.QueueLen), board: make(chan dispJob, o.QueueLen),
 		lines: map[string]string{}, at: map[string]int{}, shared: o.Display != nil && o.Display.SharedBus(),
-		voiceOf: map[int]*voice.Announcer{}}
+		voiceOf: map[int]*voice.Announcer{}, retry: map[int]string{}}
 	for _, z := range o.Zones {
 		for _, w := range z.Windows {
 			h.voiceOf[w] = z.Voice // nil: a silent zone
@@ -370,13 +383,59 @@ const (
 
 var busName = [2]string{"window strips", "hall board"}
 
+// retryFailed writes again the strips whose last write failed and, when
+// the board's bus is owned by this loop (boardToo), the board's queued
+// lines.
+func (h *Hub) retryFailed(boardToo bool) {
+	h.retryMu.Lock()
+	ws := maps.Clone(h.retry)
+	h.retryMu.Unlock()
+	if len(ws) > 0 {
+		var errs []error
+		for _, w := range slices.Sorted(maps.Keys(ws)) {
+			errs = append(errs, h.writeStrip(w, ws[w]))
+		}
+		h.displayResult(stripBus, errors.Join(errs...))
+	}
+	if boardToo {
+		if n, _, _ := h.o.Display.BoardBacklog(); n > 0 || h.failing[boardBus].Load() {
+			h.displayResult(boardBus, h.o.Display.FlushBoard(0, nil))
+		}
+	}
+}
+
+// writeStrip writes one strip, remembering a failure for retryFailed.
+func (h *Hub) writeStrip(w int, text string) error {
+	m := h.o.Display
+	var err error
+	if text != "" {
+		err = ignoreNoWindow(m.ShowWindow(w, text))
+	} else {
+		err = ignoreNoWindow(m.ClearWindow(w))
+	}
+	h.retryMu.Lock()
+	if err != nil {
+		h.retry[w] = text
+	} else {
+		delete(h.retry, w) // the strip shows its newest text
+	}
+	h.retryMu.Unlock()
+	return err
+}
+
 func (h *Hub) stripLoop(ctx context.Context) {
 	t := time.NewTicker(h.o.TickEvery)
 	defer t.Stop()
+	r := time.NewTicker(h.o.RetryEvery)
+	defer r.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-r.C:
+			if len(h.strips) == 0 {
+				h.retryFailed(h.shared)
+			}
 		case <-t.C:
 			if len(h.strips) > 0 {
 				continue
@@ -405,10 +464,18 @@ func (h *Hub) stripLoop(ctx context.Context) {
 }
 
 func (h *Hub) boardLoop(ctx context.Context) {
+	r := time.NewTicker(h.o.RetryEvery)
+	defer r.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-r.C:
+			if len(h.board) == 0 {
+				if n, _, _ := h.o.Display.BoardBacklog(); n > 0 || h.failing[boardBus].Load() {
+					h.displayResult(boardBus, h.o.Display.FlushBoard(0, func() bool { return len(h.board) > 0 }))
+				}
+			}
 		case j := <-h.board:
 			// Take everything waiting: each row is written once.
 			batch := h.collect(ctx, h.board, []dispJob{j})
@@ -487,7 +554,6 @@ func (h *Hub) DisplayFailing() bool { return h.failing[stripBus].Load() || h.fai
 // windows (every window's first change, then every second change, ...),
 // numbers before blanks within a round.
 func (h *Hub) showStrips(batch []dispJob) error {
-	m := h.o.Display
 	var order []int             // windows whose strip changes, first change first
 	strip := map[int][]string{} // window -> its texts to write in order; "" blanks it
 	setStrip := func(w int, text string) {
@@ -540,11 +606,7 @@ func (h *Hub) showStrips(batch []dispJob) error {
 			return boolInt(strip[a][round] == "") - boolInt(strip[b][round] == "")
 		})
 		for _, w := range ws {
-			if text := strip[w][round]; text != "" {
-				errs = append(errs, ignoreNoWindow(m.ShowWindow(w, text)))
-			} else {
-				errs = append(errs, ignoreNoWindow(m.ClearWindow(w)))
-			}
+			errs = append(errs, h.writeStrip(w, strip[w][round]))
 		}
 	}
 	return errors.Join(errs...)
