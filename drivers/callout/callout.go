@@ -195,7 +195,7 @@ type Hub struct {
 	// made while a bus was (re)connecting still reaches its strip.
 	retryMu sync.Mutex
 	retry   map[int]string
-	shared  bool           // board and strips on one bus: one writer, strips first
+	shared  bool // board and strips on one bus: one writer, strips first
 }
 
 type dispJob struct {
