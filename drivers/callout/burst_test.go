@@ -3,6 +3,7 @@ package callout_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -261,5 +262,63 @@ func TestVoiceZones(t *testing.T) {
 	bad.Zones, bad.BacklogLimit = nil, -2
 	if err := bad.Validate("voice"); err == nil {
 		t.Fatal("backlog_limit -2 accepted")
+	}
+}
+
+// flakyBus fails every write until up is set (a port still connecting
+// after a restart), then records the frames' texts.
+type flakyBus struct {
+	mu    sync.Mutex
+	up    bool
+	texts map[byte][]string
+}
+
+func (f *flakyBus) Write(b []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.up {
+		return 0, fmt.Errorf("not connected")
+	}
+	cmd, _, err := display.NewLine(display.GB18030).Decode(b)
+	if err == nil {
+		f.texts[cmd.Addr] = append(f.texts[cmd.Addr], cmd.Text)
+	}
+	return len(b), nil
+}
+
+func (f *flakyBus) seen(addr byte, text string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Contains(f.texts[addr], text)
+}
+
+// TestCallWhileBusConnecting: calls made while the display buses are not
+// connected yet (just after a restart) reach the strip and the board once
+// the buses are up, without another call to carry them.
+func TestCallWhileBusConnecting(t *testing.T) {
+	strips, board := &flakyBus{texts: map[byte][]string{}}, &flakyBus{texts: map[byte][]string{}}
+	sd, _ := display.New(strips, &display.Opts{Codec: display.NewLine(display.GB18030), Gap: -1})
+	bd, _ := display.New(board, &display.Opts{Codec: display.NewLine(display.GB18030), Gap: -1})
+	m := display.NewManager(display.ManagerOpts{Windows: map[int]display.Target{1: {Dev: sd, Addr: 1}, 2: {Dev: sd, Addr: 2}},
+		Board: []display.Target{{Dev: bd, Addr: 100}, {Dev: bd, Addr: 101}}})
+	hub := callout.New(&callout.Opts{Display: m, RetryEvery: 10 * time.Millisecond, Log: slog.New(slog.DiscardHandler)})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); hub.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	hub.Publish(callout.Event{Kind: callout.Call, Number: "A1", Window: 1})
+	hub.Publish(callout.Event{Kind: callout.Call, Number: "A2", Window: 2})
+	waitUntil(t, "the writes failing", func() bool { return hub.DisplayFailing() })
+	for _, b := range []*flakyBus{strips, board} {
+		b.mu.Lock()
+		b.up = true
+		b.mu.Unlock()
+	}
+	waitUntil(t, "both calls on strips and board", func() bool {
+		return strips.seen(1, "A1") && strips.seen(2, "A2") &&
+			board.seen(100, callout.BoardLine("A1", 1)) && board.seen(100, callout.BoardLine("A2", 2))
+	})
+	if st := hub.Status(); st.BoardBacklog != 0 || st.BoardShown != 2 {
+		t.Fatalf("status %+v", st)
 	}
 }
