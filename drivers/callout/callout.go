@@ -182,6 +182,7 @@ type Hub struct {
 	dropped atomic.Int64
 	// voiceRefused counts announcements an announcer refused (queue full).
 	voiceRefused atomic.Int64
+	stripBusy    atomic.Int64 // updates stripLoop is writing
 
 	mu    sync.Mutex
 	lines map[string]string // ticket number -> its board line
@@ -255,6 +256,9 @@ type Status struct {
 	// of them has waited (0 when none).
 	BoardBacklog  int   `json:"board_backlog"`
 	BoardOldestMS int64 `json:"board_oldest_unshown_ms"`
+	// StripBacklog counts call-out updates queued for the window strips
+	// or being written.
+	StripBacklog int `json:"strip_backlog"`
 	// BoardShown counts the lines shown on the board's top row since the
 	// start; BoardGivenUp those given up (a board dead for hours).
 	BoardShown   int64 `json:"board_shown"`
@@ -302,6 +306,7 @@ func (h *Hub) Status() Status {
 		}
 	}
 	st.VoiceRefused = h.voiceRefused.Load()
+	st.StripBacklog = len(h.strips) + int(h.stripBusy.Load())
 	return st
 }
 
@@ -446,9 +451,12 @@ func (h *Hub) stripLoop(ctx context.Context) {
 			}
 		case j := <-h.strips:
 			// Take everything waiting: each strip is written once.
+			h.stripBusy.Store(1)
 			batch := h.collect(ctx, h.strips, []dispJob{j})
+			h.stripBusy.Store(int64(len(batch)))
 			if !h.shared {
 				h.displayResult(stripBus, h.showStrips(batch))
+				h.stripBusy.Store(0)
 				continue
 			}
 			// One bus, one command per gap: the board's top row first,
@@ -459,6 +467,7 @@ func (h *Hub) stripLoop(ctx context.Context) {
 			h.displayResult(boardBus, h.showBoard(batch, func() bool { return true }))
 			h.displayResult(stripBus, h.showStrips(batch))
 			h.displayResult(boardBus, ignoreNoWindow(h.o.Display.UpdateBoardUntil(nil, nil, func() bool { return len(h.strips) > 0 })))
+			h.stripBusy.Store(0)
 		}
 	}
 }

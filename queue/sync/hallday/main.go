@@ -564,9 +564,20 @@ output = wav:%s
 // waitCalloutIdle waits until the hall's board and voice have nothing
 // waiting (GET /api/v1/callout), at most 60 s.
 func waitCalloutIdle(base, token string) {
+	time.Sleep(time.Second) // the events reach the call-out's queues
 	deadline := time.Now().Add(60 * time.Second)
+	last := ""
+	defer func() {
+		if time.Now().After(deadline) {
+			fmt.Fprintln(os.Stderr, "hallday: call-out not idle after 60 s:", last)
+		}
+	}()
 	for time.Now().Before(deadline) {
+		if code, _ := api("GET", base+"/api/v1/callout", token, nil, nil); code != 200 {
+			last = fmt.Sprint("status ", code)
+		}
 		var st struct {
+			StripBacklog int `json:"strip_backlog"`
 			BoardBacklog int `json:"board_backlog"`
 			Voices       []struct {
 				Waiting int  `json:"waiting"`
@@ -574,7 +585,7 @@ func waitCalloutIdle(base, token string) {
 			} `json:"voices"`
 		}
 		if code, err := api("GET", base+"/api/v1/callout", token, nil, &st); err == nil && code == 200 {
-			idle := st.BoardBacklog == 0
+			idle := st.BoardBacklog == 0 && st.StripBacklog == 0
 			for _, v := range st.Voices {
 				idle = idle && v.Waiting == 0 && !v.Playing
 			}
