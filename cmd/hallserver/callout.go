@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 
 	"hallkiosk/drivers/callout"
@@ -34,10 +35,11 @@ var wrapCalloutSink func(voice.Sink) voice.Sink
 // buses' connections and the events dropped, for field diagnosis.
 func startCallout(ctx context.Context, srv *hallapi.Server, eng *engine.Engine, cfg *Config, log *slog.Logger) (stop func(), err error) {
 	s, err := callout.Open(cfg.Display, cfg.Voice, callout.SetupOpts{
-		Log:       log,
-		Soundcard: openSoundcard,
-		WrapSink:  wrapCalloutSink,
-		Windows:   slices.Sorted(maps.Keys(windowNames(eng))),
+		Log:         log,
+		Soundcard:   openSoundcard,
+		WrapSink:    wrapCalloutSink,
+		Windows:     slices.Sorted(maps.Keys(windowNames(eng))),
+		WindowZones: windowZones(eng),
 	})
 	if err != nil {
 		return nil, err
@@ -51,9 +53,13 @@ func startCallout(ctx context.Context, srv *hallapi.Server, eng *engine.Engine, 
 		st := calloutStatus{Enabled: enabled, Board: cfg.Display.BoardPort, Strips: cfg.Display.StripPort, Voice: cfg.Voice.Output}
 		if enabled {
 			st.Buses, st.Failing, st.Dropped = s.Health(), s.Hub.DisplayFailing(), s.Hub.Dropped()
+			st.Status = s.Hub.Status()
 		}
 		writeJSON(w, http.StatusOK, st)
 	}))
+	if enabled {
+		srv.AddMetrics(func(b *strings.Builder) { writeCalloutMetrics(b, s.Hub.Status(), s.Hub.Dropped()) })
+	}
 	if !enabled {
 		s.Close()
 		log.Info("hallserver: no displays or voice configured ([display], [voice])")
@@ -82,6 +88,33 @@ type calloutStatus struct {
 	Buses   []serialport.Health `json:"buses,omitempty"`
 	Failing bool                `json:"failing"` // the last display write failed
 	Dropped int64               `json:"dropped"` // events dropped (queue full)
+	// The backlog: board_backlog, board_oldest_unshown_ms, board_shown,
+	// voices (per output: waiting, oldest_ms, said, skipped, limit).
+	callout.Status
+}
+
+// writeCalloutMetrics appends the call-out's backlog to /metrics.
+func writeCalloutMetrics(b *strings.Builder, st callout.Status, dropped int64) {
+	fmt.Fprintf(b, "# HELP hall_callout_board_backlog Calls queued for the hall board, not yet shown on its top row.\n# TYPE hall_callout_board_backlog gauge\nhall_callout_board_backlog %d\n", st.BoardBacklog)
+	fmt.Fprintf(b, "# HELP hall_callout_board_oldest_unshown_seconds Age of the oldest call not yet shown on the hall board.\n# TYPE hall_callout_board_oldest_unshown_seconds gauge\nhall_callout_board_oldest_unshown_seconds %g\n", float64(st.BoardOldestMS)/1000)
+	fmt.Fprintf(b, "# HELP hall_callout_board_shown_total Calls shown on the hall board's top row.\n# TYPE hall_callout_board_shown_total counter\nhall_callout_board_shown_total %d\n", st.BoardShown)
+	fmt.Fprintf(b, "# HELP hall_callout_dropped_total Call-out events dropped (queue full).\n# TYPE hall_callout_dropped_total counter\nhall_callout_dropped_total %d\n", dropped+st.BoardGivenUp+st.VoiceRefused)
+	b.WriteString("# HELP hall_callout_voice_backlog Announcements waiting per voice output (zone \"\" is the main output).\n# TYPE hall_callout_voice_backlog gauge\n")
+	for _, v := range st.Voices {
+		fmt.Fprintf(b, "hall_callout_voice_backlog{zone=%q} %d\n", v.Zone, v.Waiting)
+	}
+	b.WriteString("# HELP hall_callout_voice_oldest_seconds Age of the oldest announcement waiting or playing per voice output.\n# TYPE hall_callout_voice_oldest_seconds gauge\n")
+	for _, v := range st.Voices {
+		fmt.Fprintf(b, "hall_callout_voice_oldest_seconds{zone=%q} %g\n", v.Zone, float64(v.OldestMS)/1000)
+	}
+	b.WriteString("# HELP hall_callout_voice_said_total Announcements played per voice output.\n# TYPE hall_callout_voice_said_total counter\n")
+	for _, v := range st.Voices {
+		fmt.Fprintf(b, "hall_callout_voice_said_total{zone=%q} %d\n", v.Zone, v.Said)
+	}
+	b.WriteString("# HELP hall_callout_voice_skipped_total Repeats and second-language announcements skipped for the backlog.\n# TYPE hall_callout_voice_skipped_total counter\n")
+	for _, v := range st.Voices {
+		fmt.Fprintf(b, "hall_callout_voice_skipped_total{zone=%q} %d\n", v.Zone, v.Skipped)
+	}
 }
 
 // follow publishes the events that show or say something until events is
@@ -110,8 +143,17 @@ func windowNames(eng *engine.Engine) map[int]string {
 	return names
 }
 
-func openSoundcard() (voice.Sink, func() error, error) {
-	c, err := soundcard.Open(nil)
+// windowZones maps the catalogue's windows to their zones (voice.zones).
+func windowZones(eng *engine.Engine) map[int]string {
+	zones := map[int]string{}
+	for _, w := range eng.Catalog().Windows {
+		zones[w.Number] = w.Zone
+	}
+	return zones
+}
+
+func openSoundcard(device string) (voice.Sink, func() error, error) {
+	c, err := soundcard.Open(&soundcard.Opts{Device: device})
 	if err != nil {
 		return nil, nil, fmt.Errorf("hallserver: %w", err)
 	}

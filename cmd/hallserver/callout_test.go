@@ -255,10 +255,20 @@ repeat = 1
 		t.Errorf("logs:\n%s", logs)
 	}
 	var st struct {
-		Enabled bool
-		Buses   []struct{ Connected bool }
-		Failing bool
-		Dropped int64
+		Enabled      bool
+		Buses        []struct{ Connected bool }
+		Failing      bool
+		Dropped      int64
+		BoardBacklog *int   `json:"board_backlog"`
+		BoardOldest  *int64 `json:"board_oldest_unshown_ms"`
+		BoardShown   int64  `json:"board_shown"`
+		Voices       []struct {
+			Zone    string
+			Waiting int
+			Said    int64
+			Skipped int64
+			Limit   int
+		}
 	}
 	if code := h.call("GET", "/api/v1/callout", staff1, "", nil); code != 403 {
 		t.Errorf("staff read the call-out status: %d", code)
@@ -267,6 +277,22 @@ repeat = 1
 	if code := h.call("GET", "/api/v1/callout", tech, "", &st); code != 200 || !st.Enabled || len(st.Buses) != 2 ||
 		!st.Buses[0].Connected || !st.Buses[1].Connected || st.Failing || st.Dropped != 0 {
 		t.Errorf("status %d %+v", code, st)
+	}
+	// The backlog: every call shown on the board, every one said.
+	if st.BoardBacklog == nil || *st.BoardBacklog != 0 || st.BoardOldest == nil || *st.BoardOldest != 0 || st.BoardShown < 5 ||
+		len(st.Voices) != 1 || st.Voices[0].Said != 5 || st.Voices[0].Waiting != 0 || st.Voices[0].Limit != voice.DefaultBacklog {
+		t.Errorf("backlog %+v", st)
+	}
+	res, err := http.Get(h.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, line := range []string{"hall_callout_board_backlog 0", "hall_callout_board_oldest_unshown_seconds 0", `hall_callout_voice_said_total{zone=""} 5`, `hall_callout_voice_backlog{zone=""} 0`} {
+		if !strings.Contains(string(body), line+"\n") {
+			t.Errorf("/metrics lacks %q", line)
+		}
 	}
 }
 

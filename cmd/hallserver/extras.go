@@ -50,7 +50,9 @@ func mountExtras(srv *hallapi.Server, eng *engine.Engine, cfg *Config, log *slog
 	pctx, stopPurge := context.WithCancel(context.Background())
 	purged := make(chan struct{})
 	go func() { defer close(purged); eng.RunPurge(pctx, cfg.Privacy.PersonalDataDays) }()
-	x.closers = append(x.closers, func() error { stopPurge(); <-purged; return nil })
+	lapsed := make(chan struct{}) // reservations kiosks never confirmed printed lapse
+	go func() { defer close(lapsed); eng.RunReservations(pctx, 0) }()
+	x.closers = append(x.closers, func() error { stopPurge(); <-purged; <-lapsed; return nil })
 	reg, err := registry.Open(filepath.Join(cfg.Server.Data, "registry.db"))
 	if err != nil {
 		return nil, fmt.Errorf("registry: %w", err)

@@ -56,12 +56,12 @@ func (c *Config) validateCallout() error {
 // until the kiosk closes. Display buses appear in the maintenance screen's
 // device health.
 func attachCallout(ctx context.Context, k *kiosk, e *engine.Engine) error {
-	names := map[int]string{}
+	names, zones := map[int]string{}, map[int]string{}
 	for _, w := range k.cat.Windows {
-		names[w.Number] = w.Name
+		names[w.Number], zones[w.Number] = w.Name, w.Zone
 	}
 	s, err := callout.Open(k.cfg.Display, k.cfg.calloutVoice(), callout.SetupOpts{
-		Log: k.log, Soundcard: openSoundcard, Windows: slices.Sorted(maps.Keys(names)),
+		Log: k.log, Soundcard: openSoundcard, Windows: slices.Sorted(maps.Keys(names)), WindowZones: zones,
 	})
 	if err != nil {
 		return err
@@ -111,8 +111,8 @@ func attachCallout(ctx context.Context, k *kiosk, e *engine.Engine) error {
 	return nil
 }
 
-func openSoundcard() (voice.Sink, func() error, error) {
-	c, err := soundcard.Open(nil)
+func openSoundcard(device string) (voice.Sink, func() error, error) {
+	c, err := soundcard.Open(&soundcard.Opts{Device: device})
 	if err != nil {
 		return nil, nil, fmt.Errorf("kiosk: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -111,7 +112,9 @@ func Render(e Event, o Opts) Content {
 			if i > 0 {
 				r = 1 // the first language carries the repeats
 			}
-			c.Say = append(c.Say, voice.Announcement{Number: e.Number, Window: e.Window, Lang: l, Repeat: r})
+			// Languages after the first may be skipped when the
+			// announcer is behind; the first is always said.
+			c.Say = append(c.Say, voice.Announcement{Number: e.Number, Window: e.Window, Lang: l, Repeat: r, Optional: i > 0})
 		}
 	case NoShow, Finish, Leave:
 		c.ClearStrip = true
@@ -126,6 +129,11 @@ type Opts struct {
 	Display *display.Manager
 	// Voice makes the announcements; nil means none. Hub.Run runs it.
 	Voice *voice.Announcer
+	// Zones are voice zones: the calls of a zone's windows are announced
+	// on the zone's own announcer (its own sound output), so that several
+	// areas of a large hall announce at once. Windows in no zone use
+	// Voice. Hub.Run runs them.
+	Zones []Zone
 	// Repeat is how many times a call is said (0 means once);
 	// RecallRepeat the same for a recall (0 means Repeat).
 	Repeat, RecallRepeat int
@@ -149,8 +157,19 @@ type Opts struct {
 	// and only while no call is waiting, to keep the bus free for calls);
 	// 0 means 2 s.
 	TickEvery time.Duration
+	// RetryEvery is how often writes that failed (a bus still connecting
+	// after a start, or unplugged) are tried again: strips that missed
+	// their text and board lines still queued; 0 means 500 ms.
+	RetryEvery time.Duration
 	// Log gets failures; nil means slog.Default.
 	Log *slog.Logger
+}
+
+// Zone is one voice zone: an area of the hall with its own sound output.
+type Zone struct {
+	Name    string // the catalogue's zone id, e.g. "tax"
+	Voice   *voice.Announcer
+	Windows []int
 }
 
 // Hub dispatches events to displays and voice.
@@ -161,13 +180,23 @@ type Hub struct {
 	strips  chan dispJob // to stripLoop
 	board   chan dispJob // to boardLoop
 	dropped atomic.Int64
+	// voiceRefused counts announcements an announcer refused (queue full).
+	voiceRefused atomic.Int64
+	stripBusy    atomic.Int64 // updates stripLoop is writing
 
 	mu    sync.Mutex
 	lines map[string]string // ticket number -> its board line
 	at    map[string]int    // ticket number -> window whose strip shows it
 
+	voiceOf map[int]*voice.Announcer // window -> its zone's announcer
+
 	failing [2]atomic.Bool // the last strip / board write failed (logged once)
-	shared  bool           // board and strips on one bus: one writer, strips first
+	// retry holds, per window, the strip text whose write failed ("" a
+	// blank): written again every RetryEvery until it succeeds, so a call
+	// made while a bus was (re)connecting still reaches its strip.
+	retryMu sync.Mutex
+	retry   map[int]string
+	shared  bool // board and strips on one bus: one writer, strips first
 }
 
 type dispJob struct {
@@ -187,6 +216,9 @@ func New(opts *Opts) *Hub {
 	if o.TickEvery <= 0 {
 		o.TickEvery = 2 * time.Second
 	}
+	if o.RetryEvery <= 0 {
+		o.RetryEvery = 500 * time.Millisecond
+	}
 	switch {
 	case o.Settle == 0:
 		o.Settle = 100 * time.Millisecond
@@ -196,9 +228,86 @@ func New(opts *Opts) *Hub {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	return &Hub{o: o, log: o.Log, in: make(chan Event, o.QueueLen),
+	h := &Hub{o: o, log: o.Log, in: make(chan Event, o.QueueLen),
 		strips: make(chan dispJob, o.QueueLen), board: make(chan dispJob, o.QueueLen),
-		lines: map[string]string{}, at: map[string]int{}, shared: o.Display != nil && o.Display.SharedBus()}
+		lines: map[string]string{}, at: map[string]int{}, shared: o.Display != nil && o.Display.SharedBus(),
+		voiceOf: map[int]*voice.Announcer{}, retry: map[int]string{}}
+	for _, z := range o.Zones {
+		for _, w := range z.Windows {
+			h.voiceOf[w] = z.Voice // nil: a silent zone
+		}
+	}
+	return h
+}
+
+// voiceFor returns the announcer of window's zone, or Opts.Voice.
+func (h *Hub) voiceFor(window int) *voice.Announcer {
+	if a, ok := h.voiceOf[window]; ok {
+		return a
+	}
+	return h.o.Voice
+}
+
+// Status is the hub's backlog: what the board has still to show and what
+// each voice has still to say.
+type Status struct {
+	// BoardBacklog counts calls and recalls queued for the hall board but
+	// not yet shown on its top row; BoardOldestMS is how long the oldest
+	// of them has waited (0 when none).
+	BoardBacklog  int   `json:"board_backlog"`
+	BoardOldestMS int64 `json:"board_oldest_unshown_ms"`
+	// StripBacklog counts call-out updates queued for the window strips
+	// or being written.
+	StripBacklog int `json:"strip_backlog"`
+	// BoardShown counts the lines shown on the board's top row since the
+	// start; BoardGivenUp those given up (a board dead for hours).
+	BoardShown   int64 `json:"board_shown"`
+	BoardGivenUp int64 `json:"board_given_up"`
+	// Voices are the announcers: "" for the hall's main output, then the
+	// zones.
+	Voices []VoiceStatus `json:"voices,omitempty"`
+	// VoiceRefused counts announcements refused because a voice queue
+	// held voice.Opts.QueueLen (never in normal operation).
+	VoiceRefused int64 `json:"voice_refused"`
+}
+
+// VoiceStatus is one announcer's backlog.
+type VoiceStatus struct {
+	Zone string `json:"zone"`
+	voice.Backlog
+	OldestMS int64 `json:"oldest_ms"` // age of the oldest waiting or playing announcement
+}
+
+// Status reports the hub's backlog now.
+func (h *Hub) Status() Status {
+	var st Status
+	now := time.Now()
+	if m := h.o.Display; m != nil {
+		n, oldest, given := m.BoardBacklog()
+		st.BoardBacklog, st.BoardShown, st.BoardGivenUp = n, m.BoardShown(), given
+		if !oldest.IsZero() {
+			st.BoardOldestMS = max(now.Sub(oldest).Milliseconds(), 0)
+		}
+	}
+	add := func(zone string, a *voice.Announcer) {
+		b := a.Backlog()
+		vs := VoiceStatus{Zone: zone, Backlog: b}
+		if !b.Oldest.IsZero() {
+			vs.OldestMS = max(now.Sub(b.Oldest).Milliseconds(), 0)
+		}
+		st.Voices = append(st.Voices, vs)
+	}
+	if h.o.Voice != nil {
+		add("", h.o.Voice)
+	}
+	for _, z := range h.o.Zones {
+		if z.Voice != nil {
+			add(z.Name, z.Voice)
+		}
+	}
+	st.VoiceRefused = h.voiceRefused.Load()
+	st.StripBacklog = len(h.strips) + int(h.stripBusy.Load())
+	return st
 }
 
 // Publish hands an event to the hub. It never blocks: when the queue is
@@ -224,6 +333,11 @@ func (h *Hub) Run(ctx context.Context) error {
 	if h.o.Voice != nil {
 		wg.Go(func() { h.o.Voice.Run(ctx) })
 	}
+	for _, z := range h.o.Zones {
+		if z.Voice != nil && z.Voice != h.o.Voice {
+			wg.Go(func() { z.Voice.Run(ctx) })
+		}
+	}
 	if h.o.Display != nil {
 		wg.Go(func() { h.stripLoop(ctx) })
 		if !h.shared {
@@ -243,9 +357,10 @@ func (h *Hub) Run(ctx context.Context) error {
 
 func (h *Hub) dispatch(e Event) {
 	c := Render(e, h.o)
-	if h.o.Voice != nil {
+	if v := h.voiceFor(e.Window); v != nil {
 		for _, a := range c.Say {
-			if err := h.o.Voice.Say(a); err != nil {
+			if err := v.Say(a); err != nil {
+				h.voiceRefused.Add(1)
 				h.log.Warn("callout: announcement not queued", "window", e.Window, "err", err)
 			}
 		}
@@ -273,13 +388,59 @@ const (
 
 var busName = [2]string{"window strips", "hall board"}
 
+// retryFailed writes again the strips whose last write failed and, when
+// the board's bus is owned by this loop (boardToo), the board's queued
+// lines.
+func (h *Hub) retryFailed(boardToo bool) {
+	h.retryMu.Lock()
+	ws := maps.Clone(h.retry)
+	h.retryMu.Unlock()
+	if len(ws) > 0 {
+		var errs []error
+		for _, w := range slices.Sorted(maps.Keys(ws)) {
+			errs = append(errs, h.writeStrip(w, ws[w]))
+		}
+		h.displayResult(stripBus, errors.Join(errs...))
+	}
+	if boardToo {
+		if n, _, _ := h.o.Display.BoardBacklog(); n > 0 || h.failing[boardBus].Load() {
+			h.displayResult(boardBus, h.o.Display.FlushBoard(0, nil))
+		}
+	}
+}
+
+// writeStrip writes one strip, remembering a failure for retryFailed.
+func (h *Hub) writeStrip(w int, text string) error {
+	m := h.o.Display
+	var err error
+	if text != "" {
+		err = ignoreNoWindow(m.ShowWindow(w, text))
+	} else {
+		err = ignoreNoWindow(m.ClearWindow(w))
+	}
+	h.retryMu.Lock()
+	if err != nil {
+		h.retry[w] = text
+	} else {
+		delete(h.retry, w) // the strip shows its newest text
+	}
+	h.retryMu.Unlock()
+	return err
+}
+
 func (h *Hub) stripLoop(ctx context.Context) {
 	t := time.NewTicker(h.o.TickEvery)
 	defer t.Stop()
+	r := time.NewTicker(h.o.RetryEvery)
+	defer r.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-r.C:
+			if len(h.strips) == 0 {
+				h.retryFailed(h.shared)
+			}
 		case <-t.C:
 			if len(h.strips) > 0 {
 				continue
@@ -290,28 +451,40 @@ func (h *Hub) stripLoop(ctx context.Context) {
 			}
 		case j := <-h.strips:
 			// Take everything waiting: each strip is written once.
+			h.stripBusy.Store(1)
 			batch := h.collect(ctx, h.strips, []dispJob{j})
+			h.stripBusy.Store(int64(len(batch)))
 			if !h.shared {
 				h.displayResult(stripBus, h.showStrips(batch))
+				h.stripBusy.Store(0)
 				continue
 			}
-			// One bus, one command per gap: the board's top row first
-			// (the hall hears the call and looks up at the board), then
-			// the strips, then the board's lower rows unless more calls
-			// are waiting (the next batch finishes them).
-			rows := 0
-			h.displayResult(boardBus, h.showBoard(batch, func() bool { rows++; return rows > 1 }))
+			// One bus, one command per gap: the board's top row first,
+			// once for every call in the batch (the hall hears the call
+			// and looks up at the board), then the strips, then the
+			// board's lower rows unless more calls are waiting (the next
+			// batch finishes them).
+			h.displayResult(boardBus, h.showBoard(batch, func() bool { return true }))
 			h.displayResult(stripBus, h.showStrips(batch))
 			h.displayResult(boardBus, ignoreNoWindow(h.o.Display.UpdateBoardUntil(nil, nil, func() bool { return len(h.strips) > 0 })))
+			h.stripBusy.Store(0)
 		}
 	}
 }
 
 func (h *Hub) boardLoop(ctx context.Context) {
+	r := time.NewTicker(h.o.RetryEvery)
+	defer r.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-r.C:
+			if len(h.board) == 0 {
+				if n, _, _ := h.o.Display.BoardBacklog(); n > 0 || h.failing[boardBus].Load() {
+					h.displayResult(boardBus, h.o.Display.FlushBoard(0, func() bool { return len(h.board) > 0 }))
+				}
+			}
 		case j := <-h.board:
 			// Take everything waiting: each row is written once.
 			batch := h.collect(ctx, h.board, []dispJob{j})
@@ -382,19 +555,29 @@ func (h *Hub) displayResult(bus int, err error) {
 // board failed.
 func (h *Hub) DisplayFailing() bool { return h.failing[stripBus].Load() || h.failing[boardBus].Load() }
 
-// showStrips writes the window strips of a batch of events, each strip
-// once with its last content (a finish followed by the next call shows the
-// new number without blanking first); strips that get a number go before
-// those being blanked.
+// showStrips writes the window strips of a batch of events. Each strip is
+// a queue too: every number called to a window is written to its strip, in
+// order; a blank that a number follows is skipped (a finish followed by
+// the next call shows the new number without blanking first), and so is a
+// number equal to the one just before it. Writes go round by round across
+// windows (every window's first change, then every second change, ...),
+// numbers before blanks within a round.
 func (h *Hub) showStrips(batch []dispJob) error {
-	m := h.o.Display
-	var order []int           // windows whose strip changes, first change first
-	strip := map[int]string{} // window -> its new text; "" blanks it
+	var order []int             // windows whose strip changes, first change first
+	strip := map[int][]string{} // window -> its texts to write in order; "" blanks it
 	setStrip := func(w int, text string) {
-		if _, ok := strip[w]; !ok {
+		seq, ok := strip[w]
+		if !ok {
 			order = append(order, w)
 		}
-		strip[w] = text
+		switch n := len(seq); {
+		case n > 0 && seq[n-1] == text:
+		case n > 0 && seq[n-1] == "":
+			seq[n-1] = text // a blank followed by anything: skip the blank
+		default:
+			seq = append(seq, text)
+		}
+		strip[w] = seq
 	}
 	for _, j := range batch {
 		e, c := j.e, j.c
@@ -417,24 +600,33 @@ func (h *Hub) showStrips(batch []dispJob) error {
 			setStrip(e.Window, "")
 		}
 	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		return boolInt(strip[a] == "") - boolInt(strip[b] == "")
-	})
 	var errs []error
-	for _, w := range order {
-		if text := strip[w]; text != "" {
-			errs = append(errs, ignoreNoWindow(m.ShowWindow(w, text)))
-		} else {
-			errs = append(errs, ignoreNoWindow(m.ClearWindow(w)))
+	for round := 0; ; round++ {
+		var ws []int
+		for _, w := range order {
+			if round < len(strip[w]) {
+				ws = append(ws, w)
+			}
+		}
+		if len(ws) == 0 {
+			break
+		}
+		slices.SortStableFunc(ws, func(a, b int) int {
+			return boolInt(strip[a][round] == "") - boolInt(strip[b][round] == "")
+		})
+		for _, w := range ws {
+			errs = append(errs, h.writeStrip(w, strip[w][round]))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// showBoard writes the hall board's rows for a batch of events, each
-// changed row once, top first.
+// showBoard queues the hall board's changes for a batch of events, one per
+// event in order (so every call's line reaches the top row, however many
+// came at once), and writes them: the queued lines on the top row, then the
+// lower rows until stop (nil: all).
 func (h *Hub) showBoard(batch []dispJob, stop func() bool) error {
-	var remove, push []string
+	m := h.o.Display
 	for _, j := range batch {
 		e, c := j.e, j.c
 		h.mu.Lock()
@@ -445,17 +637,18 @@ func (h *Hub) showBoard(batch []dispJob, stop func() bool) error {
 			delete(h.lines, e.Number)
 		}
 		h.mu.Unlock()
+		var remove, push []string
 		if had && old != c.BoardPush && (c.BoardRemove || c.BoardPush != "") {
-			remove = append(remove, old)
-			push = slices.DeleteFunc(push, func(l string) bool { return l == old })
+			remove = []string{old}
 		}
 		if c.BoardPush != "" {
-			push = append(push, c.BoardPush)
+			push = []string{c.BoardPush}
+		}
+		if remove != nil || push != nil {
+			m.QueueBoard(remove, push)
 		}
 	}
-	// stop says when to leave the lower rows to the next write: when more
-	// is waiting, or on a shared bus after the top row (see stripLoop).
-	return h.o.Display.UpdateBoardUntil(remove, push, stop)
+	return m.FlushBoard(0, stop)
 }
 
 func boolInt(b bool) int {

@@ -16,7 +16,7 @@ func ExampleRender() {
 	// Output:
 	// A001
 	// 请A001号到3号窗口
-	// {Number:A001 Window:3 Lang:zh Repeat:2}
+	// {Number:A001 Window:3 Lang:zh Repeat:2 Optional:false}
 }
 
 func ExampleKindFromEngine() {

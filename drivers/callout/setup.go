@@ -76,14 +76,58 @@ type VoiceConfig struct {
 	// at QuietVolume percent (0: silent); empty: none.
 	QuietHours  string `ini:"quiet_hours"`
 	QuietVolume int    `ini:"quiet_volume"`
-	// MaxWait drops an announcement that waited longer (the ticket has
-	// moved on); 0: never.
+	// MaxWait: an announcement that waited longer is said once, without
+	// its repeats (never dropped); 0: never.
 	MaxWait time.Duration `ini:"max_wait"`
+	// BacklogLimit: while more announcements than this wait for one
+	// output, repeats (and the second language) are skipped until it
+	// catches up; every call is still said once, in order. Logged once per
+	// burst, reported by GET /api/v1/callout and /metrics. 0: the default
+	// (voice.DefaultBacklog), -1: never skip.
+	BacklogLimit int `ini:"backlog_limit"`
+	// Zones are voice zones: zone=output pairs, the zone being the
+	// catalogue's zone id and the output none, soundcard,
+	// soundcard:NAME (the output whose name contains NAME) or wav:DIR.
+	// A call is announced on its window's zone output; windows of zones
+	// not listed use Output.
+	Zones []string `ini:"zones"`
 }
 
 // DefaultVoiceConfig returns the defaults: no sound output.
 func DefaultVoiceConfig() VoiceConfig {
-	return VoiceConfig{Output: "none", Language: "zh", Repeat: 2, Volume: 100, QuietVolume: 30, MaxWait: time.Minute}
+	return VoiceConfig{Output: "none", Language: "zh", Repeat: 2, Volume: 100, QuietVolume: 30, MaxWait: time.Minute,
+		BacklogLimit: voice.DefaultBacklog}
+}
+
+// zoneOutput is one parsed voice.zones entry.
+type zoneOutput struct{ zone, output string }
+
+func validOutput(o string, zone bool) bool {
+	switch {
+	case o == "none", o == "soundcard":
+		return true
+	case zone && strings.HasPrefix(o, "soundcard:") && len(o) > len("soundcard:"):
+		return true
+	case strings.HasPrefix(o, "wav:") && len(o) > 4:
+		return true
+	}
+	return false
+}
+
+func (c VoiceConfig) zones(section string) ([]zoneOutput, error) {
+	var out []zoneOutput
+	for _, pair := range c.Zones {
+		z, o, ok := strings.Cut(pair, "=")
+		z, o = strings.TrimSpace(z), strings.TrimSpace(o)
+		if !ok || z == "" || !validOutput(o, true) {
+			return nil, keyErr(section, "zones", "want zone=output pairs (output none, soundcard, soundcard:NAME or wav:DIR), not %q", pair)
+		}
+		if slices.ContainsFunc(out, func(x zoneOutput) bool { return x.zone == z }) {
+			return nil, keyErr(section, "zones", "zone %s twice", z)
+		}
+		out = append(out, zoneOutput{z, o})
+	}
+	return out, nil
 }
 
 func keyErr(section, key, format string, args ...any) error {
@@ -214,11 +258,14 @@ func (c VoiceConfig) Validate(section string) error {
 
 func (c VoiceConfig) parse(section string) ([]voice.Lang, voice.QuietHours, error) {
 	var q voice.QuietHours
-	switch {
-	case c.Output == "none", c.Output == "soundcard":
-	case strings.HasPrefix(c.Output, "wav:") && len(c.Output) > 4:
-	default:
+	if !validOutput(c.Output, false) {
 		return nil, q, keyErr(section, "output", "want none, soundcard or wav:DIR, not %q", c.Output)
+	}
+	if c.BacklogLimit < -1 || c.BacklogLimit > 1000 {
+		return nil, q, keyErr(section, "backlog_limit", "want -1 (never skip), 0 (default) or 1..1000")
+	}
+	if _, err := c.zones(section); err != nil {
+		return nil, q, err
 	}
 	var langs []voice.Lang
 	switch c.Language {
@@ -267,10 +314,14 @@ func clock(s string) (time.Duration, error) {
 type SetupOpts struct {
 	// Log gets the hub's and the ports' events; nil means slog.Default.
 	Log *slog.Logger
-	// Soundcard opens the sound output for output = soundcard (the caller
-	// links the sound card driver); nil or a failure leaves the hall
-	// without voice, logged.
-	Soundcard func() (voice.Sink, func() error, error)
+	// Soundcard opens the sound output for output = soundcard (device
+	// "") and a zone's soundcard:NAME (device NAME); the caller links the
+	// sound card driver. Nil or a failure leaves that output silent,
+	// logged.
+	Soundcard func(device string) (voice.Sink, func() error, error)
+	// WindowZones maps window numbers to their catalogue zone ids, for
+	// voice.zones.
+	WindowZones map[int]string
 	// WrapSink, if set, wraps the voice sink (tests and benchmarks time the
 	// first sample with it).
 	WrapSink func(voice.Sink) voice.Sink
@@ -364,31 +415,64 @@ func Open(dc DisplayConfig, vc VoiceConfig, o SetupOpts) (*Setup, error) {
 		s.mgr = display.NewManager(mo)
 		ho.Display = s.mgr
 	}
-	var sink voice.Sink
-	switch {
-	case vc.Output == "soundcard" && o.Soundcard == nil:
-		o.Log.Warn("callout: no sound card driver in this program; announcements off")
-	case vc.Output == "soundcard":
-		card, closeCard, err := o.Soundcard()
-		if err != nil {
-			o.Log.Warn("callout: sound output not available; announcements off, displays go on", "err", err)
-			break
-		}
-		sink = card
-		s.closers = append(s.closers, closeCard)
-	case strings.HasPrefix(vc.Output, "wav:"):
-		sink = &voice.WAVDir{Dir: strings.TrimPrefix(vc.Output, "wav:")}
+	zones, err := vc.zones("voice")
+	if err != nil {
+		s.Close()
+		return nil, err
 	}
-	if sink != nil {
+	backlog := vc.BacklogLimit
+	if backlog == 0 {
+		backlog = voice.DefaultBacklog
+	}
+	// announcer opens one output and its announcer; nil: silent.
+	announcer := func(output, what string) (*voice.Announcer, error) {
+		var sink voice.Sink
+		switch {
+		case output == "none":
+		case strings.HasPrefix(output, "soundcard") && o.Soundcard == nil:
+			o.Log.Warn("callout: no sound card driver in this program; announcements off", "voice", what)
+		case strings.HasPrefix(output, "soundcard"):
+			card, closeCard, err := o.Soundcard(strings.TrimPrefix(strings.TrimPrefix(output, "soundcard"), ":"))
+			if err != nil {
+				o.Log.Warn("callout: sound output not available; announcements off, displays go on", "voice", what, "err", err)
+				break
+			}
+			sink = card
+			s.closers = append(s.closers, closeCard)
+		case strings.HasPrefix(output, "wav:"):
+			sink = &voice.WAVDir{Dir: strings.TrimPrefix(output, "wav:")}
+		}
+		if sink == nil {
+			return nil, nil
+		}
 		if o.WrapSink != nil {
 			sink = o.WrapSink(sink)
 		}
-		ann, err := voice.NewAnnouncer(&voice.Opts{Sink: sink, Volume: vc.Volume, Quiet: quiet, MaxWait: vc.MaxWait, Now: o.Now, Log: o.Log})
+		return voice.NewAnnouncer(&voice.Opts{Sink: sink, Volume: vc.Volume, Quiet: quiet, MaxWait: vc.MaxWait,
+			Backlog: backlog, Now: o.Now, Log: o.Log.With("voice", what)})
+	}
+	if ho.Voice, err = announcer(vc.Output, "main"); err != nil {
+		s.Close()
+		return nil, err
+	}
+	for _, z := range zones {
+		a, err := announcer(z.output, z.zone)
 		if err != nil {
 			s.Close()
 			return nil, err
 		}
-		ho.Voice = ann
+		zone := Zone{Name: z.zone, Voice: a}
+		for w, id := range o.WindowZones {
+			if id == z.zone {
+				zone.Windows = append(zone.Windows, w)
+			}
+		}
+		slices.Sort(zone.Windows)
+		if a == nil {
+			// A silent zone stays silent rather than using the main output.
+			zone.Voice = nil
+		}
+		ho.Zones = append(ho.Zones, zone)
 	}
 	s.Hub = New(ho)
 	return s, nil
@@ -396,7 +480,9 @@ func Open(dc DisplayConfig, vc VoiceConfig, o SetupOpts) (*Setup, error) {
 
 // Enabled reports whether anything is configured (a display or a voice
 // output).
-func (s *Setup) Enabled() bool { return s.Hub.o.Display != nil || s.Hub.o.Voice != nil }
+func (s *Setup) Enabled() bool {
+	return s.Hub.o.Display != nil || s.Hub.o.Voice != nil || slices.ContainsFunc(s.Hub.o.Zones, func(z Zone) bool { return z.Voice != nil })
+}
 
 // Run runs the hub until ctx ends, and sends the configured brightness to
 // the displays whenever a bus (re)connects.

@@ -33,8 +33,12 @@ type ManagerOpts struct {
 type Manager struct {
 	o ManagerOpts
 
-	mu   sync.Mutex
-	rows []string // board rows, newest first
+	mu      sync.Mutex
+	rows    []string  // board rows as written or being written, newest first
+	ops     []boardOp // queued board changes, oldest first
+	waiting int       // ops with a line to push
+	shownN  int64     // lines shown on the top row
+	givenUp int64     // lines given up (MaxBoardBacklog)
 
 	wmu     sync.Mutex        // held while writing the board
 	shown   []string          // what the board's rows were last written with
@@ -93,56 +97,176 @@ func (m *Manager) RemoveBoard(line string) error {
 }
 
 // UpdateBoard takes the lines in remove off the hall board, then pushes the
-// lines in push (in order, so the last ends on top), and writes each row
+// lines in push (in order, so the last ends on top), and writes them: each
+// pushed line on the top row for one write, in order, then each lower row
 // that changed once, top row first.
 func (m *Manager) UpdateBoard(remove, push []string) error {
 	return m.UpdateBoardUntil(remove, push, nil)
 }
 
-// UpdateBoardUntil is UpdateBoard that stops writing, before a row, when
-// stop (if not nil) reports true: a caller with more updates waiting
-// makes the next update instead of finishing this one, so the top row is
-// never more than a row's write behind. Rows left unwritten are written by
-// the next update (also one with nothing to remove or push).
+// UpdateBoardUntil is QueueBoard then FlushBoard(0, stop): every queued
+// line is shown on the top row, then the lower rows are written until stop
+// (if not nil) reports true, checked before each row: a caller with more
+// updates waiting makes the next update instead of finishing this one.
+// Rows left unwritten are written by the next update (also one with
+// nothing to remove or push).
 func (m *Manager) UpdateBoardUntil(remove, push []string, stop func() bool) error {
-	if len(m.o.Board) == 0 {
-		return nil
-	}
-	m.mu.Lock()
-	var rows []string
-	for _, r := range m.rows {
-		if !slices.Contains(remove, r) {
-			rows = append(rows, r)
-		}
-	}
-	for _, line := range push {
-		next := []string{line}
-		for _, r := range rows {
-			if r != line && len(next) < len(m.o.Board) {
-				next = append(next, r)
-			}
-		}
-		rows = next
-	}
-	m.rows = rows
-	m.mu.Unlock()
-	return m.flushBoard(stop)
+	m.QueueBoard(remove, push)
+	return m.FlushBoard(0, stop)
 }
 
-// BoardRows returns the hall board's rows, top first.
+// boardOp is one queued change of the hall board: lines taken off, then
+// one line pushed on top ("" for none).
+type boardOp struct {
+	remove []string
+	push   string
+	at     time.Time // when it was queued
+}
+
+// MaxBoardBacklog bounds the lines waiting for the board's top row; past
+// it the oldest waiting line is given up (counted by BoardBacklog).
+const MaxBoardBacklog = 4096
+
+// QueueBoard queues a change of the hall board without writing it: the
+// lines in remove come off, then each line in push goes on top in order.
+// The board is a queue, not a snapshot: FlushBoard shows every pushed line
+// on the top row for at least one write, in the order queued, however many
+// are waiting; when the bus is behind, the lower rows may show older
+// content for a while, but no pushed line is skipped.
+func (m *Manager) QueueBoard(remove, push []string) {
+	if len(m.o.Board) == 0 {
+		return
+	}
+	now := m.o.Now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(remove) > 0 && len(push) == 0 {
+		m.ops = append(m.ops, boardOp{remove: remove, at: now})
+	}
+	for i, line := range push {
+		op := boardOp{push: line, at: now}
+		if i == 0 {
+			op.remove = remove
+		}
+		m.ops = append(m.ops, op)
+		m.waiting++
+	}
+	for m.waiting > MaxBoardBacklog {
+		// A bus dead for hours: give up the oldest line, keep its removal.
+		for i := range m.ops {
+			if m.ops[i].push != "" {
+				m.ops[i].push = ""
+				m.waiting--
+				m.givenUp++
+				break
+			}
+		}
+	}
+}
+
+// BoardBacklog reports the pushed lines not yet shown on the board's top
+// row, when the oldest of them was queued (zero when none wait), and how
+// many lines were given up since the start (MaxBoardBacklog; 0 unless a
+// bus was dead for a long time).
+func (m *Manager) BoardBacklog() (waiting int, oldest time.Time, givenUp int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, op := range m.ops {
+		if op.push != "" {
+			oldest = op.at
+			break
+		}
+	}
+	return m.waiting, oldest, m.givenUp
+}
+
+// BoardShown returns how many pushed lines have been shown on the board's
+// top row since the start.
+func (m *Manager) BoardShown() int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.shownN
+}
+
+// applyOp returns rows after op on a board of n rows.
+func applyOp(rows []string, op boardOp, n int) []string {
+	var out []string
+	for _, r := range rows {
+		if !slices.Contains(op.remove, r) {
+			out = append(out, r)
+		}
+	}
+	if op.push == "" {
+		return out
+	}
+	next := []string{op.push}
+	for _, r := range out {
+		if r != op.push && len(next) < n {
+			next = append(next, r)
+		}
+	}
+	return next
+}
+
+// BoardRows returns the hall board's rows, top first, as they are once
+// every queued change is written.
 func (m *Manager) BoardRows() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return append([]string(nil), m.rows...)
+	rows := append([]string(nil), m.rows...)
+	for _, op := range m.ops {
+		rows = applyOp(rows, op, len(m.o.Board))
+	}
+	return rows
 }
 
-// flushBoard writes the rows whose content differs from what they were
-// last written with, top first, until stop reports true.
-func (m *Manager) flushBoard(stop func() bool) error {
+// FlushBoard writes the queued board changes: each queued line on the top
+// row, in order, one write each (at most pushes lines; pushes <= 0: all),
+// then, once nothing is queued, the rows whose content differs from what
+// they were last written with, top first, until stop (if not nil) reports
+// true before a row. A failed write keeps its line queued for the next
+// flush.
+func (m *Manager) FlushBoard(pushes int, stop func() bool) error {
+	if len(m.o.Board) == 0 {
+		return nil
+	}
 	m.wmu.Lock()
 	defer m.wmu.Unlock()
 	if m.shown == nil {
 		m.shown = make([]string, len(m.o.Board))
+	}
+	top := m.o.Board[0]
+	done := 0
+	for {
+		m.mu.Lock()
+		if len(m.ops) == 0 || pushes > 0 && done >= pushes && m.ops[0].push != "" {
+			pending := len(m.ops) > 0
+			m.mu.Unlock()
+			if pending {
+				return nil // the caller flushes again
+			}
+			break
+		}
+		op := m.ops[0]
+		next := applyOp(m.rows, op, len(m.o.Board))
+		if op.push == "" {
+			m.rows, m.ops = next, m.ops[1:]
+			m.mu.Unlock()
+			continue
+		}
+		m.mu.Unlock()
+		if m.shown[0] != op.push {
+			if err := top.Dev.ShowText(top.Addr, op.push); err != nil {
+				return err // still queued: shown by the next flush
+			}
+			m.shown[0] = op.push
+		}
+		m.mu.Lock()
+		m.rows, m.ops = next, m.ops[1:]
+		m.waiting--
+		m.shownN++
+		m.mu.Unlock()
+		done++
 	}
 	var errs []error
 	for i, t := range m.o.Board {

@@ -42,11 +42,21 @@ type Opts struct {
 	Volume int
 	// Quiet are the quiet hours.
 	Quiet QuietHours
-	// QueueLen is how many announcements may wait; 0 means 32.
+	// QueueLen is how many announcements may wait at most, a safety bound
+	// far past any hall's burst; 0 means 10,000. Say refuses more
+	// (ErrQueueFull), which the caller logs.
 	QueueLen int
-	// MaxWait drops announcements that waited longer than this in the
-	// queue (the citizen has been served or the call was repeated); 0 means
-	// never.
+	// Backlog is the backlog limit: while more announcements than this
+	// wait, the one played next is said once (its repeats skipped) and an
+	// optional one (Announcement.Optional: a second language) is skipped,
+	// so that the queue catches up; a call's first saying is never
+	// skipped. The first time a burst passes the limit is logged (a
+	// warning, once until the queue is empty again). 0 means
+	// DefaultBacklog; negative: repeats are never skipped for the backlog.
+	Backlog int
+	// MaxWait: an announcement that waited longer than this in the queue
+	// is said once, without repeats (an optional one is skipped); 0 means
+	// never. Nothing is dropped for waiting.
 	MaxWait time.Duration
 	// Now is the clock for quiet hours and MaxWait; nil means time.Now.
 	Now func() time.Time
@@ -54,8 +64,12 @@ type Opts struct {
 	Log *slog.Logger
 }
 
-// ErrQueueFull means Say found the queue full; the announcement is dropped.
+// ErrQueueFull means Say found the queue full (Opts.QueueLen); the
+// announcement is not queued.
 var ErrQueueFull = errors.New("voice: announcement queue full")
+
+// DefaultBacklog is the default backlog limit (Opts.Backlog).
+const DefaultBacklog = 4
 
 // Announcer plays announcements one at a time.
 type Announcer struct {
@@ -66,7 +80,16 @@ type Announcer struct {
 	now   func() time.Time
 	log   *slog.Logger
 	wait  time.Duration
-	q     chan queued
+	limit int // Opts.Backlog; < 0: none
+	maxQ  int
+
+	qmu       sync.Mutex
+	q         []queued
+	wake      chan struct{} // a token when q gains an entry
+	burst     bool          // the backlog passed the limit (logged) since q was last empty
+	said      int64         // announcements played (or muted by volume)
+	skipped   int64         // sayings skipped: repeats and optional announcements
+	playingAt time.Time     // when the announcement being played was queued; zero when idle
 
 	mu     sync.Mutex // held while playing: no overlap
 	volume int
@@ -99,7 +122,13 @@ func NewAnnouncer(opts *Opts) (*Announcer, error) {
 		return nil, fmt.Errorf("voice: volume must be 0-100")
 	}
 	if o.QueueLen <= 0 {
-		o.QueueLen = 32
+		o.QueueLen = 10000
+	}
+	switch {
+	case o.Backlog == 0:
+		o.Backlog = DefaultBacklog
+	case o.Backlog < 0:
+		o.Backlog = -1
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -108,7 +137,7 @@ func NewAnnouncer(opts *Opts) (*Announcer, error) {
 		o.Log = slog.Default()
 	}
 	return &Announcer{clips: o.Clips, sink: o.Sink, gaps: g, quiet: o.Quiet, now: o.Now, log: o.Log,
-		q: make(chan queued, o.QueueLen), volume: o.Volume, wait: o.MaxWait}, nil
+		maxQ: o.QueueLen, limit: o.Backlog, wake: make(chan struct{}, 1), volume: o.Volume, wait: o.MaxWait}, nil
 }
 
 type queued struct {
@@ -128,29 +157,106 @@ func (a *Announcer) Say(an Announcement) error {
 	if _, err := Words(an); err != nil {
 		return err
 	}
-	select {
-	case a.q <- queued{an, a.now()}:
-		return nil
-	default:
+	a.qmu.Lock()
+	if len(a.q) >= a.maxQ {
+		a.qmu.Unlock()
 		return ErrQueueFull
 	}
+	a.q = append(a.q, queued{an, a.now()})
+	n := len(a.q)
+	warn := a.limit >= 0 && n > a.limit && !a.burst
+	if warn {
+		a.burst = true
+	}
+	a.qmu.Unlock()
+	if warn {
+		a.log.Warn("voice: announcement backlog past the limit; repeats are skipped until it catches up", "waiting", n, "limit", a.limit)
+	}
+	select {
+	case a.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// Backlog is what Announcer.Backlog reports.
+type Backlog struct {
+	Waiting int       `json:"waiting"`           // announcements queued, not yet played
+	Oldest  time.Time `json:"oldest,omitzero"`   // when the oldest waiting (or the one playing) was queued
+	Limit   int       `json:"limit"`             // the backlog limit; -1: none
+	Said    int64     `json:"said"`              // announcements played since the start
+	Skipped int64     `json:"skipped"`           // repeats and optional announcements skipped for the backlog
+	Playing bool      `json:"playing,omitempty"` // an announcement is being played
+}
+
+// Backlog reports the queue: how many wait and since when, and what was
+// played and skipped.
+func (a *Announcer) Backlog() Backlog {
+	a.qmu.Lock()
+	defer a.qmu.Unlock()
+	b := Backlog{Waiting: len(a.q), Limit: a.limit, Said: a.said, Skipped: a.skipped, Playing: !a.playingAt.IsZero()}
+	b.Oldest = a.playingAt
+	if b.Oldest.IsZero() && len(a.q) > 0 {
+		b.Oldest = a.q[0].at
+	}
+	return b
+}
+
+// next takes the oldest queued announcement and decides how it is said:
+// once, without repeats, when the backlog behind it is past the limit or it
+// waited longer than MaxWait; an optional one is then skipped (ok false).
+func (a *Announcer) next() (an Announcement, ok, any bool) {
+	a.qmu.Lock()
+	defer a.qmu.Unlock()
+	if len(a.q) == 0 {
+		a.burst = false
+		return an, false, false
+	}
+	q := a.q[0]
+	a.q[0] = queued{}
+	a.q = a.q[1:]
+	an = q.an
+	hurry := a.limit >= 0 && len(a.q) >= a.limit || a.wait > 0 && a.now().Sub(q.at) > a.wait
+	if hurry {
+		if an.Optional {
+			a.skipped++
+			return an, false, true
+		}
+		if an.Repeat > 1 {
+			a.skipped += int64(an.Repeat - 1)
+			an.Repeat = 1
+		}
+	}
+	a.playingAt = q.at
+	return an, true, true
 }
 
 // Run plays queued announcements in order until ctx ends. Failures are
 // logged and the next announcement is played.
 func (a *Announcer) Run(ctx context.Context) error {
 	for {
-		select {
-		case <-ctx.Done():
+		an, ok, any := a.next()
+		if !any {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-a.wake:
+			}
+			continue
+		}
+		if ctx.Err() != nil {
 			return nil
-		case q := <-a.q:
-			if a.wait > 0 && a.now().Sub(q.at) > a.wait {
-				a.log.Warn("voice: announcement dropped, waited too long", "window", q.an.Window, "waited", a.now().Sub(q.at))
-				continue
-			}
-			if err := a.Play(ctx, q.an); err != nil && ctx.Err() == nil {
-				a.log.Warn("voice: announcement failed", "window", q.an.Window, "err", err)
-			}
+		}
+		if !ok {
+			continue
+		}
+		err := a.Play(ctx, an)
+		a.qmu.Lock()
+		a.said++
+		a.playingAt = time.Time{}
+		a.qmu.Unlock()
+		if err != nil && ctx.Err() == nil {
+			a.log.Warn("voice: announcement failed", "window", an.Window, "err", err)
 		}
 	}
 }

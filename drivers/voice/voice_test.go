@@ -2,6 +2,8 @@ package voice
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -354,6 +356,8 @@ func TestTranscript(t *testing.T) {
 	}
 }
 
+// TestMaxWait: an announcement that waited too long is still said, once
+// (its repeats skipped), never dropped.
 func TestMaxWait(t *testing.T) {
 	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.Local)
 	var mu sync.Mutex
@@ -363,31 +367,98 @@ func TestMaxWait(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.Say(Announcement{Number: "A1", Window: 1}) // will be stale
+	a.Say(Announcement{Number: "A1", Window: 1, Repeat: 2})                     // will be stale
+	a.Say(Announcement{Number: "A1", Window: 1, Lang: English, Optional: true}) // stale and optional: skipped
 	mu.Lock()
 	now = now.Add(time.Minute)
 	mu.Unlock()
-	a.Say(Announcement{Number: "A2", Window: 2}) // fresh
+	a.Say(Announcement{Number: "A2", Window: 2, Repeat: 2}) // fresh
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- a.Run(ctx) }()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		sink.mu.Lock()
-		n := len(sink.plays)
-		sink.mu.Unlock()
-		if n >= 1 || time.Now().After(deadline) {
+		if b := a.Backlog(); b.Said >= 2 && b.Waiting == 0 || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(time.Millisecond)
 	}
-	time.Sleep(20 * time.Millisecond) // a wrongly played stale one would land by now
 	cancel()
 	<-done
 	clips, _ := DefaultClips()
-	want, _ := clips.Render(Announcement{Number: "A2", Window: 2}, DefaultGaps)
-	if len(sink.plays) != 1 || !slices.Equal(sink.plays[0], want) {
+	stale, _ := clips.Render(Announcement{Number: "A1", Window: 1}, DefaultGaps)
+	fresh, _ := clips.Render(Announcement{Number: "A2", Window: 2, Repeat: 2}, DefaultGaps)
+	if len(sink.plays) != 2 || !slices.Equal(sink.plays[0], stale) || !slices.Equal(sink.plays[1], fresh) {
 		t.Fatalf("%d plays", len(sink.plays))
+	}
+	if b := a.Backlog(); b.Skipped != 2 || b.Said != 2 {
+		t.Fatalf("backlog %+v, want 2 said and 2 skipped (a repeat, the English)", b)
+	}
+}
+
+// TestBacklogSkipsRepeatsFirst: a burst far past the backlog limit is said
+// in order, every call at least once; repeats and the second language are
+// skipped while the queue is behind, and the burst is logged once.
+func TestBacklogSkipsRepeatsFirst(t *testing.T) {
+	sink := &recordSink{}
+	var logs strings.Builder
+	a, err := NewAnnouncer(&Opts{Sink: sink, Backlog: 3, Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const calls = 114
+	for i := range calls {
+		num := fmt.Sprintf("A%03d", i+1)
+		if err := a.Say(Announcement{Number: num, Window: i%114 + 1, Repeat: 2}); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Say(Announcement{Number: num, Window: i%114 + 1, Lang: English, Optional: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b := a.Backlog(); b.Waiting != 2*calls || b.Oldest.IsZero() {
+		t.Fatalf("backlog before playing %+v", b)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- a.Run(ctx) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if b := a.Backlog(); b.Waiting == 0 && !b.Playing || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	<-done
+	clips, _ := DefaultClips()
+	// Each call's Mandarin announcement is among the plays, in order.
+	next := 0
+	for _, p := range sink.plays {
+		if next == calls {
+			break
+		}
+		num := fmt.Sprintf("A%03d", next+1)
+		once, _ := clips.Render(Announcement{Number: num, Window: next%114 + 1}, DefaultGaps)
+		twice, _ := clips.Render(Announcement{Number: num, Window: next%114 + 1, Repeat: 2}, DefaultGaps)
+		if slices.Equal(p, once) || slices.Equal(p, twice) {
+			next++
+		}
+	}
+	if next != calls {
+		t.Fatalf("only %d of %d calls announced in order (%d plays)", next, calls, len(sink.plays))
+	}
+	b := a.Backlog()
+	if b.Skipped == 0 || b.Said != int64(len(sink.plays)) || b.Said < calls {
+		t.Fatalf("backlog after %+v, %d plays", b, len(sink.plays))
+	}
+	if n := strings.Count(logs.String(), "backlog past the limit"); n != 1 {
+		t.Fatalf("burst logged %d times:\n%s", n, logs.String())
+	}
+	// The last calls, with nothing behind them, kept their repeats.
+	last, _ := clips.Render(Announcement{Number: fmt.Sprintf("A%03d", calls), Window: (calls-1)%114 + 1, Repeat: 2}, DefaultGaps)
+	if !slices.ContainsFunc(sink.plays, func(p []int16) bool { return slices.Equal(p, last) }) {
+		t.Fatal("the last call lost its repeat although nothing waited behind it")
 	}
 }
 

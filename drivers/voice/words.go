@@ -42,6 +42,9 @@ type Announcement struct {
 	Lang   Lang
 	// Repeat is how many times to say it; 0 means once.
 	Repeat int
+	// Optional marks an announcement that may be skipped when the queue
+	// is behind (Opts.Backlog): the second language of a call.
+	Optional bool
 }
 
 // MaxWindow is the highest window number that can be read.

@@ -62,6 +62,8 @@ type Store struct {
 	maxSkew  time.Duration
 	lowWater int
 
+	outboxed chan struct{} // a token after each commit that added outbox events (notify.go)
+
 	mu      gosync.Mutex
 	hallAt  time.Time // hall time measured at localAt
 	localAt time.Time // local instant, with monotonic reading
@@ -90,7 +92,7 @@ func Open(path string, opts *Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: schema: %w", err)
 	}
-	s := &Store{db: db, now: time.Now, zone: qsync.HallZone, maxSkew: 5 * time.Minute, lowWater: 20}
+	s := &Store{db: db, now: time.Now, zone: qsync.HallZone, maxSkew: 5 * time.Minute, lowWater: 20, outboxed: make(chan struct{}, 1)}
 	if opts != nil {
 		if opts.Now != nil {
 			s.now = opts.Now
@@ -350,6 +352,7 @@ func (s *Store) AppendMany(ctx context.Context, kind string, payloads []any) ([]
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("store: append: %w", err)
 	}
+	s.notify()
 	return seqs, nil
 }
 

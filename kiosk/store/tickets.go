@@ -91,7 +91,8 @@ func (s *Store) Issue(ctx context.Context, service string) (*Ticket, error) {
 	if t.Overflow {
 		src = "overflow"
 	}
-	p, _ := json.Marshal(qsync.TicketPayload{Service: service, Day: day, Number: t.Number, Label: t.Label(), Lease: src})
+	p, _ := json.Marshal(qsync.TicketPayload{Service: service, Day: day, Number: t.Number, Label: t.Label(), Lease: src,
+		Replaces: replacesFrom(ctx)})
 	if t.Seq, err = appendTx(ctx, tx, t.HLC, qsync.KindTicketIssued, p); err != nil {
 		return nil, err
 	}
@@ -103,6 +104,7 @@ func (s *Store) Issue(ctx context.Context, service string) (*Ticket, error) {
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("store: issue: %w", err)
 	}
+	s.notify()
 	return t, nil
 }
 
@@ -144,6 +146,7 @@ func (s *Store) transition(ctx context.Context, t *Ticket, state, kind string) e
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: %s: %w", state, err)
 	}
+	s.notify()
 	t.State = state
 	return nil
 }

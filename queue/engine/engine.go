@@ -339,10 +339,10 @@ func (e *Engine) load(ctx context.Context) error {
 		if t.Key != "" {
 			e.keys[t.Key] = t
 		}
-		if t.State != StateVoid {
+		if t.State != StateVoid && t.State != StateLapsed {
 			e.issued[t.IssueService]++
 		}
-		if t.PersonHash != "" && t.State != StateVoid && t.State != StateCancelled {
+		if t.PersonHash != "" && t.State != StateVoid && t.State != StateCancelled && t.State != StateLapsed {
 			e.persons[t.Services[0]+"|"+t.PersonHash]++
 		}
 		if t.State == StateWaiting {

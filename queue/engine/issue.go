@@ -44,6 +44,11 @@ type IssueRequest struct {
 	IDNumber   string `json:"id_number,omitempty"`
 	PersonHash string `json:"person_hash,omitempty"`
 	Name       string `json:"name,omitempty"`
+	// Reserve issues the ticket reserved (StateReserved): never called
+	// until the kiosk confirms it printed (ConfirmPrinted); unconfirmed
+	// for longer than the reservation timeout it lapses
+	// (ExpireReservations), its number accounted for.
+	Reserve bool `json:"reserve,omitempty"`
 }
 
 // ImportRequest carries a ticket issued elsewhere, normally a kiosk that
@@ -57,8 +62,14 @@ type ImportRequest struct {
 	IssuedAt  time.Time        `json:"issued_at"`
 	Priority  catalog.Priority `json:"priority,omitempty"`
 	// State is the state at the kiosk: empty or "waiting" for a live
-	// ticket, "void" for one that failed to print, "cancelled".
-	State      State  `json:"state,omitempty"`
+	// ticket, "reserved" for one not yet confirmed printed (a later
+	// ConfirmPrinted makes it wait), "void" for one that failed to print,
+	// "cancelled".
+	State State `json:"state,omitempty"`
+	// Replaces is the idempotency key of an online reservation this
+	// offline ticket replaces (the kiosk's issue reply was lost and it
+	// fell back to its lease): that reservation lapses.
+	Replaces   string `json:"replaces,omitempty"`
 	PersonHash string `json:"person_hash,omitempty"` // pii hash made with the hall's key
 	NameMasked string `json:"name_masked,omitempty"`
 }
@@ -219,9 +230,13 @@ func (e *Engine) newTicketLocked(now time.Time, o *op, req IssueRequest, appt *A
 	}
 	e.counters[s.ID] = n
 	o.stmts = append(o.stmts, counterStmt(e.day, s.ID, n))
+	state := StateWaiting
+	if req.Reserve {
+		state = StateReserved
+	}
 	t := &Ticket{
 		ID: ticketID(e.day, s.ID, n), Day: e.day, Number: n, Label: Label(s.Prefix, n),
-		IssueService: s.ID, Service: s.ID, Services: svcs, Priority: p, State: StateWaiting,
+		IssueService: s.ID, Service: s.ID, Services: svcs, Priority: p, State: state,
 		IssuedAt: now, QueuedAt: now, DeviceID: req.DeviceID, Key: req.Key,
 		PersonHash: req.PersonHash, NameMasked: req.Name,
 	}
@@ -331,7 +346,7 @@ func (e *Engine) Import(ctx context.Context, req ImportRequest) (*Ticket, error)
 		switch st {
 		case "", StateWaiting:
 			st = StateWaiting
-		case StateVoid, StateCancelled:
+		case StateReserved, StateVoid, StateCancelled:
 		default:
 			return errf(CodeInvalid, "cannot import a ticket in state %q", st)
 		}
@@ -352,6 +367,9 @@ func (e *Engine) Import(ctx context.Context, req ImportRequest) (*Ticket, error)
 			e.event(o, now, EvImport, t, Actor{Name: req.DeviceID}, "earlier day")
 		} else {
 			e.addLocked(o, now, t, EvImport, Actor{Name: req.DeviceID})
+			if req.Replaces != "" {
+				e.replaceLocked(o, now, req.Replaces, t)
+			}
 		}
 		out = t.clone()
 		if t.State == StateWaiting {

@@ -21,6 +21,13 @@ const (
 	StateVoid      State = "void"      // voided, e.g. the ticket failed to print (terminal)
 	StateNoShow    State = "no_show"   // missed and never came back by day end (terminal)
 	StateExpired   State = "expired"   // still waiting when the day ended (terminal)
+	// StateReserved: issued for a kiosk that has not yet confirmed it
+	// printed (IssueRequest.Reserve); never called. Confirmed, it waits.
+	StateReserved State = "reserved"
+	// StateLapsed: a reservation never confirmed within the timeout, or
+	// replaced by the kiosk's offline ticket (terminal; the number stays
+	// used). A late confirmation still makes it wait (it was printed).
+	StateLapsed State = "lapsed"
 )
 
 // String returns the state's name.
@@ -29,7 +36,7 @@ func (s State) String() string { return string(s) }
 // Terminal reports whether s is a final state.
 func (s State) Terminal() bool {
 	switch s {
-	case StateDone, StateCancelled, StateVoid, StateNoShow, StateExpired:
+	case StateDone, StateCancelled, StateVoid, StateNoShow, StateExpired, StateLapsed:
 		return true
 	}
 	return false

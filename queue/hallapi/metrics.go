@@ -121,5 +121,6 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	fmt.Fprintf(&b, "# HELP hall_windows Windows by state.\n# TYPE hall_windows gauge\nhall_windows{state=\"open\"} %d\nhall_windows{state=\"paused\"} %d\n", open, paused)
+	s.writeExtraMetrics(&b)
 	w.Write([]byte(b.String()))
 }

@@ -60,7 +60,13 @@ type ClientOptions struct {
 	Interval   time.Duration // between successful syncs; 15 s when 0
 	MaxBackoff time.Duration // longest wait after failures; 2 min when 0
 	Batch      int           // events per push; 1000 when 0
-	Software   string
+	// Probe is how often, while the hall is unreachable, Run asks for the
+	// hall's time (GET time: unsigned, a few bytes) to notice at once
+	// that the link is back, ±50 % jitter; 1 s when 0, negative: no
+	// probes (only the backoff). ProbeTimeout bounds each probe; 2 s when
+	// 0.
+	Probe, ProbeTimeout time.Duration
+	Software            string
 	// Health returns the device health report sent with each pull.
 	Health func() json.RawMessage
 }
@@ -111,6 +117,12 @@ func NewClient(st KioskStore, opts *ClientOptions) *Client {
 	}
 	if c.opts.Batch == 0 {
 		c.opts.Batch = 1000
+	}
+	if c.opts.Probe == 0 {
+		c.opts.Probe = time.Second
+	}
+	if c.opts.ProbeTimeout == 0 {
+		c.opts.ProbeTimeout = 2 * time.Second
 	}
 	c.log = c.opts.Log
 	if c.log == nil {
@@ -389,10 +401,51 @@ func (c *Client) pull(ctx context.Context, hc *http.Client, id *Identity) error 
 	return nil
 }
 
-// Run syncs until ctx ends: after a success it waits Interval (±20%), after
-// failures an exponential backoff up to MaxBackoff (±50%); Trigger wakes it
-// early. Failures are logged, never fatal. It returns nil when ctx ends.
+// Outboxed is implemented by a KioskStore that signals new outbox events
+// (kiosk/store.Store): Run then pushes as soon as an event is committed.
+type Outboxed interface {
+	Outboxed() <-chan struct{}
+}
+
+// Unreachable reports whether err means the hall could not be reached (a
+// network failure, a timeout, a cut response) rather than a refusal by
+// the hall or a local problem.
+func Unreachable(err error) bool {
+	var he *HTTPError
+	return err != nil && !errors.As(err, &he) && !errors.Is(err, ErrNotEnrolled) && !errors.Is(err, context.Canceled)
+}
+
+// Probe asks the hall for its time, once, within ProbeTimeout: a cheap
+// test that the link is up (and a fresh clock measurement).
+func (c *Client) Probe(ctx context.Context) error {
+	c.mu.Lock()
+	hc := c.http
+	c.mu.Unlock()
+	id, err := c.st.Identity(ctx)
+	if err != nil {
+		return err
+	}
+	if hc == nil || !id.Enrolled() {
+		return nil // nothing to probe with: let SyncOnce try
+	}
+	pctx, cancel := context.WithTimeout(ctx, c.opts.ProbeTimeout)
+	defer cancel()
+	return c.measureTime(pctx, hc, id.HallURL)
+}
+
+// Run syncs until ctx ends. It hurries: an event committed to the outbox
+// (KioskStore implementing Outboxed) or Trigger syncs at once, and while
+// the hall is unreachable a cheap probe (Probe, every ClientOptions.Probe
+// ±50 %) syncs as soon as the link is back. Otherwise it waits Interval
+// (±20 %) after a success, and after failures an exponential backoff up to
+// MaxBackoff (±50 %). While the hall is unreachable new events wait for
+// the probe rather than each costing a full attempt. Failures are logged,
+// never fatal. It returns nil when ctx ends.
 func (c *Client) Run(ctx context.Context) error {
+	var outboxed <-chan struct{}
+	if o, ok := c.st.(Outboxed); ok {
+		outboxed = o.Outboxed()
+	}
 	fails := 0
 	for {
 		err := c.SyncOnce(ctx)
@@ -408,14 +461,48 @@ func (c *Client) Run(ctx context.Context) error {
 			fails = 0
 			wait = jitter(c.opts.Interval, 0.2)
 		}
-		t := time.NewTimer(wait)
+		probing := Unreachable(err) && c.opts.Probe > 0
+		if !c.wait(ctx, wait, probing, outboxed) {
+			return nil
+		}
+	}
+}
+
+// wait waits for the next sync: d, Trigger, a new outbox event (unless
+// probing), or, when probing, the first probe that reaches the hall. It
+// returns false when ctx ends.
+func (c *Client) wait(ctx context.Context, d time.Duration, probing bool, outboxed <-chan struct{}) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	var probe <-chan time.Time
+	var pt *time.Timer
+	if probing {
+		pt = time.NewTimer(jitter(c.opts.Probe, 0.5))
+		defer pt.Stop()
+		probe = pt.C
+	}
+	for {
 		select {
 		case <-ctx.Done():
-			t.Stop()
-			return nil
+			return false
 		case <-c.trigger:
-			t.Stop()
+			return true
+		case <-outboxed:
+			if !probing {
+				return true
+			}
+			// Offline: the event waits for the link (the probe).
 		case <-t.C:
+			return true
+		case <-probe:
+			if err := c.Probe(ctx); err == nil {
+				c.log.Info("sync: hall reachable again")
+				return true
+			}
+			if ctx.Err() != nil {
+				return false
+			}
+			pt.Reset(jitter(c.opts.Probe, 0.5))
 		}
 	}
 }

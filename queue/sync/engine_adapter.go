@@ -44,12 +44,17 @@ func NewEngineHall(e *engine.Engine, log *slog.Logger) *EngineHall {
 // is recorded as its rating. Health and audit events are kept by the sync
 // layer's device list and log, not by the engine.
 func (h *EngineHall) ImportEvents(ctx context.Context, device string, events []Event) error {
-	voided := map[string]bool{}
+	voided, printed := map[string]bool{}, map[string]bool{}
 	for _, e := range events {
-		if e.Kind == KindTicketVoided {
+		if e.Kind == KindTicketVoided || e.Kind == KindTicketPrinted {
 			var t TicketPayload
 			if json.Unmarshal(e.Payload, &t) == nil {
-				voided[fmt.Sprintf("%s|%s|%d", t.Day, t.Service, t.Number)] = true
+				k := fmt.Sprintf("%s|%s|%d", t.Day, t.Service, t.Number)
+				if e.Kind == KindTicketVoided {
+					voided[k] = true
+				} else {
+					printed[k] = true
+				}
 			}
 		}
 	}
@@ -64,9 +69,15 @@ func (h *EngineHall) ImportEvents(ctx context.Context, device string, events []E
 			}
 			key := fmt.Sprintf("%s|%s|%d", t.Day, t.Service, t.Number)
 			issued[e.Seq] = t
-			req := engine.ImportRequest{DeviceID: device, DeviceSeq: int64(e.Seq), Service: t.Service, Number: t.Number, IssuedAt: e.HLC.Time()}
-			if voided[key] {
+			// Not printed yet (as far as this batch says): reserved, never
+			// called until its ticket.printed arrives.
+			req := engine.ImportRequest{DeviceID: device, DeviceSeq: int64(e.Seq), Service: t.Service, Number: t.Number, IssuedAt: e.HLC.Time(),
+				State: engine.StateReserved, Replaces: t.Replaces}
+			switch {
+			case voided[key]:
 				req.State = engine.StateVoid
+			case printed[key]:
+				req.State = engine.StateWaiting
 			}
 			if t.Number > LeaseMax {
 				if err := h.registerOverflow(ctx, device, t); err != nil {
@@ -94,6 +105,26 @@ func (h *EngineHall) ImportEvents(ctx context.Context, device string, events []E
 				}
 				return fmt.Errorf("sync: void %s of %s seq %d: %w", id, device, e.Seq, err)
 			}
+		case KindTicketPrinted:
+			var t TicketPayload
+			if err := json.Unmarshal(e.Payload, &t); err != nil {
+				return fmt.Errorf("sync: event %d: %w", e.Seq, err)
+			}
+			key := fmt.Sprintf("%s|%s|%d", t.Day, t.Service, t.Number)
+			if _, done := imported[key]; done {
+				continue // imported live above
+			}
+			h.confirm(ctx, device, engineTicketID(t.Day, t.Service, t.Number), e.Seq)
+		case KindTicketConfirmed:
+			var c ConfirmPayload
+			if err := json.Unmarshal(e.Payload, &c); err != nil {
+				return fmt.Errorf("sync: event %d: %w", e.Seq, err)
+			}
+			ref := c.TicketID
+			if ref == "" {
+				ref = c.Key
+			}
+			h.confirm(ctx, device, ref, e.Seq)
 		case KindEvaluation:
 			id := h.ratedTicket(ctx, device, e.Payload, issued)
 			if id == "" {
@@ -111,6 +142,24 @@ func (h *EngineHall) ImportEvents(ctx context.Context, device string, events []E
 		}
 	}
 	return nil
+}
+
+// confirm makes the device's reserved ticket ref (id or key) wait: its
+// kiosk printed it. A ticket of another device, of an earlier day or
+// already live is left alone (logged when it is not the device's).
+func (h *EngineHall) confirm(ctx context.Context, device, ref string, seq uint64) {
+	if ref == "" {
+		return
+	}
+	if t, err := h.e.Ticket(ctx, ref); err == nil && t.DeviceID != device {
+		h.log.Warn("sync: confirmation of another device's ticket ignored", "device", device, "seq", seq)
+		return
+	}
+	if _, err := h.e.ConfirmPrinted(ctx, ref, true, engine.Actor{Name: device}); err != nil {
+		// An earlier day's ticket, or one the engine never had: nothing
+		// waits for it; the event stays in the hall's log.
+		h.log.Info("sync: confirmation not applied", "device", device, "seq", seq, "err", err)
+	}
 }
 
 // ratedTicket finds the engine ticket a kiosk rating refers to: by

@@ -27,11 +27,15 @@ const (
 	KindEvaluation    = "evaluation"     // a 好差评 rating
 	KindHealth        = "device.health"  // device health report
 	KindAudit         = "audit"          // audit entry
+	// KindTicketConfirmed: the kiosk printed a ticket the hall issued
+	// reserved (online) but could not tell the hall at once; payload
+	// ConfirmPayload. The hall makes the reservation wait.
+	KindTicketConfirmed = "ticket.confirmed"
 )
 
 var knownKinds = map[string]bool{
 	KindTicketIssued: true, KindTicketPrinted: true, KindTicketVoided: true,
-	KindEvaluation: true, KindHealth: true, KindAudit: true,
+	KindEvaluation: true, KindHealth: true, KindAudit: true, KindTicketConfirmed: true,
 }
 
 // KnownKind reports whether the hall accepts events of kind k.
@@ -54,6 +58,17 @@ type TicketPayload struct {
 	Number  int    `json:"number"`  // number within service and day
 	Label   string `json:"label,omitempty"`
 	Lease   string `json:"lease,omitempty"` // "lease" or "overflow"
+	// Replaces (ticket.issued) is the idempotency key of the online
+	// reservation this offline ticket replaces: the kiosk's issue reply
+	// was lost and it fell back to its lease. The hall lapses it.
+	Replaces string `json:"replaces,omitempty"`
+}
+
+// ConfirmPayload is the payload of ticket.confirmed: the hall ticket id
+// and the idempotency key of the reservation the kiosk printed.
+type ConfirmPayload struct {
+	TicketID string `json:"ticket_id,omitempty"`
+	Key      string `json:"key,omitempty"`
 }
 
 // PushRequest is the body of POST push.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,6 +20,10 @@ var ErrNoDevice = errors.New("soundcard: no sound output")
 type Opts struct {
 	// Rate is the sample rate; 0 means voice.SampleRate.
 	Rate int
+	// Device picks the output whose name contains it (case-insensitive),
+	// e.g. "USB Audio" for a zone's own speaker; empty means the default
+	// output. No output of that name: ErrNoDevice.
+	Device string
 }
 
 // Card is an open sound output playing 16-bit mono PCM.
@@ -51,6 +56,22 @@ func Open(opts *Opts) (*Card, error) {
 	cfg.Playback.Channels = 1
 	cfg.SampleRate = uint32(c.rate)
 	cfg.Alsa.NoMMap = 1
+	if opts != nil && opts.Device != "" {
+		infos, err := ctx.Devices(malgo.Playback)
+		found := false
+		for i := range infos {
+			if err == nil && strings.Contains(strings.ToLower(infos[i].Name()), strings.ToLower(opts.Device)) {
+				cfg.Playback.DeviceID = infos[i].ID.Pointer()
+				found = true
+				break
+			}
+		}
+		if !found {
+			_ = ctx.Uninit()
+			ctx.Free()
+			return nil, fmt.Errorf("%w: no output named %q", ErrNoDevice, opts.Device)
+		}
+	}
 	dev, err := malgo.InitDevice(ctx.Context, cfg, malgo.DeviceCallbacks{Data: c.fill})
 	if err != nil {
 		_ = ctx.Uninit()

@@ -16,8 +16,10 @@ import (
 	"time"
 
 	"hallkiosk/kiosk/flow"
+	"hallkiosk/kiosk/store"
 	"hallkiosk/queue/catalog"
 	"hallkiosk/queue/engine"
+	qsync "hallkiosk/queue/sync"
 )
 
 // Hall talks to the hall server's HTTP API (docs/API.md): tickets, void,
@@ -31,6 +33,13 @@ type Hall struct {
 	Client  *http.Client
 	Cat     *catalog.Catalog
 	Offline flow.TicketIssuer // may be nil
+	// Retries is how many times an issue or a confirmation the hall did
+	// not answer is asked again with the same idempotency key before
+	// falling back (0 means 1, negative none).
+	Retries int
+	// Retried and FellBack count issues asked again and issues that fell
+	// back to Offline.
+	Retried, FellBack atomic.Int64
 
 	seq    atomic.Int64
 	online atomic.Bool
@@ -164,6 +173,9 @@ func (h *Hall) ticket(ctx context.Context, t *engine.Ticket) flow.Ticket {
 		for _, s := range st.Services {
 			if s.ID == t.Service {
 				ft.Ahead = max(0, s.Waiting-1)
+				if t.State == engine.StateReserved {
+					ft.Ahead = s.Waiting // not in the queue until confirmed
+				}
 				ft.Wait = time.Duration(s.WaitMin) * time.Minute
 			}
 		}
@@ -171,21 +183,31 @@ func (h *Hall) ticket(ctx context.Context, t *engine.Ticket) flow.Ticket {
 	return ft
 }
 
-// Issue asks the hall for a ticket; when the hall cannot be reached it
-// issues from Offline (if set).
+// Issue asks the hall for a ticket, reserved until Confirm says it was
+// printed (the hall never calls it before). When the hall cannot be
+// reached (or the reply is lost) it asks again with the same idempotency
+// key, up to Retries times, so a reservation the hall made is the one
+// printed; only then does it issue from Offline (if set), telling the hall
+// with the offline ticket which reservation it replaces
+// (store.WithReplaces), so that the citizen holds exactly one live ticket.
 func (h *Hall) Issue(ctx context.Context, r flow.IssueRequest) (flow.Ticket, error) {
-	req := engine.IssueRequest{Service: r.Service, DeviceID: h.Device,
+	req := engine.IssueRequest{Service: r.Service, DeviceID: h.Device, Reserve: true,
 		Key: h.Device + ":" + strconv.FormatInt(time.Now().UnixNano(), 36) + "-" + strconv.FormatInt(h.seq.Add(1), 10)}
 	if r.Citizen != nil {
 		req.IDNumber, req.Name = r.Citizen.IDNumber, r.Citizen.Name
 	}
 	var t engine.Ticket
 	err := h.do(ctx, "POST", "/api/v1/tickets", req, &t)
+	for i := 0; i < h.retries() && err != nil && unreachable(err) && ctx.Err() == nil; i++ {
+		h.Retried.Add(1)
+		err = h.do(ctx, "POST", "/api/v1/tickets", req, &t) // same key: the same reservation
+	}
 	if err != nil && unreachable(err) && h.Offline != nil {
-		ft, oerr := h.Offline.Issue(ctx, r)
+		ft, oerr := h.Offline.Issue(store.WithReplaces(ctx, req.Key), r)
 		if oerr != nil {
 			return flow.Ticket{}, oerr
 		}
+		h.FellBack.Add(1)
 		ft.Ref = offlineRef + ft.Ref
 		return ft, nil
 	}
@@ -193,6 +215,13 @@ func (h *Hall) Issue(ctx context.Context, r flow.IssueRequest) (flow.Ticket, err
 		return flow.Ticket{}, hallErr("issue", err)
 	}
 	return h.ticket(ctx, &t), nil
+}
+
+func (h *Hall) retries() int {
+	if h.Retries == 0 {
+		return 1
+	}
+	return max(h.Retries, 0)
 }
 
 func (h *Hall) offline(t flow.Ticket) (flow.Ticket, bool) {
@@ -203,23 +232,51 @@ func (h *Hall) offline(t flow.Ticket) (flow.Ticket, bool) {
 	return t, true
 }
 
-// Confirm makes an offline ticket live; hall tickets are live from issue.
+// Confirm makes a printed ticket live: an offline one in the store (it
+// reaches the hall with the next sync), a hall reservation by
+// POST /api/v1/tickets/{id}/confirm. When the hall cannot be told now,
+// the confirmation goes into the outbox (ticket.confirmed) and reaches the
+// hall with the next sync; a late confirmation still makes the ticket
+// wait at the hall.
 func (h *Hall) Confirm(ctx context.Context, t flow.Ticket) error {
 	if ot, ok := h.offline(t); ok {
 		return h.Offline.Confirm(ctx, ot)
 	}
-	return nil
+	return h.confirmAtHall(ctx, t, true)
 }
 
-// Void voids a ticket that could not be printed.
+func (h *Hall) confirmAtHall(ctx context.Context, t flow.Ticket, printed bool) error {
+	path := "/api/v1/tickets/" + url.PathEscape(t.Ref) + "/confirm"
+	body := map[string]bool{"printed": printed}
+	err := h.do(ctx, "POST", path, body, nil)
+	for i := 0; i < h.retries() && err != nil && unreachable(err) && ctx.Err() == nil; i++ {
+		err = h.do(ctx, "POST", path, body, nil)
+	}
+	if err == nil || !unreachable(err) {
+		if err != nil {
+			return hallErr("confirm", err)
+		}
+		return nil
+	}
+	if !printed {
+		return nil // an unconfirmed reservation lapses by itself
+	}
+	if st, ok := h.Offline.(*Store); ok && st.S != nil {
+		if _, aerr := st.S.Append(ctx, qsync.KindTicketConfirmed, qsync.ConfirmPayload{TicketID: t.Ref, Key: t.Key}); aerr == nil {
+			return nil
+		}
+	}
+	return hallErr("confirm", err)
+}
+
+// Void voids a ticket that could not be printed: an offline one in the
+// store; a hall reservation lapses at once (POST .../confirm with
+// printed false).
 func (h *Hall) Void(ctx context.Context, t flow.Ticket, reason string) error {
 	if ot, ok := h.offline(t); ok {
 		return h.Offline.Void(ctx, ot, reason)
 	}
-	if err := h.do(ctx, "POST", "/api/v1/tickets/"+url.PathEscape(t.Ref)+"/void", map[string]string{"reason": reason}, nil); err != nil {
-		return hallErr("void", err)
-	}
-	return nil
+	return h.confirmAtHall(ctx, t, false)
 }
 
 // status fetches GET /api/v1/status.

@@ -41,8 +41,16 @@ func TestHallIssueVoidStatusCheckIn(t *testing.T) {
 	srv := hallServer(t, &now, map[string]string{"kiosk-7": "s3cret"})
 	ctx := context.Background()
 	h := &Hall{URL: srv.URL, Device: "kiosk-7", Secret: "s3cret", Cat: catalog.Default()}
+	// Issued tickets are reserved until the kiosk confirms they printed
+	// (issue 16: no window calls a number nobody holds).
 	t1, err := h.Issue(ctx, flow.IssueRequest{Service: "tax-filing"})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := h.HallStatus(ctx); st.Services["tax-filing"].Waiting != 0 {
+		t.Fatalf("an unconfirmed ticket waits: %+v", st.Services["tax-filing"])
+	}
+	if err := h.Confirm(ctx, t1); err != nil {
 		t.Fatal(err)
 	}
 	t2, err := h.Issue(ctx, flow.IssueRequest{Service: "tax-filing"})
@@ -51,6 +59,9 @@ func TestHallIssueVoidStatusCheckIn(t *testing.T) {
 	}
 	if t1.Number[0] != 'E' || t1.Number == t2.Number || t2.Ahead != 1 || t1.ServiceName == "" {
 		t.Fatalf("tickets %+v %+v", t1, t2)
+	}
+	if err := h.Confirm(ctx, t2); err != nil {
+		t.Fatal(err)
 	}
 	st, err := h.HallStatus(ctx)
 	if err != nil {
