@@ -71,7 +71,7 @@ func TestHallCheckInTooEarlyAndTooLate(t *testing.T) {
 	ctx := context.Background()
 	// Book the 11:00 slot (check-in 10:30 … 11:15) through the public API.
 	slot := time.Date(2026, 11, 25, 11, 0, 0, 0, wedMorning.Location())
-	body, _ := json.Marshal(engine.BookRequest{Service: "estate-transfer", SlotStart: slot, IDNumber: idcardsim.Cards["resident1"].IDNumber, Name: "张小三"})
+	body, _ := json.Marshal(engine.BookRequest{Service: "estate-transfer", SlotStart: slot, IDNumber: idcardsim.Cards["resident1"].IDNumber, Name: "张小三", Phone: "13800001234"})
 	resp, err := http.Post(srv.URL+"/api/v1/appointments", "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
