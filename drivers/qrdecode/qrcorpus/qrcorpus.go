@@ -27,6 +27,10 @@ var Categories = []string{
 	"inverted", "small_modules", "glare", "several", "screen",
 }
 
+// Empty is the category of frames without a code (not in Categories): what
+// a kiosk camera sees between citizens.
+const Empty = "empty"
+
 // Sample is one generated frame and the texts of the codes it holds.
 type Sample struct {
 	Name     string // e.g. "blur-007"
@@ -105,6 +109,10 @@ func GenerateOne(seed uint64, cat string, i, ci int) Sample {
 		s.Texts = []string{payload(r)}
 		f.fill(25 + 20*r.Float64())
 		f.screen(r, s.Texts[0])
+	case Empty:
+		// What the camera sees most of the time: the counter, print, no code.
+		f.blur(0.6)
+		f.noise(r, 3)
 	default:
 		panic("qrcorpus: unknown category " + cat)
 	}
