@@ -26,20 +26,21 @@ type Code struct {
 
 // Opts tunes a Decoder. The zero value is not valid; use DefaultOpts.
 type Opts struct {
-	// Budget stops trying further passes once decoding used this much CPU
-	// time (0: no limit); CPU time rather than wall time, so that a busy
-	// machine reads as well as an idle one, only later. A pass already
-	// started runs to its end (the perspective search checks it too).
+	// Budget bounds the CPU time one Decode spends (0: no limit): once it
+	// is used, no further pass or region is started and the perspective
+	// search stops. CPU time rather than wall time, so that a busy machine
+	// reads as well as an idle one, only later.
 	Budget time.Duration
-	// Exhaustive runs every pass even after codes were found, collecting
-	// every code in the frame (slower; used for still images).
+	// Exhaustive runs every whole-frame pass even after codes were found
+	// (slower; for diagnosis of still images).
 	Exhaustive bool
 	// MaxPixels bounds the frame size accepted (width×height).
 	MaxPixels int
 }
 
-// DefaultOpts suit a live camera: stop at the first pass that finds a code.
-var DefaultOpts = Opts{Budget: 400 * time.Millisecond, MaxPixels: 4096 * 4096}
+// DefaultOpts suit a live camera and still images alike: a clean frame
+// costs one pass, and a frame without a code at most the 200 ms budget.
+var DefaultOpts = Opts{Budget: 200 * time.Millisecond, MaxPixels: 4096 * 4096}
 
 // ErrTooLarge is returned for frames above Opts.MaxPixels.
 var ErrTooLarge = errors.New("qrdecode: frame too large")

@@ -226,3 +226,119 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// canvas returns a grey 1280×720 frame with codes drawn at the given
+// places (top-left corner, side in pixels).
+func canvas(t *testing.T, codes []placed) *image.Gray {
+	t.Helper()
+	g := image.NewGray(image.Rect(0, 0, 1280, 720))
+	draw.Draw(g, g.Rect, image.NewUniform(color.Gray{190}), image.Point{}, draw.Src)
+	for _, c := range codes {
+		q, err := qrcode.New(c.text, qrcode.Medium)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img := q.Image(c.side)
+		draw.Draw(g, image.Rect(c.x, c.y, c.x+c.side, c.y+c.side), img, image.Point{}, draw.Src)
+	}
+	return g
+}
+
+type placed struct {
+	text       string
+	x, y, side int
+}
+
+// TestSeveralCodesReadingOrder: two to four codes of different sizes, side
+// by side, stacked or in a grid, each reported once, in reading order.
+func TestSeveralCodesReadingOrder(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		codes []placed
+		want  []string
+	}{
+		{"side by side", []placed{{"RIGHT-2", 700, 180, 300}, {"LEFT-1", 80, 200, 420}}, []string{"LEFT-1", "RIGHT-2"}},
+		{"stacked", []placed{{"BOTTOM-2", 500, 380, 300}, {"TOP-1", 520, 30, 330}}, []string{"TOP-1", "BOTTOM-2"}},
+		{"three in a row", []placed{{"C-3", 900, 250, 260}, {"A-1", 40, 200, 380}, {"B-2", 480, 260, 300}}, []string{"A-1", "B-2", "C-3"}},
+		{"grid of four", []placed{
+			{"https://hall.example.cn/q?c=4", 700, 380, 320}, {"91620981MA72XXKL4F", 80, 20, 330},
+			{"A101", 150, 420, 260}, {"甘(2023)玉门市不动产权第0001234号", 700, 10, 350}},
+			[]string{"91620981MA72XXKL4F", "甘(2023)玉门市不动产权第0001234号", "A101", "https://hall.example.cn/q?c=4"}},
+		{"same code twice", []placed{{"TWICE", 100, 200, 300}, {"TWICE", 700, 200, 300}}, []string{"TWICE"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			codes, err := qrdecode.New(nil).Decode(canvas(t, c.codes))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, code := range codes {
+				got = append(got, code.Text)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(c.want) {
+				t.Errorf("got %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+// TestCleanCodeOnePass: a clean code among printed text is read by the
+// first pass alone, with no region looked at again; the corpus's several
+// frames need no whole-frame pass beyond the first either.
+func TestCleanCodeOnePass(t *testing.T) {
+	d := qrdecode.New(nil)
+	for _, cat := range []string{"nominal", "several"} {
+		ci := 0
+		for i, c := range qrcorpus.Categories {
+			if c == cat {
+				ci = i
+			}
+		}
+		for i := 0; i < 4; i++ {
+			s := qrcorpus.GenerateOne(20261125, cat, i, ci)
+			var st qrdecode.Stats
+			d.SetStats(&st)
+			codes, err := d.Decode(s.Img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(codes) != len(s.Texts) {
+				t.Errorf("%s: %d codes, want %d", s.Name, len(codes), len(s.Texts))
+			}
+			if st.Frames != 1 || len(st.Passes) != 1 || st.Passes["hybrid"] != 1 {
+				t.Errorf("%s: passes %v", s.Name, st.Passes)
+			}
+			if cat == "nominal" && len(st.Regions) != 0 {
+				t.Errorf("%s: regions %v", s.Name, st.Regions)
+			}
+		}
+	}
+	d.SetStats(nil)
+}
+
+// TestEmptyFrameBudget: a frame without a code runs the whole-frame
+// passes, and a budget stops them early.
+func TestEmptyFrameBudget(t *testing.T) {
+	s := qrcorpus.GenerateOne(20261125, qrcorpus.Empty, 0, 99)
+	d := qrdecode.New(nil)
+	var st qrdecode.Stats
+	d.SetStats(&st)
+	if codes, err := d.Decode(s.Img); err != nil || len(codes) != 0 {
+		t.Fatalf("%v %v", codes, err)
+	}
+	all := 0
+	for _, n := range st.Passes {
+		all += n
+	}
+	tight := qrdecode.New(&qrdecode.Opts{Budget: time.Nanosecond, MaxPixels: 1 << 24})
+	var st2 qrdecode.Stats
+	tight.SetStats(&st2)
+	tight.Decode(s.Img)
+	few := 0
+	for _, n := range st2.Passes {
+		few += n
+	}
+	if all < 5 || few != 1 {
+		t.Errorf("passes: %d with the default budget (%v), %d with 1 ns (%v)", all, st.Passes, few, st2.Passes)
+	}
+}

@@ -30,6 +30,7 @@ type result struct {
 	Category string   `json:"category"`
 	Want     []string `json:"want"`
 	Ours     []string `json:"ours"`
+	Passes   []string `json:"passes,omitempty"`
 	Zbar     []string `json:"zbar"`
 	OursMS   float64  `json:"ours_ms"`
 	OursCPU  float64  `json:"ours_cpu_ms"`
@@ -50,6 +51,7 @@ func main() {
 	out := flag.String("out", "", "directory for the corpus PNGs and results.json (default: a temporary directory)")
 	zbar := flag.String("zbar", "zbarimg", "zbarimg binary")
 	verbose := flag.Bool("v", false, "list every miss")
+	kioskctl := flag.String("kioskctl", "", "also decode the PNG files with this kioskctl binary (qr decode --json) and report its read rate and times")
 	genOnly := flag.Bool("gen-only", false, "only write the corpus (PNGs and manifest.json) to -out")
 	flag.Parse()
 	if *genOnly {
@@ -63,13 +65,13 @@ func main() {
 		}
 		return
 	}
-	if err := run(*seed, *n, *out, *zbar, *verbose); err != nil {
+	if err := run(*seed, *n, *out, *zbar, *kioskctl, *verbose); err != nil {
 		fmt.Fprintln(os.Stderr, "qrbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(seed uint64, n int, out, zbar string, verbose bool) error {
+func run(seed uint64, n int, out, zbar, kioskctl string, verbose bool) error {
 	if out == "" {
 		d, err := os.MkdirTemp("", "qrcorpus")
 		if err != nil {
@@ -109,6 +111,7 @@ func run(seed uint64, n int, out, zbar string, verbose bool) error {
 			r := result{File: file, Category: cat, Want: s.Texts, OursMS: ms, OursCPU: cpu}
 			for _, c := range codes {
 				r.Ours = append(r.Ours, c.Text)
+				r.Passes = append(r.Passes, c.Pass)
 			}
 			t0 = time.Now()
 			r.Zbar, err = runZbar(zbar, file)
@@ -124,7 +127,51 @@ func run(seed uint64, n int, out, zbar string, verbose bool) error {
 		return err
 	}
 	report(results, verbose)
+	if kioskctl != "" {
+		viaCLI, err := runKioskctl(kioskctl, results)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("\n== the same frames through %s qr decode --json (PNG files; ms as kioskctl reports it: wall time of the decode, the PNG read excluded; cpu columns repeat it)\n", kioskctl)
+		report(viaCLI, verbose)
+	}
 	return nil
+}
+
+// runKioskctl decodes every result's file with one kioskctl process and
+// returns the results with its codes and times in place of ours.
+func runKioskctl(bin string, results []result) ([]result, error) {
+	args := []string{"qr", "decode", "--json"}
+	for _, r := range results {
+		args = append(args, r.File)
+	}
+	outb, err := exec.Command(bin, args...).Output()
+	if err != nil {
+		return nil, fmt.Errorf("%s qr decode: %w", bin, err)
+	}
+	type line struct {
+		File  string   `json:"file"`
+		Codes []string `json:"codes"`
+		MS    float64  `json:"ms"`
+	}
+	by := map[string]line{}
+	for _, l := range strings.Split(strings.TrimSpace(string(outb)), "\n") {
+		var x line
+		if err := json.Unmarshal([]byte(l), &x); err != nil {
+			return nil, fmt.Errorf("%s qr decode: bad line %q: %w", bin, l, err)
+		}
+		by[x.File] = x
+	}
+	var out []result
+	for _, r := range results {
+		x, ok := by[r.File]
+		if !ok {
+			return nil, fmt.Errorf("%s qr decode: no line for %s", bin, r.File)
+		}
+		r.Ours, r.Passes, r.OursMS, r.OursCPU = x.Codes, nil, x.MS, x.MS
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 // generate writes the corpus PNGs and manifest.json (file, category, texts).
@@ -243,6 +290,24 @@ func report(results []result, verbose bool) {
 	fmt.Printf("%-14s %6d %9.1f%% %9.1f%% %9s %12.1f %12.1f %12.1f %12.1f\n", "all", tc,
 		100*float64(to)/float64(tc), 100*float64(tz)/float64(tc), map[bool]string{true: "yes", false: "NO"}[okAll], median(allCPU), pct(allCPU, 90), median(all), maxf(allCPU))
 	fmt.Printf("wall over all frames: median %.1f ms, p90 %.1f ms\n", median(all), pct(all, 90))
+	passes := map[string]int{}
+	for _, r := range results {
+		for _, p := range r.Passes {
+			passes[p]++
+		}
+	}
+	if len(passes) > 0 {
+		var names []string
+		for p := range passes {
+			names = append(names, p)
+		}
+		sort.Slice(names, func(i, j int) bool { return passes[names[i]] > passes[names[j]] })
+		fmt.Print("codes read by pass:")
+		for _, p := range names {
+			fmt.Printf(" %s %d", p, passes[p])
+		}
+		fmt.Println()
+	}
 	wrongO, wrongZ := 0, 0
 	for _, a := range by {
 		wrongO += a.oursWrong
