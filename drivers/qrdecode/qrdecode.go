@@ -113,12 +113,17 @@ var first = pass{name: "hybrid", scale: 1}
 // passes are tried in order, cheapest and most often useful first, on
 // frames where the first pass read nothing, until one reads something or
 // the budget is spent.
+//
+// A dark frame (mean below darkMean) gets the inverted pass first: light
+// modules on a dark ground, as on a phone in dark mode or a lit display.
+// A noisy one (mean difference of neighbours above noisyDiff) gets the
+// half-scale pass first, whose box average smooths the noise.
 var passes = []pass{
+	{name: "global", scale: 1, global: true, stretch: true},
 	{name: "half", scale: 0.5},
 	{name: "inverted", scale: 1, invert: true},
-	{name: "global", scale: 1, global: true, stretch: true},
-	{name: "half+inverted", scale: 0.5, invert: true},
 	{name: "stretch", scale: 1, stretch: true},
+	{name: "half+inverted", scale: 0.5, invert: true},
 	{name: "gamma", scale: 1, gamma: true},
 	{name: "3/4+global", scale: 0.75, global: true, stretch: true},
 	{name: "sharpen", scale: 1, sharpen: true},
@@ -171,7 +176,14 @@ func (d *Decoder) Decode(img *image.Gray) ([]Code, error) {
 	f := &frameState{d: d, g: g, seen: map[string]bool{}}
 	open := f.look(g, image.Point{}, first, true, d.stats.pass())
 	if len(f.out) == 0 || d.opts.Exhaustive {
-		for _, p := range passes {
+		order := passes
+		switch m, n := levels(g); {
+		case m < darkMean:
+			order = moveFirst(passes, "inverted")
+		case n > noisyDiff:
+			order = moveFirst(passes, "half")
+		}
+		for _, p := range order {
 			if !d.budgetLeft() || (len(f.out) > 0 && !d.opts.Exhaustive) {
 				break
 			}
@@ -183,6 +195,59 @@ func (d *Decoder) Decode(img *image.Gray) ([]Code, error) {
 	}
 	f.regions(open)
 	return readingOrder(f.out), nil
+}
+
+// ThreadCPU returns the CPU time used so far by the calling OS thread (the
+// wall clock where the system does not tell). Decode locks its goroutine to
+// a thread, so a caller that locks too can time one Decode in CPU time, as
+// its budget is counted: kioskctl qr decode reports it as cpu_ms.
+func ThreadCPU() time.Duration { return threadCPU() }
+
+// darkMean is the mean grey level below which a frame is looked at
+// inverted first; noisyDiff the mean difference of horizontal neighbours
+// above which it is looked at at half scale first.
+const (
+	darkMean  = 100
+	noisyDiff = 14
+)
+
+// levels returns the mean grey level of g and the mean absolute difference
+// of horizontal neighbours, from every eighth row.
+func levels(g *image.Gray) (mean, diff int) {
+	sum, dsum, n := 0, 0, 0
+	w := g.Rect.Dx()
+	for y := 0; y < g.Rect.Dy(); y += 8 {
+		row := g.Pix[y*g.Stride : y*g.Stride+w]
+		for x := 1; x < w; x++ {
+			sum += int(row[x])
+			d := int(row[x]) - int(row[x-1])
+			if d < 0 {
+				d = -d
+			}
+			dsum += d
+		}
+		n += w - 1
+	}
+	if n == 0 {
+		return 255, 0
+	}
+	return sum / n, dsum / n
+}
+
+// moveFirst returns ps with the pass called name first.
+func moveFirst(ps []pass, name string) []pass {
+	out := make([]pass, 0, len(ps))
+	for _, p := range ps {
+		if p.name == name {
+			out = append(out, p)
+		}
+	}
+	for _, p := range ps {
+		if p.name != name {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func (s *Stats) pass() map[string]int {
