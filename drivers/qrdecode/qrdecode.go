@@ -280,27 +280,6 @@ func (f *frameState) look(src *image.Gray, off image.Point, p pass, persp bool, 
 		return nil
 	}
 	res := f.d.scan(bits, persp)
-	if len(res.hits) > 0 && res.candidates > 3*len(res.hits) {
-		// More finder-like marks than the codes read explain: blank the
-		// codes and let the single-code finder pick again, which copes
-		// with codes of different sizes and module estimates.
-		for round := 0; round < 3; round++ {
-			for _, h := range res.hits {
-				maskBits(bits, h)
-			}
-			n := len(res.hits)
-			more := f.d.scan(bits, persp)
-			for _, h := range more.hits {
-				if !res.has(h.text) {
-					res.hits = append(res.hits, h)
-				}
-			}
-			res.open = more.open
-			if len(res.hits) == n || !f.d.budgetLeft() {
-				break
-			}
-		}
-	}
 	fx := func(pt gozxing.ResultPoint) (float64, float64) {
 		x, y := back(pt.GetX(), pt.GetY())
 		return x + float64(off.X), y + float64(off.Y)
@@ -348,19 +327,16 @@ func (f *frameState) look(src *image.Gray, off image.Point, p pass, persp bool, 
 	return open
 }
 
-func (r *scanResult) has(text string) bool {
-	for _, h := range r.hits {
-		if h.text == text {
-			return true
-		}
-	}
-	return false
-}
+// maxRegions bounds the regions one Decode looks at again.
+const maxRegions = 8
 
 // regions looks again at each open region not covered by a code read
 // since, with the region passes, within the budget.
 func (f *frameState) regions(open []region) {
-	for len(open) > 0 && len(open) <= 8 {
+	if len(open) > maxRegions {
+		open = open[:maxRegions]
+	}
+	for len(open) > 0 {
 		rg := open[0]
 		open = open[1:]
 		if f.coveredRect(rg.r) {
@@ -443,33 +419,6 @@ func prepare(src *image.Gray, p pass) (*gozxing.BitMatrix, func(x, y float64) (f
 		return nil, nil
 	}
 	return bits, back
-}
-
-// maskBits clears the code h (quiet zone included) in bits.
-func maskBits(bits *gozxing.BitMatrix, h hit) {
-	span := float64(h.dim - 7)
-	if span <= 0 {
-		return
-	}
-	corner := func(u, v float64) (float64, float64) {
-		// u, v in modules from the top-left finder centre
-		return h.tl.GetX() + (h.tr.GetX()-h.tl.GetX())*u/span + (h.bl.GetX()-h.tl.GetX())*v/span,
-			h.tl.GetY() + (h.tr.GetY()-h.tl.GetY())*u/span + (h.bl.GetY()-h.tl.GetY())*v/span
-	}
-	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
-	for _, c := range [][2]float64{{-5, -5}, {span + 5, -5}, {-5, span + 5}, {span + 5, span + 5}} {
-		x, y := corner(c[0], c[1])
-		minX, maxX = math.Min(minX, x), math.Max(maxX, x)
-		minY, maxY = math.Min(minY, y), math.Max(maxY, y)
-	}
-	w, hgt := bits.GetWidth(), bits.GetHeight()
-	for y := max(0, int(minY)); y < min(hgt, int(maxY)+1); y++ {
-		for x := max(0, int(minX)); x < min(w, int(maxX)+1); x++ {
-			if h.contains(float64(x), float64(y)) {
-				bits.Unset(x, y)
-			}
-		}
-	}
 }
 
 // cropGray returns a packed copy of the part r of g.

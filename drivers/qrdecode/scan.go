@@ -29,8 +29,6 @@ type scanResult struct {
 	// patterns are there) but were not read and lie outside every code
 	// read: something is probably still to be found there.
 	open []triple
-	// candidates counts the confirmed finder-pattern candidates.
-	candidates int
 }
 
 // scan finds the finder patterns of bits once, reads every code they
@@ -40,11 +38,6 @@ func (d *Decoder) scan(bits *gozxing.BitMatrix, persp bool) scanResult {
 	var res scanResult
 	mf := mdetector.NewMultiFinderPatternFinder(bits, nil)
 	infos, _ := mf.FindMulti(d.hints)
-	for _, c := range mf.GetPossibleCenters() {
-		if c.GetCount() >= 2 {
-			res.candidates++
-		}
-	}
 	var failed []triple
 	seen := map[string]bool{}
 	try := func(t triple) bool {
