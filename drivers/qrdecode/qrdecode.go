@@ -343,7 +343,7 @@ func (f *frameState) regions(open []region) {
 			continue
 		}
 		crop := cropGray(f.g, rg.r)
-		var more []region
+		// A region is looked at once: what stays open in it stays open.
 		for _, p := range regionPasses {
 			if !f.d.budgetLeft() {
 				return
@@ -353,12 +353,11 @@ func (f *frameState) regions(open []region) {
 			if f.d.stats != nil {
 				count = f.d.stats.Regions
 			}
-			more = f.look(crop, rg.r.Min, p, false, count)
+			f.look(crop, rg.r.Min, p, false, count)
 			if len(f.out) > n {
 				break
 			}
 		}
-		_ = more // a region is looked at once; what stays open there stays open
 	}
 }
 
