@@ -21,4 +21,4 @@ command -v taskset >/dev/null && one+=(taskset -c 0)
 echo "== read rate: ours vs $(zbarimg --version 2>/dev/null | head -1 | sed 's/^/zbarimg /') (one core: ${one[*]})"
 "${one[@]}" "$bin/qrbench" -kioskctl "$bin/kioskctl" "$@"
 echo "== go benchmark (one core)"
-"${one[@]}" go test -run '^$' -bench 'Decode' -benchtime "${BENCHTIME:-60x}" -cpu 1 ./drivers/qrdecode/
+"${one[@]}" go test -run '^$' -bench 'Decode' -benchtime "${BENCHTIME:-3x}" -cpu 1 ./drivers/qrdecode/
