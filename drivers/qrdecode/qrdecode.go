@@ -292,7 +292,6 @@ func (f *frameState) look(src *image.Gray, off image.Point, p pass, persp bool, 
 		fh.tl = gozxing.NewResultPoint(x, y)
 		x, y = fx(h.tr)
 		fh.tr = gozxing.NewResultPoint(x, y)
-		fh.ms = (dist(fh.tl, fh.tr) + dist(fh.tl, fh.bl)) / 2 / float64(max(1, h.dim-7))
 		f.hits = append(f.hits, fh)
 		if f.seen[h.text] {
 			continue

@@ -12,10 +12,9 @@ import (
 // hit is one code read in a prepared image, in that image's pixels.
 type hit struct {
 	text string
-	// bl, tl, tr are the finder centres; ms the module size in pixels and
-	// dim the number of modules per side.
+	// bl, tl, tr are the finder centres; dim the number of modules per
+	// side.
 	bl, tl, tr gozxing.ResultPoint
-	ms         float64
 	dim        int
 }
 
@@ -83,6 +82,9 @@ func (d *Decoder) scan(bits *gozxing.BitMatrix, persp bool) scanResult {
 			continue
 		}
 		if persp && d.budgetLeft() {
+			if d.stats != nil {
+				d.stats.Perspective++
+			}
 			if h, ok := d.perspective(bits, t); ok {
 				if !seen[h.text] {
 					seen[h.text] = true
@@ -120,13 +122,7 @@ func (d *Decoder) read(bits *gozxing.BitMatrix, t triple) (hit, bool) {
 }
 
 func newHit(text string, t triple, dim int) hit {
-	ms := (t.tl.GetEstimatedModuleSize() + t.tr.GetEstimatedModuleSize() + t.bl.GetEstimatedModuleSize()) / 3
-	if dim > 7 {
-		// The finder distance over the module count is steadier than the
-		// finder's own estimate.
-		ms = (dist(t.tl, t.tr) + dist(t.tl, t.bl)) / 2 / float64(dim-7)
-	}
-	return hit{text: text, bl: t.bl, tl: t.tl, tr: t.tr, ms: ms, dim: dim}
+	return hit{text: text, bl: t.bl, tl: t.tl, tr: t.tr, dim: dim}
 }
 
 func dist(a, b gozxing.ResultPoint) float64 {
