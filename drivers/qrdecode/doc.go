@@ -20,8 +20,9 @@
 //     region passes (global binariser, half scale, stretch, sharpen, 2×,
 //     gamma, 45°).
 //   - A frame where nothing was read gets the whole-frame passes in turn
-//     (half scale, inverted, global, stretch, gamma, 3/4, sharpen, 3/2,
-//     45°, 2×) until one reads something or the budget is spent.
+//     (global, half scale, inverted, stretch, half inverted, gamma, 3/4
+//     global, sharpen, 3/2, 2×; a dark frame inverted first, a noisy one at
+//     half scale first) until one reads something or the budget is spent.
 //
 // Opts.Budget is measured in CPU time of the decoding thread, so a busy
 // machine reads as well as an idle one, only later. Codes come back each

@@ -128,7 +128,6 @@ var passes = []pass{
 	{name: "3/4+global", scale: 0.75, global: true, stretch: true},
 	{name: "sharpen", scale: 1, sharpen: true},
 	{name: "3/2", scale: 1.5},
-	{name: "rot45", scale: 0.75, rotate: true},
 	{name: "double", scale: 2},
 }
 
