@@ -5,8 +5,6 @@ import (
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/common"
-	"github.com/makiuchi-d/gozxing/qrcode/decoder"
-	"github.com/makiuchi-d/gozxing/qrcode/detector"
 )
 
 // perspective is the fallback for codes seen at a steep angle. ZXing maps
@@ -17,21 +15,12 @@ import (
 // ZXing's finder, and the fourth corner and the dimension are searched:
 // every hypothesis is sampled with ZXing's grid sampler and checked by ZXing's
 // decoder, whose Reed-Solomon check rejects wrong geometry.
-func (d *Decoder) perspective(bmp *gozxing.BinaryBitmap) (string, []gozxing.ResultPoint, bool) {
-	bits, err := bmp.GetBlackMatrix()
-	if err != nil {
-		return "", nil, false
-	}
-	info, nf := detector.NewFinderPatternFinder(bits, nil).Find(d.hints)
-	if nf != nil {
-		return "", nil, false
-	}
-	tl, tr, bl := info.GetTopLeft(), info.GetTopRight(), info.GetBottomLeft()
+func (d *Decoder) perspective(bits *gozxing.BitMatrix, tp triple) (hit, bool) {
+	tl, tr, bl := tp.tl, tp.tr, tp.bl
 	ms := (tl.GetEstimatedModuleSize() + tr.GetEstimatedModuleSize() + bl.GetEstimatedModuleSize()) / 3
 	if ms < 1 {
-		return "", nil, false
+		return hit{}, false
 	}
-	dist := func(a, b gozxing.ResultPoint) float64 { return math.Hypot(a.GetX()-b.GetX(), a.GetY()-b.GetY()) }
 	est := int(math.Round((dist(tl, tr)/ms+dist(tl, bl)/ms)/2)) + 7
 	var dims []int
 	for _, c := range []int{est, est - 1, est + 1, est - 2, est + 2, est - 3, est + 3} {
@@ -40,7 +29,6 @@ func (d *Decoder) perspective(bmp *gozxing.BinaryBitmap) (string, []gozxing.Resu
 		}
 	}
 	sampler := common.NewDefaultGridSampler()
-	dec := decoder.NewDecoder()
 	// The bottom-right "virtual finder" at module (dim-3.5, dim-3.5):
 	// start from the parallelogram estimate and search around it, nearest
 	// first, in steps of one module, up to a quarter of the code's side.
@@ -64,8 +52,8 @@ func (d *Decoder) perspective(bmp *gozxing.BinaryBitmap) (string, []gozxing.Resu
 	for _, dim := range dims {
 		m := float64(dim) - 3.5
 		for i, o := range offs {
-			if i%32 == 0 && d.deadline != 0 && d.clock() > d.deadline {
-				return "", nil, false
+			if i%32 == 0 && !d.budgetLeft() {
+				return hit{}, false
 			}
 			bx, by := px+float64(o.dx)*ms, py+float64(o.dy)*ms
 			t := common.PerspectiveTransform_QuadrilateralToQuadrilateral(
@@ -75,12 +63,12 @@ func (d *Decoder) perspective(bmp *gozxing.BinaryBitmap) (string, []gozxing.Resu
 			if err != nil {
 				continue
 			}
-			res, err := dec.Decode(grid, d.hints)
+			res, err := d.dec.Decode(grid, d.hints)
 			if err != nil {
 				continue
 			}
-			return res.GetText(), []gozxing.ResultPoint{bl, tl, tr}, true
+			return newHit(res.GetText(), tp, dim), true
 		}
 	}
-	return "", nil, false
+	return hit{}, false
 }

@@ -5,20 +5,16 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"hallkiosk/internal/uscc"
 )
 
-const usccAlphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-
-var usccWeights = [17]int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28}
-
-var errUSCCCheck = errors.New("credential: credit code check character does not match")
-
 func isUSCCCharset(s string) bool {
-	if len(s) != 18 {
+	if len(s) != uscc.Len {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		if strings.IndexByte(usccAlphabet, s[i]) < 0 {
+		if strings.IndexByte(uscc.Alphabet, s[i]) < 0 {
 			return false
 		}
 	}
@@ -28,41 +24,21 @@ func isUSCCCharset(s string) bool {
 // USCCCheckChar returns the GB 32100 check character for the first 17
 // characters of a credit code.
 func USCCCheckChar(first17 string) (byte, error) {
-	if len(first17) != 17 {
-		return 0, fmt.Errorf("credential: credit code body must be 17 characters, got %d", len(first17))
+	c, err := uscc.CheckChar(first17)
+	if err != nil {
+		return 0, fmt.Errorf("credential: %w", err)
 	}
-	sum := 0
-	for i := 0; i < 17; i++ {
-		v := strings.IndexByte(usccAlphabet, first17[i])
-		if v < 0 {
-			return 0, fmt.Errorf("credential: %q is not allowed in a credit code", first17[i])
-		}
-		sum += v * usccWeights[i]
-	}
-	c := 31 - sum%31
-	if c == 31 {
-		c = 0
-	}
-	return usccAlphabet[c], nil
+	return c, nil
 }
 
-// CheckUSCC checks a unified social credit code (GB 32100). checkOK tells
-// whether the check character matches; err is errUSCCCheck-like for a
-// mismatch only (a well-formed code, possibly an early pilot code) and
-// another error for a malformed one.
+// CheckUSCC checks a unified social credit code strictly (GB 32100: every
+// part well formed and the check character matching; see package
+// internal/uscc). checkOK is true only for a valid code; err names the
+// wrong character, and wraps uscc.ErrCheck when only the check character
+// disagrees with the rest.
 func CheckUSCC(code string) (checkOK bool, err error) {
-	if len(code) != 18 {
-		return false, fmt.Errorf("credential: credit code must be 18 characters, got %d", len(code))
-	}
-	if !isUSCCCharset(code) {
-		return false, errors.New("credential: credit code holds characters outside 0-9 and A-Y without I O S V Z")
-	}
-	want, err := USCCCheckChar(code[:17])
-	if err != nil {
-		return false, err
-	}
-	if want != code[17] {
-		return false, errUSCCCheck
+	if err := uscc.Check(code); err != nil {
+		return false, fmt.Errorf("credential: %w", err)
 	}
 	return true, nil
 }

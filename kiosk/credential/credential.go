@@ -13,6 +13,7 @@ import (
 
 	"hallkiosk/internal/codesign"
 	"hallkiosk/internal/pii"
+	"hallkiosk/internal/uscc"
 )
 
 // Kind is what a payload was recognised as.
@@ -184,8 +185,11 @@ func (p *Parser) signed(text string) Result {
 		r.Error = fmt.Sprintf("credential: signed code of kind %q is not one the kiosk accepts", c.Kind)
 	}
 	if r.Kind == BusinessLicence && r.Fields["uscc"] != "" {
+		// A signature vouches for who issued the code, not for the credit
+		// code in it: GB 32100 validity holds here too.
 		if _, err := CheckUSCC(r.Fields["uscc"]); err != nil {
-			r.Warnings = append(r.Warnings, err.Error())
+			r.Valid = false
+			r.Error = err.Error()
 		}
 	}
 	return r
@@ -382,21 +386,26 @@ func idResult(id string, err error) Result {
 	return r
 }
 
+// usccResult checks a credit code strictly (GB 32100): a code whose check
+// character does not match is invalid, and Error names the wrong character.
+// The parts are reported when the code has the shape of a credit code, so
+// that staff can see what was scanned.
 func usccResult(code string) Result {
 	r := Result{Kind: BusinessLicence, Fields: map[string]string{"uscc": code}}
 	checkOK, err := CheckUSCC(code)
-	if err != nil && !checkOK && err != errUSCCCheck {
+	if !isUSCCCharset(code) {
 		r.Error = err.Error()
 		return r
 	}
-	r.Valid = true
 	r.Fields["registration_authority"] = code[0:1]
 	r.Fields["organisation_type"] = code[1:2]
 	r.Fields["division"] = code[2:8]
 	r.Fields["organisation_code"] = code[8:17]
-	r.Fields["check_ok"] = fmt.Sprint(checkOK)
-	if !checkOK {
-		r.Warnings = append(r.Warnings, "check character does not match; some early pilot codes are like this, confirm with the registry")
+	want, _ := uscc.CheckChar(code[:17])
+	r.Fields["check_ok"] = fmt.Sprint(want == code[17])
+	r.Valid = checkOK
+	if err != nil {
+		r.Error = err.Error()
 	}
 	return r
 }

@@ -41,10 +41,23 @@ func TestUSCC(t *testing.T) {
 	if ok || err == nil {
 		t.Fatalf("pilot code: %v %v", ok, err)
 	}
+	// GB 32100 makes the check character part of validity: a code whose
+	// check fails is invalid, whatever its origin, and the error says
+	// which character is wrong.
 	_, p := keys(t)
 	r := p.Parse("91350100M0001TGQXM")
-	if r.Kind != credential.BusinessLicence || !r.Valid || len(r.Warnings) == 0 || r.Fields["check_ok"] != "false" {
+	if r.Kind != credential.BusinessLicence || r.Valid || r.Fields["check_ok"] != "false" || !strings.Contains(r.Error, "character 18 is 'M'") {
 		t.Fatalf("pilot parse: %+v", r)
+	}
+	r = p.Parse("91620981MA72XXKL4N")
+	if r.Valid || !strings.Contains(r.Error, "character 18 is 'N'") || !strings.Contains(r.Error, "'F'") {
+		t.Fatalf("wrong check character: %+v", r)
+	}
+	if r := p.Parse("91620981MA72XXKL4F"); !r.Valid || r.Fields["check_ok"] != "true" {
+		t.Fatalf("corrected code: %+v", r)
+	}
+	if r := p.Parse("9162A981MA72XXKL4F"); r.Valid || !strings.Contains(r.Error, "character 5") {
+		t.Fatalf("letter in the division: %+v", r)
 	}
 	r = p.Parse("91350100M000100Y43")
 	if r.Kind != credential.BusinessLicence || !r.Valid || len(r.Warnings) != 0 || r.Fields["division"] != "350100" {
@@ -150,6 +163,16 @@ func TestLicenceURL(t *testing.T) {
 			t.Errorf("%s: no message", bad)
 		}
 	}
+	// A licence URL whose credit code fails its check is not a valid
+	// licence, even on a trusted host.
+	wrong := strings.Replace(good, uscc, uscc[:17]+"N", 1)
+	if uscc[17] == 'N' {
+		wrong = strings.Replace(good, uscc, uscc[:17]+"0", 1)
+	}
+	r = p.Parse(wrong)
+	if r.Kind != credential.BusinessLicence || r.Valid || !strings.Contains(r.Error, "character 18") {
+		t.Errorf("licence URL with a wrong check character: %+v", r)
+	}
 	r = p.Parse("https://zzlz.gsxt.gov.cn/businessCheck/verifKey.do?showType=p")
 	if r.Valid || !strings.Contains(r.Error, "no unified social credit code") {
 		t.Errorf("no serial: %+v", r)
@@ -234,8 +257,10 @@ func TestTextAndURL(t *testing.T) {
 	if r := p.Parse("https://example.com/"); r.Kind != credential.URL || r.Valid || r.Fields["host"] != "example.com" {
 		t.Errorf("%+v", r)
 	}
-	// 18 digits without an ID's birth date: a credit code (warned).
-	if r := p.Parse("916209810488735921"); r.Kind != credential.BusinessLicence || len(r.Warnings) == 0 {
+	// 18 digits without an ID's birth date: a credit code, invalid when its
+	// check character is wrong (it was only warned about before GB 32100
+	// validity was made strict).
+	if r := p.Parse("916209810488735921"); r.Kind != credential.BusinessLicence || r.Valid || !strings.Contains(r.Error, "character 18") {
 		t.Errorf("digits credit code: %+v", r)
 	}
 	// An ID with a mistyped check digit stays an invalid ID.
@@ -281,8 +306,8 @@ func checkInvariants(t *testing.T, in string, r credential.Result) {
 		}
 	}
 	if r.Valid && r.Kind == credential.BusinessLicence && r.Fields["uscc"] != "" {
-		if _, err := credential.CheckUSCC(r.Fields["uscc"]); err != nil && r.Fields["check_ok"] != "false" && len(r.Warnings) == 0 {
-			t.Fatalf("%q: bad credit code accepted silently", in)
+		if _, err := credential.CheckUSCC(r.Fields["uscc"]); err != nil {
+			t.Fatalf("%q: invalid credit code accepted: %v", in, err)
 		}
 	}
 }

@@ -183,8 +183,8 @@ func (c *Client) lookup(ctx context.Context, key, path string, v any) (Answer, e
 // Licence looks up a licence by credit code.
 func (c *Client) Licence(ctx context.Context, uscc string) (*Licence, Answer, error) {
 	uscc = strings.ToUpper(strings.TrimSpace(uscc))
-	if !ValidUSCC(uscc) {
-		return nil, Answer{}, fmt.Errorf("%w: %q is not a unified social credit code", ErrInvalid, uscc)
+	if err := CheckUSCC(uscc); err != nil {
+		return nil, Answer{}, err
 	}
 	var l Licence
 	a, err := c.lookup(ctx, "licence:"+uscc, "licences/"+uscc, &l)

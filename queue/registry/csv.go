@@ -39,8 +39,20 @@ type ImportResult struct {
 // ImportCSV reads records from r and stores them in one transaction: either
 // every row is stored or, on the first bad row, none (the error names the
 // line). A licence row replaces that licence's permits with the permit rows
-// of the same import.
+// of the same import. A credit code must be valid under GB 32100, check
+// character included: a row with an invalid one is refused, and the error
+// says which character is wrong.
 func (s *Store) ImportCSV(ctx context.Context, r io.Reader) (ImportResult, error) {
+	return s.ImportCSVFile(ctx, "", r)
+}
+
+// ImportCSVFile is ImportCSV for the file called name: errors about a row
+// read "name line N: ..." (plain "csv line N: ..." when name is empty).
+func (s *Store) ImportCSVFile(ctx context.Context, name string, r io.Reader) (ImportResult, error) {
+	where := "csv"
+	if name != "" {
+		where = name
+	}
 	var res ImportResult
 	cr := csv.NewReader(r)
 	cr.Comment = '#'
@@ -81,7 +93,7 @@ func (s *Store) ImportCSV(ctx context.Context, r io.Reader) (ImportResult, error
 			if err != nil {
 				var pe *csv.ParseError
 				if errors.As(err, &pe) {
-					return fmt.Errorf("%w: csv: %v", ErrInvalid, err)
+					return fmt.Errorf("%w: %s: %v", ErrInvalid, where, err)
 				}
 				return fmt.Errorf("registry: reading csv: %w", err)
 			}
@@ -106,13 +118,14 @@ func (s *Store) ImportCSV(ctx context.Context, r io.Reader) (ImportResult, error
 				if rerr == nil {
 					replaced[l.USCC] = true
 					res.Licences++
-					if !USCCCheckOK(l.USCC) {
-						res.Warnings = append(res.Warnings, fmt.Sprintf("line %d: %s: check character does not match (early pilot code?)", line, l.USCC))
-					}
 				}
 			case "permit":
 				p := Permit{Kind: get("permit_kind"), Number: get("permit_number"), Scope: get("permit_scope"), ValidFrom: get("valid_from"), ValidTo: get("valid_to")}
-				rerr = putPermit(ctx, tx, strings.ToUpper(get("key")), p)
+				key := strings.ToUpper(get("key"))
+				if rerr = CheckUSCC(key); rerr != nil {
+					break
+				}
+				rerr = putPermit(ctx, tx, key, p)
 				if rerr == nil {
 					res.Permits++
 				}
@@ -137,7 +150,7 @@ func (s *Store) ImportCSV(ctx context.Context, r io.Reader) (ImportResult, error
 				if !errors.Is(rerr, ErrInvalid) {
 					return rerr
 				}
-				return fmt.Errorf("csv line %d: %w", line, rerr)
+				return fmt.Errorf("%s line %d: %w", where, line, rerr)
 			}
 		}
 	})

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"unicode"
 )
 
 // DefaultMaxImportBytes bounds an import request body unless
@@ -93,8 +94,8 @@ func (h *handler) fail(w http.ResponseWriter, err error) {
 
 func (h *handler) licence(w http.ResponseWriter, r *http.Request) {
 	uscc := r.PathValue("uscc")
-	if !ValidUSCC(strings.ToUpper(uscc)) {
-		h.fail(w, fmt.Errorf("%w: %q is not a unified social credit code", ErrInvalid, uscc))
+	if err := CheckUSCC(strings.ToUpper(uscc)); err != nil {
+		h.fail(w, err)
 		return
 	}
 	l, err := h.s.Licence(r.Context(), uscc)
@@ -141,7 +142,7 @@ func (h *handler) importRecords(w http.ResponseWriter, r *http.Request) {
 	)
 	switch mt {
 	case "text/csv":
-		res, err = h.s.ImportCSV(r.Context(), body)
+		res, err = h.s.ImportCSVFile(r.Context(), uploadName(r), body)
 	case "application/json":
 		res, err = h.importJSON(r, body)
 	default:
@@ -168,4 +169,26 @@ func (h *handler) importJSON(r *http.Request, body io.Reader) (ImportResult, err
 		return ImportResult{}, fmt.Errorf("%w: json: %v", ErrInvalid, err)
 	}
 	return h.s.Import(r.Context(), &e)
+}
+
+// uploadName is the file name an import names itself by: the "file" query
+// parameter or the Content-Disposition filename, else "upload". Errors
+// about rows read "NAME line N: ...".
+func uploadName(r *http.Request) string {
+	name := r.URL.Query().Get("file")
+	if name == "" {
+		if _, params, err := mime.ParseMediaType(r.Header.Get("Content-Disposition")); err == nil {
+			name = params["filename"]
+		}
+	}
+	name = strings.Map(func(c rune) rune {
+		if c < 0x20 || c == 0x7f || unicode.Is(unicode.Cf, c) {
+			return -1
+		}
+		return c
+	}, name)
+	if name == "" || len(name) > 200 {
+		return "upload"
+	}
+	return name
 }

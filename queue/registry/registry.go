@@ -297,9 +297,6 @@ func (s *Store) Import(ctx context.Context, e *Export) (ImportResult, error) {
 			}
 			res.Licences++
 			res.Permits += len(l.Permits)
-			if !USCCCheckOK(strings.ToUpper(strings.TrimSpace(l.USCC))) {
-				res.Warnings = append(res.Warnings, fmt.Sprintf("licence %d: %s: check character does not match (early pilot code?)", i+1, l.USCC))
-			}
 		}
 		for i, p := range e.Properties {
 			if err := putProperty(ctx, tx, p); err != nil {

@@ -98,10 +98,23 @@ func TestImportAllOrNothing(t *testing.T) {
 	if _, err := s.Licence(ctx, "91350100M000100Y43"); !errors.Is(err, registry.ErrNotFound) {
 		t.Fatalf("partial import kept: %v", err)
 	}
-	// A pilot code is stored with a warning.
-	res, err := s.ImportCSV(ctx, strings.NewReader("record,key,name\nlicence,91350100M0001TGQXM,试点\n"))
-	if err != nil || len(res.Warnings) != 1 {
-		t.Fatalf("%+v %v", res, err)
+	// GB 32100 validity is strict: a code whose check character fails is
+	// refused (it used to be stored with a warning), the error naming the
+	// file, the line and the wrong character, and nothing is stored.
+	res, err := s.ImportCSVFile(ctx, "licences.csv", strings.NewReader("record,key,name\nlicence,91350100M000100Y43,甲\n# comment\nlicence,91350100M0001TGQXM,试点\n"))
+	if !errors.Is(err, registry.ErrInvalid) || !strings.Contains(err.Error(), "licences.csv line 4:") || !strings.Contains(err.Error(), "character 18 is 'M'") {
+		t.Fatalf("pilot code: %+v %v", res, err)
+	}
+	if _, err := s.Licence(ctx, "91350100M000100Y43"); !errors.Is(err, registry.ErrNotFound) {
+		t.Fatalf("partial import kept: %v", err)
+	}
+	_, err = s.ImportCSVFile(ctx, "permits.csv", strings.NewReader("record,key,permit_kind,permit_number\npermit,91350100M000100Y4X,food_sale,X1\n"))
+	if !errors.Is(err, registry.ErrInvalid) || !strings.Contains(err.Error(), "permits.csv line 2:") || !strings.Contains(err.Error(), "character 18") {
+		t.Fatalf("permit with a bad code: %v", err)
+	}
+	_, err = s.Import(ctx, &registry.Export{Licences: []registry.Licence{{USCC: "91350100M000I00Y43", Name: "乙"}}})
+	if !errors.Is(err, registry.ErrInvalid) || !strings.Contains(err.Error(), "licence 1:") || !strings.Contains(err.Error(), "character 13") {
+		t.Fatalf("json import with a bad code: %v", err)
 	}
 }
 
@@ -165,6 +178,9 @@ func TestHTTP(t *testing.T) {
 	if code, body := post(t, base+"import", "application/json", "Bearer staff", `{"licences":[{"uscc":"bad","name":"x"}]}`); code != 400 || !strings.Contains(body, "not a unified social credit code") {
 		t.Fatalf("bad json import: %d %s", code, body)
 	}
+	if code, body := post(t, base+"import?file=licences.csv", "text/csv", "Bearer staff", "record,key,name\nlicence,91350100M0001TGQXM,试点\n"); code != 400 || !strings.Contains(body, "licences.csv line 2:") || !strings.Contains(body, "character 18") {
+		t.Fatalf("csv with a bad code: %d %s", code, body)
+	}
 	if code, _ := post(t, base+"import", "text/plain", "Bearer staff", "x"); code != http.StatusUnsupportedMediaType {
 		t.Fatalf("plain: %d", code)
 	}
@@ -184,8 +200,12 @@ func TestHTTP(t *testing.T) {
 	if code, body := get("licences/" + pharmacy); code != 200 || !strings.Contains(body, "drug_retail") {
 		t.Fatalf("licence: %d %s", code, body)
 	}
-	if code, _ := get("licences/91350100M0001TGQX0"); code != 404 {
+	if code, _ := get("licences/91350100M0001TGQX1"); code != 404 {
 		t.Fatalf("missing licence: %d", code)
+	}
+	// A code whose check character is wrong is refused, not looked up.
+	if code, body := get("licences/91350100M0001TGQX0"); code != 400 || !strings.Contains(body, "character 18") {
+		t.Fatalf("wrong check character: %d %s", code, body)
 	}
 	if code, _ := get("licences/hello"); code != 400 {
 		t.Fatalf("bad uscc: %d", code)

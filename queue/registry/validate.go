@@ -7,45 +7,29 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
-)
 
-const usccAlphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+	"hallkiosk/internal/uscc"
+)
 
 // maxField bounds any text field, in characters.
 const maxField = 200
 
-// ValidUSCC reports whether code has the form of a unified social credit
-// code (18 characters of the GB 32100 alphabet). The check character is not
-// enforced, since early pilot codes fail it; see USCCCheckOK.
-func ValidUSCC(code string) bool {
-	if len(code) != 18 {
-		return false
+// ValidUSCC reports whether code is a valid unified social credit code
+// under GB 32100, check character included (see CheckUSCC).
+func ValidUSCC(code string) bool { return uscc.Valid(code) }
+
+// CheckUSCC returns nil for a valid credit code, else an error wrapping
+// ErrInvalid that names the wrong character.
+func CheckUSCC(code string) error {
+	if err := uscc.Check(code); err != nil {
+		return fmt.Errorf("%w: %q is not a unified social credit code: %v", ErrInvalid, code, err)
 	}
-	for i := 0; i < 18; i++ {
-		if strings.IndexByte(usccAlphabet, code[i]) < 0 {
-			return false
-		}
-	}
-	return true
+	return nil
 }
 
-// USCCCheckOK reports whether a well-formed code's check character matches.
-func USCCCheckOK(code string) bool {
-	if !ValidUSCC(code) {
-		return false
-	}
-	w := 1
-	sum := 0
-	for i := 0; i < 17; i++ {
-		sum += strings.IndexByte(usccAlphabet, code[i]) * w
-		w = w * 3 % 31
-	}
-	c := 31 - sum%31
-	if c == 31 {
-		c = 0
-	}
-	return usccAlphabet[c] == code[17]
-}
+// USCCCheckOK reports whether code is valid; it is ValidUSCC, kept for
+// callers that asked about the check character alone.
+func USCCCheckOK(code string) bool { return uscc.Valid(code) }
 
 var propertyRe = regexp.MustCompile(`^(\p{Han})\((\d{4})\)(.+?)不动产(权|证明)第(\d+)号$`)
 
@@ -84,8 +68,8 @@ func validDate(field, v string) error {
 
 func (l *Licence) normalise() error {
 	l.USCC = strings.ToUpper(strings.TrimSpace(l.USCC))
-	if !ValidUSCC(l.USCC) {
-		return fmt.Errorf("%w: %q is not a unified social credit code", ErrInvalid, l.USCC)
+	if err := CheckUSCC(l.USCC); err != nil {
+		return err
 	}
 	var err error
 	if l.Name, err = cleanText("name", l.Name); err != nil {

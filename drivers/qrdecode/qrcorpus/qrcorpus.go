@@ -27,6 +27,10 @@ var Categories = []string{
 	"inverted", "small_modules", "glare", "several", "screen",
 }
 
+// Empty is the category of frames without a code (not in Categories): what
+// a kiosk camera sees between citizens.
+const Empty = "empty"
+
 // Sample is one generated frame and the texts of the codes it holds.
 type Sample struct {
 	Name     string // e.g. "blur-007"
@@ -105,6 +109,10 @@ func GenerateOne(seed uint64, cat string, i, ci int) Sample {
 		s.Texts = []string{payload(r)}
 		f.fill(25 + 20*r.Float64())
 		f.screen(r, s.Texts[0])
+	case Empty:
+		// What the camera sees most of the time: the counter, print, no code.
+		f.blur(0.6)
+		f.noise(r, 3)
 	default:
 		panic("qrcorpus: unknown category " + cat)
 	}
@@ -183,7 +191,64 @@ func newFrame(r *rand.Rand) *frame {
 			}
 		}
 	}
+	// Printed text around the code (the licence or form it is on): lines
+	// of CJK-like glyphs, many of them boxes and nested boxes (口 日 田 回),
+	// which look like finder patterns to a scanner.
+	for k := 0; k < 2+r.IntN(3); k++ {
+		f.text(r)
+	}
 	return f
+}
+
+// text draws a paragraph of glyph-like marks at a random place.
+func (f *frame) text(r *rand.Rand) {
+	g := 10 + r.IntN(18) // glyph size in pixels
+	cols, rows := 6+r.IntN(20), 1+r.IntN(5)
+	x0 := r.IntN(max(1, f.w-cols*g))
+	y0 := r.IntN(max(1, f.h-rows*g*3/2))
+	ink := float32(30 + 50*r.Float64())
+	sw := max(1, g/8)
+	rect := func(x, y, w, h int) {
+		for yy := max(0, y); yy < min(f.h, y+h); yy++ {
+			for xx := max(0, x); xx < min(f.w, x+w); xx++ {
+				f.p[yy*f.w+xx] = ink
+			}
+		}
+	}
+	box := func(x, y, w, h int) {
+		rect(x, y, w, sw)
+		rect(x, y+h-sw, w, sw)
+		rect(x, y, sw, h)
+		rect(x+w-sw, y, sw, h)
+	}
+	for row := 0; row < rows; row++ {
+		for col := 0; col < cols; col++ {
+			x, y := x0+col*g+1, y0+row*g*3/2
+			s := g - 2
+			switch r.IntN(7) {
+			case 0: // 口
+				box(x, y, s, s)
+			case 1: // 回: a box around a solid square, finder-like
+				box(x, y, s, s)
+				rect(x+s*2/7, y+s*2/7, s*3/7+1, s*3/7+1)
+			case 2: // 日
+				box(x, y, s*3/4, s)
+				rect(x, y+s/2, s*3/4, sw)
+			case 3: // 田
+				box(x, y, s, s)
+				rect(x, y+s/2, s, sw)
+				rect(x+s/2, y, sw, s)
+			default: // strokes
+				for n := 0; n < 2+r.IntN(3); n++ {
+					if r.IntN(2) == 0 {
+						rect(x+r.IntN(s/2+1), y+r.IntN(s), s/2+r.IntN(s/2+1), sw)
+					} else {
+						rect(x+r.IntN(s), y+r.IntN(s/2+1), sw, s/2+r.IntN(s/2+1))
+					}
+				}
+			}
+		}
+	}
 }
 
 func (f *frame) fill(v float64) {
@@ -290,25 +355,32 @@ func (f *frame) place(r *rand.Rand, text string, module, a, persp float64, c *co
 	return cx, cy, size
 }
 
-// placeMany draws one code per text, side by side, without overlap.
+// placeMany draws one code per text, side by side, stacked or in a grid,
+// each of its own size (module 2.5..6.5 pixels), close together without
+// overlap.
 func (f *frame) placeMany(r *rand.Rand, texts []string) {
 	n := len(texts)
 	cols := n
-	if n > 2 {
+	switch {
+	case n == 2 && r.IntN(3) == 0:
+		cols = 1 // stacked
+	case n == 3 && r.IntN(2) == 0:
 		cols = 2
+	case n == 4:
+		cols = 2 + r.IntN(2)*2 // 2×2 or a row of four
 	}
 	rows := (n + cols - 1) / cols
 	cw, ch := float64(f.w)/float64(cols), float64(f.h)/float64(rows)
 	for i, t := range texts {
 		bm := bitmap(t)
-		maxSide := math.Min(cw, ch) * 0.62
-		module := math.Min(mod(r, 3, 5), maxSide/float64(len(bm)))
+		maxSide := math.Min(cw, ch) * 0.66
+		module := math.Min(mod(r, 2.5, 6.5), maxSide/float64(len(bm)))
 		size := module * float64(len(bm))
 		col, row := i%cols, i/cols
 		slackX, slackY := cw-size*1.45, ch-size*1.45
 		cx := float64(col)*cw + size*0.72 + r.Float64()*math.Max(0, slackX)
 		cy := float64(row)*ch + size*0.72 + r.Float64()*math.Max(0, slackY)
-		f.draw(bm, quadFor(r, cx, cy, size, angle(r, 0, 20), 0), nil)
+		f.draw(bm, quadFor(r, cx, cy, size, angle(r, 0, 15), 0), nil)
 	}
 }
 
