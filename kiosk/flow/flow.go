@@ -588,20 +588,23 @@ func (f *Flow) Refresh(ctx context.Context) error {
 // refreshFaults reads the devices' faults; a printer fault that starts or
 // ends is reported as a health event for the technician.
 func (f *Flow) refreshFaults() {
-	if f.d.Faults == nil {
+	ready, canAsk := f.d.Printer.(PrinterReady)
+	if f.d.Faults == nil && !canAsk {
 		return
 	}
 	f.mu.Lock()
-	was := f.st.Faults.Printer
+	fl := f.st.Faults
 	f.mu.Unlock()
-	if p, ok := f.d.Printer.(PrinterReady); ok && was != PrinterOK {
+	if canAsk && fl.Printer != PrinterOK {
 		// A known fault: ask the printer now whether it cleared (paper
 		// refilled) instead of waiting for its next status poll.
 		ctx, cancel := context.WithTimeout(f.base, 2*time.Second)
-		p.Ready(ctx)
+		fl.Printer = ready.Ready(ctx)
 		cancel()
 	}
-	fl := f.d.Faults.Faults()
+	if f.d.Faults != nil {
+		fl = f.d.Faults.Faults()
+	}
 	var events [][2]string
 	f.update(func() {
 		old := f.st.Faults
@@ -663,14 +666,13 @@ func (f *Flow) PickService(code string) {
 			f.message(key)
 			return
 		}
-		noReader := f.d.Reader == nil || f.st.Faults.Reader
 		req := IssueRequest{Service: code}
 		switch {
 		case svc.RealName == RealNameNone:
 			f.issue(req)
-		case noReader && svc.RealName == RealNameOptional:
+		case f.d.Reader == nil && svc.RealName == RealNameOptional:
 			f.issue(req)
-		case f.st.Faults.Reader:
+		case f.st.Faults.Reader && svc.RealName == RealNameRequired:
 			f.message("msg.readerfault")
 		case f.d.Reader == nil:
 			f.message("msg.error")
@@ -719,6 +721,9 @@ func (f *Flow) realName(svc Service, req IssueRequest) {
 	step, ctx := f.goTo(ScreenRealName)
 	f.st.CanSkip = svc.RealName == RealNameOptional
 	f.st.Message = "realname.lay"
+	if f.st.Faults.Reader { // optional: 跳过 still works
+		f.st.Message = "home.readerfault"
+	}
 	f.say("realname.lay")
 	wait := f.cardWait()
 	f.readCard(ctx, step, wait, func(c *Citizen) {

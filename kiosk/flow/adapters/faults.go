@@ -56,8 +56,9 @@ type ReaderWatch struct {
 	Every   time.Duration // between probes; 0: 15 s
 	Timeout time.Duration // per probe; 0: 2 s
 
-	mu    sync.Mutex
-	fault bool
+	mu     sync.Mutex
+	fault  bool
+	missed int // probes unanswered in a row
 }
 
 // Run probes until ctx ends.
@@ -69,12 +70,16 @@ func (w *ReaderWatch) Run(ctx context.Context) {
 	if timeout <= 0 {
 		timeout = 2 * time.Second
 	}
-	for {
+	for i := 0; ; i++ {
 		w.Once(ctx, timeout)
+		wait := every
+		if w.missedOnce() {
+			wait = timeout // confirm a missed answer soon
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(every):
+		case <-time.After(wait):
 		}
 	}
 }
@@ -88,11 +93,22 @@ func (w *ReaderWatch) Once(ctx context.Context, timeout time.Duration) {
 		return
 	}
 	w.mu.Lock()
-	w.fault = err != nil
+	if err != nil {
+		w.missed++
+	} else {
+		w.missed = 0
+	}
+	w.fault = w.missed >= 2 // one slow answer is not a dead reader
 	w.mu.Unlock()
 }
 
-// Fault reports whether the last probe went unanswered.
+func (w *ReaderWatch) missedOnce() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.missed == 1
+}
+
+// Fault reports whether the last two probes went unanswered.
 func (w *ReaderWatch) Fault() bool {
 	if w == nil {
 		return false
@@ -122,14 +138,17 @@ func (f Faults) Faults() flow.Faults {
 
 var _ flow.PrinterReady = (*Printer)(nil)
 
-// Ready polls the printer's status now: what stops it from printing, if
-// anything (no answer counts as a fault).
+// Ready polls the printer's status now: what the printer reports that
+// stops it from printing (paper out, cover open, ...). A poll that goes
+// unanswered is not taken as a fault here (a busy link can be slow; the
+// print itself then tells), though home shows it from the health.
 func (p *Printer) Ready(ctx context.Context) flow.PrinterFault {
 	if p == nil || p.P == nil {
 		return flow.PrinterOK
 	}
-	if _, err := p.P.Status(ctx); err != nil {
-		return flow.PrinterFailure
+	st, err := p.P.Status(ctx)
+	if err != nil {
+		return flow.PrinterOK
 	}
-	return printerFault(p.P.Health())
+	return printerFault(printer.Health{Reachable: true, Status: st, Time: time.Now()})
 }
