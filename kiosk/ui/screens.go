@@ -605,23 +605,38 @@ func (k *Kiosk) document(sc *Screen, s flow.State) fyne.CanvasObject {
 		kind = "doc.property"
 	}
 	head := []fyne.CanvasObject{k.title(L.T(kind)), fitLine(d.Title, colTile, k.textSize()*1.2)}
+	// Rows wrapped to the width (a permit's validity must not be cut off).
 	var rows []fyne.CanvasObject
+	add := func(label, value string, c color.Color) {
+		if !covered(value) { // a character outside the theme font: one drawn line
+			rows = append(rows, k.row(label, value, c))
+			return
+		}
+		for i, l := range wrapText(label+value, k.textSize(), k.bodySize.Width-4*padding) {
+			t := NewFitText(l, c, k.textSize())
+			if i > 0 {
+				t.Text = "    " + l // continuation, indented
+			}
+			t.Align = fyne.TextAlignLeading
+			rows = append(rows, t)
+		}
+	}
 	for _, f := range d.Fields {
-		rows = append(rows, k.row(f.Label+"  ", f.Value, colForeground))
+		add(f.Label+"  ", f.Value, colForeground)
 	}
 	if d.Kind == flow.DocLicence {
 		h := NewFitText(L.T("doc.permits"), colPrimary, k.textSize())
 		h.Align = fyne.TextAlignLeading
 		rows = append(rows, h)
 		if len(d.Permits) == 0 {
-			rows = append(rows, k.row("", L.T("doc.nopermits"), colMuted))
+			add("", L.T("doc.nopermits"), colMuted)
 		}
 		for _, p := range d.Permits {
 			pl := p.Kind + "  " + p.Number
 			if p.Valid != "" {
 				pl += "  " + p.Valid
 			}
-			rows = append(rows, k.row("✓ ", pl, colForeground))
+			add("✓ ", pl, colForeground)
 		}
 	}
 	return k.paged(sc, head, rows, 1)
