@@ -91,12 +91,17 @@ func TestPromptsCalmPaceSameWords(t *testing.T) {
 		if err != nil || len(files) < 20 {
 			t.Fatalf("%s: %d prompts (%v)", lang.dir, len(files), err)
 		}
+		fastest, slowest := 0.0, 99.0
+		defer func(dir string) {
+			t.Logf("%s: %d prompts, %.2f .. %.2f syllables a second", dir, len(files), slowest, fastest)
+		}(lang.dir)
 		for _, f := range files {
 			key := strings.TrimSuffix(filepath.Base(f), ".wav")
 			pcm, rate := wavPCM(t, f)
 			secs := float64(len(pcm)) / float64(rate)
 			n := lang.count(lang.l.T(key))
 			pace := float64(n) / secs
+			fastest, slowest = max(fastest, pace), min(slowest, pace)
 			if pace > 3 || pace < 1.5 {
 				t.Errorf("%s/%s: %d syllables in %.2f s = %.2f a second, want 1.5 .. 3 (the screen's words, calmly)", lang.dir, key, n, secs, pace)
 			}
