@@ -31,7 +31,7 @@ start_x() { # WIDTH HEIGHT
 }
 stop_x() { kill "$xpid" 2>/dev/null || true; wait "$xpid" 2>/dev/null || true; }
 
-DEV=127.0.0.1:7190 CTL=127.0.0.1:7191
+DEV=${KIOSK_SHOT_DEV:-127.0.0.1:21290} CTL=${KIOSK_SHOT_CTL:-127.0.0.1:21291}
 "$tmp/devsim" --dir "$tmp/dev" --control "$DEV" >"$tmp/devsim.out" 2>"$tmp/devsim.log" &
 pids+=($!)
 for _ in $(seq 50); do [ -s "$tmp/dev/devsim.json" ] && break; sleep 0.1; done
@@ -58,6 +58,9 @@ control = $CTL
 standalone = true
 orientation = $1
 hall_name = 玉门市民中心
+[hall]
+# the 10 s status refresh, sooner: paper refilled shows at once
+status_interval = 1s
 [maintenance]
 pin = 2468
 [registry]
@@ -91,59 +94,73 @@ wait_screen() { # NAME...
 }
 shot() { sleep 0.6; DISPLAY=$DISP import -window root "$OUT/kiosk-$1.png"; echo "  $OUT/kiosk-$1.png"; }
 
-echo "kiosk-screenshots: portrait 1080x1920"
+# tour SUFFIX LANGTAPS: every screen once, in the language and mode the
+# home switches give (LANGTAPS: "lang", "elder", "lang elder" or ""), as
+# kiosk-<screen>SUFFIX.png. The session keeps them until maintenance exits.
+tour() {
+  local sfx=$1 sw=$2
+  modes() { for m in $sw; do tap "$m"; done; sleep 2; } # a theme change repaints slowly
+  # A few tickets first, so the home screen has people waiting.
+  for _ in 1 2 3; do tap zone:tax; tap service:tax-invoice; wait_screen realname; tap skip; wait_screen ticket; tap home; done
+  wait_screen home
+  modes
+  shot "home$sfx"
+  tap zone:tax; wait_screen zone; shot "zone$sfx"
+  tap service:tax-invoice; wait_screen realname; shot "realname$sfx"
+  curl -fsS -X POST "http://$DEV/idcard/card?name=resident1" >/dev/null
+  wait_screen ticket; shot "ticket$sfx"
+  curl -fsS -X POST "http://$DEV/idcard/remove" >/dev/null
+  tap home
+  curl -fsS -X POST "http://$DEV/printer/paper?state=out" >/dev/null
+  tap zone:tax; tap service:tax-invoice; wait_screen realname message; tap skip; wait_screen message; shot "paperout$sfx"
+  tap home; wait_screen home; shot "home-paperout$sfx"
+  curl -fsS -X POST "http://$DEV/printer/paper?state=ok" >/dev/null
+  sleep 2.5 # the status refresh asks the printer again
+  tap zone:police; tap service:household; wait_screen message; shot "message$sfx"
+  tap home
+  tap appointment; wait_screen appointment; shot "appointment$sfx"; tap home
+  tap scan; wait_screen scan; shot "scan$sfx"
+  curl -fsS -X POST "http://$DEV/scanner/scan" --data-binary 'https://zzlz.gsxt.gov.cn/businessCheck/verifKey.do?showType=p&serial=91620981MA72BC4D2N-SAIC_SHOW_1&signData=x' >/dev/null
+  wait_screen document message; shot "document$sfx"; tap back; wait_screen scan
+  curl -fsS -X POST "http://$DEV/scanner/scan" --data-binary 'https://evil.example.com/pay?x=1' >/dev/null
+  wait_screen message; shot "scan-unknown$sfx"; tap home
+  tap rate; wait_screen rating; tap rate:2; tap reason:reason.wait; shot "rating$sfx"
+  tap submit; wait_screen rated message; shot "rated$sfx"; tap home
+  if curl -fsS "http://$CTL/state" >/dev/null && tap invoice 2>/dev/null && [ "$(screen)" = invoiceid ]; then
+    shot "invoice-id$sfx"
+    curl -fsS -X POST "http://$DEV/idcard/card?name=resident1" >/dev/null
+    wait_screen invoices message; shot "invoices$sfx"
+    curl -fsS -X POST "http://$DEV/idcard/remove" >/dev/null
+    tap invoice:1; tap collect; wait_screen invoicedone message; shot "invoice-done$sfx"
+    tap home
+  fi
+  for _ in 1 2 3 4 5; do tap corner; done
+  wait_screen pin
+  for d in 2 4 6 8; do tap "pin:$d"; done
+  shot "pin$sfx"
+  tap pin:ok; wait_screen maintenance
+  tap maint.config; sleep 1; shot "maintenance$sfx"
+  tap exit; wait_screen home
+}
+
+echo "kiosk-screenshots: portrait 1080x1920 (Chinese, English, elder mode)"
 start_x 1080 1920
 conf portrait
 start_kiosk
-# A few tickets first, so the home screen has people waiting.
-for _ in 1 2 3; do tap zone:tax; tap service:tax-invoice; wait_screen realname; tap skip; wait_screen ticket; tap home; done
-wait_screen home
-shot home
-tap zone:tax; wait_screen zone; shot zone
-tap service:tax-invoice; wait_screen realname; shot realname
-curl -fsS -X POST "http://$DEV/idcard/card?name=resident1" >/dev/null
-wait_screen ticket; shot ticket
-curl -fsS -X POST "http://$DEV/idcard/remove" >/dev/null
-tap home
-curl -fsS -X POST "http://$DEV/printer/paper?state=out" >/dev/null
-tap zone:tax; tap service:tax-invoice; wait_screen realname; tap skip; wait_screen printfailed; shot printfailed
-curl -fsS -X POST "http://$DEV/printer/paper?state=ok" >/dev/null
-tap cancel; wait_screen home
-tap zone:police; tap service:household; wait_screen message; shot message
-tap home
-tap appointment; wait_screen appointment; shot appointment; tap home
-tap scan; wait_screen scan; shot scan
-curl -fsS -X POST "http://$DEV/scanner/scan" --data-binary 'https://zzlz.gsxt.gov.cn/businessCheck/verifKey.do?showType=p&serial=91620981MA72BC4D2N-SAIC_SHOW_1&signData=x' >/dev/null
-wait_screen document message; shot document; tap back; wait_screen scan
-curl -fsS -X POST "http://$DEV/scanner/scan" --data-binary 'https://evil.example.com/pay?x=1' >/dev/null
-wait_screen message; shot scan-unknown; tap home
-tap rate; wait_screen rating; tap rate:2; tap reason:reason.wait; shot rating
-tap submit; wait_screen rated; shot rated; tap home
-if curl -fsS "http://$CTL/state" >/dev/null && tap invoice 2>/dev/null && [ "$(screen)" = invoiceid ]; then
-  shot invoice-id
-  curl -fsS -X POST "http://$DEV/idcard/card?name=resident1" >/dev/null
-  wait_screen invoices message; shot invoices
-  curl -fsS -X POST "http://$DEV/idcard/remove" >/dev/null
-  tap invoice:1; tap collect; wait_screen invoicedone message; shot invoice-done
-  tap home
-fi
-for _ in 1 2 3 4 5; do tap corner; done
-wait_screen pin
-for d in 2 4 6 8; do tap "pin:$d"; done
-shot pin
-tap pin:ok; wait_screen maintenance
-tap maint.config; sleep 1; shot maintenance
-tap exit; wait_screen home
-tap lang; tap elder; shot home-en-elder
+tour "" ""
+tour "-en" "lang"
+tour "-elder" "elder"
+tap lang; tap elder; sleep 2; shot home-en-elder
 for _ in $(seq 50); do ls "$tmp/voice"/*.wav >/dev/null 2>&1 && break; sleep 0.1; done
 echo "  elder mode spoke $(ls "$tmp/voice"/*.wav 2>/dev/null | wc -l) prompt(s) (WAV files under voice.output)"
 stop_kiosk
 stop_x
 
-echo "kiosk-screenshots: landscape 1920x1080"
+echo "kiosk-screenshots: landscape 1920x1080 (Chinese; English elder home)"
 start_x 1920 1080
 conf landscape
 start_kiosk
-shot home-landscape
+tour "-landscape" ""
+tap lang; tap elder; sleep 2; shot home-en-elder-landscape
 stop_kiosk
 stop_x

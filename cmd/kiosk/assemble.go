@@ -30,6 +30,7 @@ type kiosk struct {
 	registry adapters.RegistryLookup
 	store    *store.Store
 	closers  []func()
+	noSound  func() bool // set by promptVoice when prompts go to a sound card
 }
 
 // Close stops the flow and closes the parts in reverse order.
@@ -208,6 +209,7 @@ func assemble(ctx context.Context, cfg *Config, log *slog.Logger, logs *ring) (*
 	if cfg.Voice.Enabled {
 		d.Announcer = promptVoice(k, cfg, log) // elder-mode prompts (prompts.go)
 	}
+	wireFaults(ctx, k, &d, st, hours) // what home shows of the devices (ui.go)
 	lang, _ := i18n.ParseLang(cfg.Kiosk.Language)
 	hallName := cfg.Kiosk.HallName
 	if hallName == "" {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"hallkiosk/kiosk/flow"
+	"hallkiosk/kiosk/i18n"
 )
 
 // The control endpoint (kiosk.control, loopback only, off by default) lets
@@ -20,7 +21,12 @@ import (
 // and CI run a headless kiosk through it, and the screenshot script walks
 // every screen. Targets are the names the screens give their buttons.
 //
-//	GET  /state                 the session state (no personal data: names are masked)
+//	GET  /state                 the session state (no personal data: names are masked);
+//	                            besides the screen: online (the hall answered), hall_open,
+//	                            reopen and lunch (when the hall opens again, hall-local),
+//	                            printer ("ok", "paper", "fault"), reader_fault, countdown
+//	                            (seconds before the idle timeout, its last 10), take_card
+//	                            (请取回身份证 shown) and text (the message as shown)
 //	POST /tap?target=NAME       press a button, e.g. zone:tax, service:tax-filing, home, skip,
 //	                            retry, cancel, appointment, scan, rate, rate:4, reason:reason.wait,
 //	                            submit, invoice, invoice:0, collect, lang, elder, corner,
@@ -72,13 +78,35 @@ type stateView struct {
 	Output     []string `json:"maintenance_output,omitempty"`
 	Online     bool     `json:"online"`
 	Seq        uint64   `json:"seq"`
+	// Added by issue 12 (fields are only ever added).
+	HallOpen    bool   `json:"hall_open"`
+	Reopen      string `json:"reopen,omitempty"` // RFC 3339, hall-local
+	Lunch       bool   `json:"lunch,omitempty"`
+	Printer     string `json:"printer"`
+	ReaderFault bool   `json:"reader_fault,omitempty"`
+	Countdown   int    `json:"countdown,omitempty"`
+	TakeCard    bool   `json:"take_card,omitempty"`
+	Text        string `json:"text,omitempty"`
 }
 
 func writeState(w http.ResponseWriter, s flow.State) {
 	v := stateView{Screen: s.Screen.String(), Lang: s.Lang.String(), Elder: s.Elder, Message: s.Message,
 		Ticket: s.Ticket.Number, Service: s.Ticket.Service, Ahead: s.Ticket.Ahead, Person: s.Person,
 		Document: s.Document.Title, Invoices: len(s.Invoices), RateTicket: s.RateTicket, Output: s.MaintOutput,
-		Online: s.Hall.Online, Seq: s.Seq}
+		Online: s.Hall.Online, Seq: s.Seq,
+		HallOpen: s.Hall.Open, Lunch: s.Lunch, Printer: s.Faults.Printer.String(), ReaderFault: s.Faults.Reader,
+		Countdown: s.Countdown, TakeCard: s.TakeCard}
+	if !s.Reopen.IsZero() {
+		v.Reopen = s.Reopen.Format(time.RFC3339)
+	}
+	if s.Message != "" {
+		v.Text = s.Lang.T(s.Message)
+		if len(s.Args) > 0 && i18n.Has(s.Message+".at") {
+			v.Text += " " + s.Lang.T(s.Message+".at", s.Args...)
+		} else if len(s.Args) > 0 {
+			v.Text = s.Lang.T(s.Message, s.Args...)
+		}
+	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(v)
 }

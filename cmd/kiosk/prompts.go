@@ -25,6 +25,8 @@ func promptVoice(k *kiosk, cfg *Config, log *slog.Logger) flow.Announcer {
 		c := &lazyCard{log: log}
 		k.closers = append(k.closers, c.Close)
 		sink = c
+		c.probe()
+		k.noSound = c.Missing
 	}
 	log.Info("kiosk voice prompts on", "output", cfg.Voice.Output, "volume", cfg.Voice.Volume)
 	return &adapters.Voice{Sink: sink, Volume: cfg.Voice.Volume, Log: log}
@@ -32,9 +34,32 @@ func promptVoice(k *kiosk, cfg *Config, log *slog.Logger) flow.Announcer {
 
 // lazyCard opens the sound card when there is something to play.
 type lazyCard struct {
-	log  *slog.Logger
-	mu   sync.Mutex
-	card *soundcard.Card
+	log     *slog.Logger
+	mu      sync.Mutex
+	card    *soundcard.Card
+	missing bool // the last open failed: no sound card
+}
+
+// probe opens the card once at start-up and closes it again, so that a
+// kiosk without a sound card says so in maintenance before a citizen
+// turns elder mode on.
+func (l *lazyCard) probe() {
+	c, err := soundcard.Open(&soundcard.Opts{Rate: 16000})
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.missing = err != nil
+	if err != nil {
+		l.log.Warn("kiosk voice: no sound card", "err", err)
+		return
+	}
+	_ = c.Close()
+}
+
+// Missing reports whether the sound card could not be opened.
+func (l *lazyCard) Missing() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.missing
 }
 
 var _ voice.Sink = (*lazyCard)(nil)
@@ -44,6 +69,7 @@ func (l *lazyCard) Play(ctx context.Context, pcm []int16, rate int) error {
 	l.mu.Lock()
 	if l.card == nil {
 		c, err := soundcard.Open(&soundcard.Opts{Rate: rate})
+		l.missing = err != nil
 		if err != nil {
 			l.mu.Unlock()
 			return err

@@ -10,8 +10,39 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"hallkiosk/internal/sdnotify"
+	"hallkiosk/kiosk/flow"
+	"hallkiosk/kiosk/flow/adapters"
+	"hallkiosk/kiosk/store"
 	"hallkiosk/kiosk/ui"
+	qsync "hallkiosk/queue/sync"
 )
+
+// wireFaults gives the flow the devices' faults (paper out, a silent
+// reader, no sound card), the catalogue's reopening times, and a health
+// event in the outbox for the technician when a fault starts or ends.
+func wireFaults(ctx context.Context, k *kiosk, d *flow.Deps, st *store.Store, hours adapters.Hours) {
+	d.Opening = hours
+	fl := adapters.Faults{NoSound: k.noSound}
+	fl.Printer, _ = d.Printer.(*adapters.Printer)
+	if cr, ok := d.Reader.(adapters.CardReader); ok {
+		w := &adapters.ReaderWatch{R: cr}
+		wctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); w.Run(wctx) }()
+		k.closers = append(k.closers, func() { cancel(); <-done })
+		fl.Reader = w
+	}
+	d.Faults = fl
+	device := k.cfg.Kiosk.DeviceID
+	d.HealthEvent = func(name, state string) {
+		hctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if _, err := st.Append(hctx, qsync.KindHealth, map[string]any{"device": device, name: state,
+			"at": time.Now().UTC().Format(time.RFC3339)}); err != nil {
+			k.log.Error("kiosk health event not stored", "device", name, "err", err)
+		}
+	}
+}
 
 // runUI shows the kiosk window and runs the UI loop until ctx ends.
 func runUI(ctx context.Context, k *kiosk, cfg *Config, log *slog.Logger) error {

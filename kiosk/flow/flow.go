@@ -34,11 +34,17 @@ type Deps struct {
 	Health       HealthSource
 	Sync         SyncSource
 	Logs         LogSource
-	Clock        Clock // nil: SystemClock
+	Opening      Opening       // reopening times for closed services; nil: none shown
+	Faults       FaultSource   // printer and reader faults; nil: devices taken as fine
+	Served       ServedTickets // served tickets by ID card, for 好差评; nil: by ticket QR only
+	Clock        Clock         // nil: SystemClock
 	Log          *slog.Logger
 	// Audit records maintenance events (PIN failures, lockouts, entry, exit)
 	// in the audit trail that syncs to the hall.
 	Audit func(event, detail string)
+	// HealthEvent reports a device fault (or its end) for the technician;
+	// state is "ok" when it cleared.
+	HealthEvent func(device, state string)
 }
 
 // Options tune the flow. Zero values take the defaults of DefaultOptions.
@@ -109,6 +115,18 @@ type State struct {
 	HallName string
 	Hall     HallStatus
 	Zones    []Zone
+	// Reopen is when the hall opens again while it is closed (zero: not
+	// known), Lunch whether that is a break within the day.
+	Reopen time.Time
+	Lunch  bool
+	// Opens gives, for each closed service, when it opens again.
+	Opens  map[string]time.Time
+	Faults Faults
+	// Countdown is the seconds left before the idle timeout returns home,
+	// during its last 10 seconds (0 otherwise).
+	Countdown int
+	// TakeCard: an ID card still lies on the reader after its step.
+	TakeCard bool
 
 	Zone    Zone    // zone screen
 	Service Service // service being issued
@@ -165,12 +183,14 @@ type Flow struct {
 	step      uint64
 	stepStop  context.CancelFunc
 	idle      Timer
+	idleGen   uint64 // bumps with every rearm; stale countdown ticks stop
 	citizen   *Citizen
-	last      Ticket // last ticket issued in this session
 	rateRef   string // issuer id of the ticket being rated
 	pin       []byte
 	pinFails  int
 	taps      []time.Time
+	watching  bool   // a card-presence watch runs
+	cardStep  uint64 // step on which a card was read (readers without CardPresence)
 	listeners []func()
 	closed    bool
 }
@@ -275,6 +295,9 @@ func (f *Flow) goTo(s Screen) (uint64, context.Context) {
 	f.st.Screen = s
 	f.st.Message, f.st.Args = "", nil
 	f.st.Busy = false
+	if f.cardStep != 0 && f.step != f.cardStep {
+		f.st.TakeCard = true
+	}
 	f.armIdle()
 	if s != ScreenHome && s != ScreenBusy {
 		f.log.Debug("kiosk screen", "screen", s.String())
@@ -288,6 +311,8 @@ func (f *Flow) armIdle() {
 		f.idle.Stop()
 		f.idle = nil
 	}
+	f.idleGen++
+	f.st.Countdown = 0
 	var d time.Duration
 	switch f.st.Screen {
 	case ScreenHome, ScreenBusy:
@@ -305,17 +330,55 @@ func (f *Flow) armIdle() {
 			d = f.opt.ElderIdle
 		}
 	}
-	step := f.step
-	f.idle = f.clock.AfterFunc(d, func() { f.onIdle(step) })
+	step, gen := f.step, f.idleGen
+	if d <= countdownFrom || f.st.Screen == ScreenMaintenance {
+		f.idle = f.clock.AfterFunc(d, func() { f.onIdle(step, gen) })
+		return
+	}
+	// The last countdownFrom are counted down on screen, a second at a time.
+	deadline := f.clock.Now().Add(d)
+	f.idle = f.clock.AfterFunc(d-countdownFrom, func() { f.tick(step, gen, deadline) })
+}
+
+// countdownFrom is how long before the idle timeout the screen counts down.
+const countdownFrom = 10 * time.Second
+
+// tick shows the seconds left before the idle deadline and arms the next
+// tick; at the deadline the session times out.
+func (f *Flow) tick(step, gen uint64, deadline time.Time) {
+	rest := deadline.Sub(f.clock.Now())
+	if rest <= 0 {
+		f.onIdle(step, gen)
+		return
+	}
+	f.update(func() {
+		if f.step != step || f.idleGen != gen || f.closed {
+			return
+		}
+		left := int((rest + time.Second - 1) / time.Second)
+		f.st.Countdown = left
+		next := rest - time.Duration(left-1)*time.Second
+		f.idle = f.clock.AfterFunc(next, func() { f.tick(step, gen, deadline) })
+	})
 }
 
 // touch (lock held) notes a user action: the idle timer starts again.
 func (f *Flow) touch() { f.armIdle() }
 
-func (f *Flow) onIdle(step uint64) {
+// Touch notes a touch the flow does not see otherwise (turning a page of a
+// list): the idle timer starts again and the countdown goes.
+func (f *Flow) Touch() {
+	f.update(func() {
+		if f.st.Screen != ScreenHome && f.st.Screen != ScreenBusy {
+			f.touch()
+		}
+	})
+}
+
+func (f *Flow) onIdle(step, gen uint64) {
 	var void *Ticket
 	f.update(func() {
-		if f.step != step || f.closed {
+		if f.step != step || f.idleGen != gen || f.closed {
 			return
 		}
 		if f.st.Screen == ScreenPrintFailed {
@@ -348,7 +411,6 @@ func (f *Flow) goHome(fresh bool) {
 	if fresh {
 		f.st.Lang = f.opt.Lang
 		f.st.Elder = false
-		f.last = Ticket{}
 	}
 }
 
@@ -366,6 +428,11 @@ func (f *Flow) wipe() {
 	f.st.Invoices, f.st.Selected = nil, nil
 	f.st.Rating, f.st.RateTicket, f.st.Reasons = 0, "", nil
 	f.rateRef = ""
+	f.st.Countdown = 0
+	f.cardStep = 0
+	if !f.watching {
+		f.st.TakeCard = false
+	}
 	f.st.MaintOutput, f.st.Health = nil, nil
 	f.st.CanSkip = false
 	for i := range f.pin {
@@ -471,23 +538,91 @@ func (f *Flow) ToggleElder() {
 }
 
 // Refresh pulls live queue status and notices for the home screen.
+//
+// The source says whether the hall answered (HallStatus.Online); a source
+// that fell back to the catalogue's hours reports Online false, and the
+// home screen shows the offline banner.
 func (f *Flow) Refresh(ctx context.Context) error {
+	f.refreshFaults()
 	if f.d.Status == nil {
 		return nil
 	}
 	hs, err := f.d.Status.HallStatus(ctx)
+	now := f.clock.Now()
+	var reopen time.Time
+	var lunch bool
+	opens := map[string]time.Time{}
+	if err == nil && f.d.Opening != nil {
+		for code := range f.st.Services { // written only by New
+			st, known := hs.Services[code]
+			if known && st.Open || !known && hs.Open {
+				continue
+			}
+			at, l, ok := f.d.Opening.NextOpen(code, now)
+			if !ok {
+				continue
+			}
+			opens[code] = at
+			if !hs.Open && (reopen.IsZero() || at.Before(reopen)) {
+				reopen, lunch = at, l
+			}
+		}
+	}
 	f.update(func() {
 		if err != nil {
 			f.st.Hall.Online = false
 			return
 		}
-		hs.Online = true
 		f.st.Hall = hs
+		f.st.Opens = opens
+		f.st.Reopen, f.st.Lunch = reopen, lunch
+		if hs.Open {
+			f.st.Reopen, f.st.Lunch = time.Time{}, false
+		}
 	})
 	if err != nil {
 		return fmt.Errorf("flow: hall status: %w", err)
 	}
 	return nil
+}
+
+// refreshFaults reads the devices' faults; a printer fault that starts or
+// ends is reported as a health event for the technician.
+func (f *Flow) refreshFaults() {
+	ready, canAsk := f.d.Printer.(PrinterReady)
+	if f.d.Faults == nil && !canAsk {
+		return
+	}
+	f.mu.Lock()
+	fl := f.st.Faults
+	f.mu.Unlock()
+	if canAsk && fl.Printer != PrinterOK {
+		// A known fault: ask the printer now whether it cleared (paper
+		// refilled) instead of waiting for its next status poll.
+		ctx, cancel := context.WithTimeout(f.base, 2*time.Second)
+		fl.Printer = ready.Ready(ctx)
+		cancel()
+	}
+	if f.d.Faults != nil {
+		fl = f.d.Faults.Faults()
+	}
+	var events [][2]string
+	f.update(func() {
+		old := f.st.Faults
+		f.st.Faults = fl
+		if old.Printer != fl.Printer {
+			events = append(events, [2]string{"printer", fl.Printer.String()})
+		}
+		if old.Reader != fl.Reader {
+			events = append(events, [2]string{"idcard", map[bool]string{true: "fault", false: "ok"}[fl.Reader]})
+		}
+	})
+	for _, e := range events {
+		f.log.Warn("kiosk device state", "device", e[0], "state", e[1])
+		if f.d.HealthEvent != nil {
+			f.d.HealthEvent(e[0], e[1])
+		}
+	}
 }
 
 // OpenZone shows the services of a zone.
@@ -524,7 +659,12 @@ func (f *Flow) PickService(code string) {
 		// A service's own status decides (24-hour services stay open when
 		// the hall is closed); without one, the hall's.
 		if st, ok := f.st.Hall.Services[code]; ok && !st.Open || !ok && !f.st.Hall.Open {
-			f.message("msg.closed")
+			f.closedMessage(code)
+			return
+		}
+		// A printer that cannot print burns no number: nothing is issued.
+		if key := f.printerKey(); key != "" {
+			f.message(key)
 			return
 		}
 		req := IssueRequest{Service: code}
@@ -533,6 +673,8 @@ func (f *Flow) PickService(code string) {
 			f.issue(req)
 		case f.d.Reader == nil && svc.RealName == RealNameOptional:
 			f.issue(req)
+		case f.st.Faults.Reader && svc.RealName == RealNameRequired:
+			f.message("msg.readerfault")
 		case f.d.Reader == nil:
 			f.message("msg.error")
 		default:
@@ -541,7 +683,35 @@ func (f *Flow) PickService(code string) {
 	})
 }
 
-// message (lock held) shows a message screen.
+// closedMessage (lock held) says that the service is closed and, when the
+// catalogue knows, when it opens again.
+func (f *Flow) closedMessage(code string) {
+	at, ok := f.st.Opens[code]
+	switch {
+	case ok && f.st.Lunch && !f.st.Hall.Open:
+		f.message("msg.lunch", i18n.At{T: at, Now: f.clock.Now()})
+	case ok:
+		f.message("msg.closed", i18n.At{T: at, Now: f.clock.Now()})
+	default:
+		f.message("msg.closed")
+	}
+}
+
+// printerKey (lock held) is the message key of a printer fault, "" when the
+// printer can print.
+func (f *Flow) printerKey() string {
+	switch f.st.Faults.Printer {
+	case PrinterPaper:
+		return "msg.paperout"
+	case PrinterFailure:
+		return "msg.printerfault"
+	}
+	return ""
+}
+
+// message (lock held) shows a message screen and speaks its text in elder
+// mode. The spoken text has no arguments: when args are given, the screen
+// shows them in a second line (the key's ".at" text, see kiosk/i18n).
 func (f *Flow) message(key string, args ...any) {
 	f.goTo(ScreenMessage)
 	f.st.Message, f.st.Args = key, args
@@ -552,6 +722,9 @@ func (f *Flow) realName(svc Service, req IssueRequest) {
 	step, ctx := f.goTo(ScreenRealName)
 	f.st.CanSkip = svc.RealName == RealNameOptional
 	f.st.Message = "realname.lay"
+	if f.st.Faults.Reader { // optional: 跳过 still works
+		f.st.Message = "home.readerfault"
+	}
 	f.say("realname.lay")
 	wait := f.cardWait()
 	f.readCard(ctx, step, wait, func(c *Citizen) {
@@ -595,6 +768,7 @@ func (f *Flow) readCard(ctx context.Context, step uint64, wait time.Duration, do
 					f.citizen = &cc
 					f.st.Person = pii.MaskName(cc.Name)
 					done(&cc)
+					f.watchCard()
 				})
 				return
 			}
@@ -602,7 +776,14 @@ func (f *Flow) readCard(ctx context.Context, step uint64, wait time.Duration, do
 				return // the citizen moved on or the flow closed
 			}
 			if rctx.Err() != nil || !f.clock.Now().Before(deadline) {
-				f.at(step, func() { done(nil) })
+				readerDown := f.d.Faults != nil && f.d.Faults.Faults().Reader
+				f.at(step, func() {
+					if readerDown {
+						f.message("msg.readerfault") // not the citizen's fault
+						return
+					}
+					done(nil)
+				})
 				return
 			}
 			f.log.Info("kiosk id card read failed", "err", err)
@@ -614,6 +795,51 @@ func (f *Flow) readCard(ctx context.Context, step uint64, wait time.Duration, do
 		}
 	})
 }
+
+// watchCard (lock held), after a card was read on the current step, polls
+// the reader (when it can tell) and sets TakeCard while the card still lies
+// there after that step, until it is taken away.
+func (f *Flow) watchCard() {
+	p, ok := f.d.Reader.(CardPresence)
+	if !ok {
+		// A reader that cannot tell (the card halts after a read and is
+		// not found again until laid anew): remind on every later screen
+		// of the session.
+		f.cardStep = f.step
+		return
+	}
+	if f.watching || f.closed {
+		return
+	}
+	f.watching = true
+	readStep := f.step
+	f.spawn(func() {
+		defer f.update(func() { f.watching = false; f.st.TakeCard = false })
+		for range 600 { // at most about 5 minutes
+			select {
+			case <-f.base.Done():
+				return
+			case <-time.After(cardPoll):
+			}
+			ctx, cancel := context.WithTimeout(f.base, 2*time.Second)
+			present, err := p.CardPresent(ctx)
+			cancel()
+			if err != nil || !present {
+				return
+			}
+			f.update(func() {
+				remind := f.step != readStep
+				if remind && !f.st.TakeCard {
+					f.say("card.take")
+				}
+				f.st.TakeCard = remind
+			})
+		}
+	})
+}
+
+// cardPoll is how often watchCard asks the reader.
+var cardPoll = 500 * time.Millisecond
 
 // SkipRealName issues the ticket without the card where the service allows.
 func (f *Flow) SkipRealName() {
@@ -633,6 +859,9 @@ func (f *Flow) issue(req IssueRequest) {
 	f.spawn(func() {
 		ctx, cancel := context.WithTimeout(f.base, f.opt.PrintTimeout)
 		defer cancel()
+		if !f.printerReady(ctx, step) {
+			return
+		}
 		t, err := f.d.Issuer.Issue(ctx, req)
 		if err != nil {
 			f.log.Warn("kiosk issue failed", "service", req.Service, "err", err)
@@ -647,9 +876,33 @@ func (f *Flow) issue(req IssueRequest) {
 	})
 }
 
+// printerReady asks the printer (when it can tell) whether it can print
+// before anything is issued; if not, the step shows the fault and nothing
+// is issued.
+func (f *Flow) printerReady(ctx context.Context, step uint64) bool {
+	p, ok := f.d.Printer.(PrinterReady)
+	if !ok {
+		return true
+	}
+	rctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	fault := p.Ready(rctx)
+	cancel()
+	if fault == PrinterOK {
+		return true
+	}
+	f.log.Warn("kiosk printer cannot print: nothing issued", "fault", fault.String())
+	f.refreshFaults()
+	f.at(step, func() {
+		f.st.Faults.Printer = fault
+		f.message(f.printerKey())
+	})
+	return false
+}
+
 func (f *Flow) printTicket(ctx context.Context, step uint64, t Ticket) {
 	if err := f.d.Printer.PrintTicket(ctx, t); err != nil {
 		f.log.Warn("kiosk ticket print failed", "ticket", t.Number, "err", err)
+		f.refreshFaults() // the next citizen sees the fault on home
 		if !f.at(step, func() {
 			f.goTo(ScreenPrintFailed)
 			f.st.Ticket = t
@@ -668,7 +921,6 @@ func (f *Flow) printTicket(ctx context.Context, step uint64, t Ticket) {
 	f.at(step, func() {
 		f.goTo(ScreenTicket)
 		f.st.Ticket = t
-		f.last = t
 		f.say("ticket.take")
 	})
 }
@@ -745,6 +997,10 @@ func (f *Flow) StartAppointment() {
 		if f.st.Screen != ScreenHome || !f.st.Has.Appointment {
 			return
 		}
+		if key := f.printerKey(); key != "" {
+			f.message(key)
+			return
+		}
 		step, ctx := f.goTo(ScreenAppointment)
 		f.st.Message = "appt.how"
 		f.say("appt.how")
@@ -771,6 +1027,9 @@ func (f *Flow) StartAppointment() {
 }
 
 func (f *Flow) checkIn(ctx context.Context, step uint64, code string, c *Citizen) {
+	if !f.printerReady(ctx, step) {
+		return
+	}
 	t, err := f.d.Appointments.CheckIn(ctx, code, c)
 	if err != nil {
 		key := errKey(err)
@@ -850,8 +1109,10 @@ func (f *Flow) StartScan() {
 
 // ---- rating ----
 
-// StartRating opens the 好差评 screen, tied to this session's ticket if any;
-// scanning a ticket's QR code ties it to that ticket.
+// StartRating opens the 好差评 screen. It is tied to a ticket only when the
+// citizen identifies one: by scanning the ticket's QR code, or by laying the
+// ID card of a served real-name ticket (Deps.Served). A ticket just taken
+// is not served yet and is never offered.
 func (f *Flow) StartRating() {
 	f.update(func() {
 		if (f.st.Screen != ScreenHome && f.st.Screen != ScreenTicket) || !f.st.Has.Rating {
@@ -859,23 +1120,56 @@ func (f *Flow) StartRating() {
 		}
 		step, ctx := f.goTo(ScreenRating)
 		f.st.Rating, f.st.Reasons = 0, nil
-		f.st.RateTicket = f.last.Number
-		f.rateRef = f.last.Ref
-		if f.d.Codes == nil || f.d.Resolver == nil {
-			return
+		f.st.RateTicket, f.rateRef = "", ""
+		if f.d.Codes != nil && f.d.Resolver != nil {
+			f.spawn(func() {
+				for ctx.Err() == nil {
+					code, err := f.d.Codes.NextCode(ctx)
+					if err != nil {
+						return
+					}
+					doc, err := f.d.Resolver.Resolve(ctx, code)
+					switch {
+					case err == nil && doc.Kind == DocTicket && doc.Ref != "":
+						f.at(step, func() { f.st.RateTicket, f.rateRef = doc.Title, doc.Ref; f.st.Message = ""; f.touch() })
+					default:
+						f.at(step, func() { f.st.Message = "rate.badcode"; f.touch() })
+					}
+				}
+			})
 		}
-		f.spawn(func() {
-			for ctx.Err() == nil {
-				code, err := f.d.Codes.NextCode(ctx)
-				if err != nil {
-					return
+		if f.d.Served != nil && f.d.Reader != nil && !f.st.Faults.Reader {
+			f.spawn(func() {
+				for ctx.Err() == nil {
+					c, err := f.d.Reader.ReadCard(ctx)
+					if err != nil {
+						if ctx.Err() != nil {
+							return
+						}
+						select {
+						case <-ctx.Done():
+							return
+						case <-time.After(200 * time.Millisecond):
+						}
+						continue
+					}
+					doc, err := f.d.Served.ServedTicket(ctx, c)
+					c = Citizen{}
+					f.at(step, func() {
+						if err != nil || doc.Ref == "" {
+							f.st.Message = "rate.noserved"
+						} else {
+							f.st.RateTicket, f.rateRef, f.st.Message = doc.Title, doc.Ref, ""
+						}
+						f.touch()
+					})
+					f.mu.Lock()
+					f.watchCard()
+					f.mu.Unlock()
+					return // one card per rating screen
 				}
-				doc, err := f.d.Resolver.Resolve(ctx, code)
-				if err == nil && doc.Kind == DocTicket && doc.Ref != "" {
-					f.at(step, func() { f.st.RateTicket, f.rateRef = doc.Title, doc.Ref; f.touch() })
-				}
-			}
-		})
+			})
+		}
 	})
 }
 
@@ -929,6 +1223,11 @@ func (f *Flow) SubmitRating() {
 			defer cancel()
 			err := f.d.Rater.Rate(ctx, r)
 			f.at(step, func() {
+				if errors.Is(err, ErrNotRateable) {
+					f.log.Info("kiosk rating refused", "err", err)
+					f.message("rate.notrateable", r.Ticket)
+					return
+				}
 				if err != nil {
 					f.log.Warn("kiosk rating failed", "err", err)
 					f.message("msg.error")
@@ -947,6 +1246,14 @@ func (f *Flow) SubmitRating() {
 func (f *Flow) StartInvoices() {
 	f.update(func() {
 		if f.st.Screen != ScreenHome || !f.st.Has.Invoices {
+			return
+		}
+		if key := f.printerKey(); key != "" {
+			f.message(key)
+			return
+		}
+		if f.st.Faults.Reader {
+			f.message("msg.readerfault")
 			return
 		}
 		step, ctx := f.goTo(ScreenInvoiceID)
@@ -1159,8 +1466,41 @@ func (f *Flow) refreshHealth() {
 		ctx, cancel := context.WithTimeout(f.base, 5*time.Second)
 		defer cancel()
 		h := f.d.Health.Health(ctx)
+		if f.d.Faults != nil {
+			h = withFaults(h, f.d.Faults.Faults())
+		}
 		f.at(step, func() { f.st.Health = h })
 	})
+}
+
+// withFaults marks the devices the fault source knows as faulty: a reader
+// whose link is up but that does not answer, a printer out of paper, a
+// kiosk without a sound card.
+func withFaults(h []DeviceStatus, fl Faults) []DeviceStatus {
+	h = append([]DeviceStatus(nil), h...)
+	mark := func(name, detail string) {
+		for i := range h {
+			if h[i].Name == name {
+				h[i].OK = false
+				h[i].Detail = detail + "; " + h[i].Detail
+				return
+			}
+		}
+		h = append(h, DeviceStatus{Name: name, Detail: detail})
+	}
+	if fl.Reader {
+		mark("idcard", "reader does not answer")
+	}
+	switch fl.Printer {
+	case PrinterPaper:
+		mark("printer", "paper out")
+	case PrinterFailure:
+		mark("printer", "printer fault")
+	}
+	if fl.NoSound {
+		mark("voice", "no sound card")
+	}
+	return h
 }
 
 // maintOp runs op on the maintenance panel and shows its output lines.
@@ -1200,13 +1540,31 @@ func (f *Flow) MaintTestPrint() {
 	})
 }
 
+// The ID test first asks the reader whether it answers (probeTimeout), then
+// waits up to idTestWait for a card.
+const (
+	probeTimeout = 2500 * time.Millisecond
+	idTestWait   = 20 * time.Second
+)
+
 // MaintIDTest waits for a card and shows it masked.
 func (f *Flow) MaintIDTest() {
-	f.maintOp("maint.idtest", 30*time.Second, func(ctx context.Context) []string {
+	f.maintOp("maint.idtest", idTestWait, func(ctx context.Context) []string {
 		if f.d.Reader == nil {
 			return []string{"no ID card reader configured"}
 		}
+		if p, ok := f.d.Reader.(ReaderProbe); ok {
+			pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+			err := p.Probe(pctx)
+			cancel()
+			if err != nil {
+				return []string{"FAIL: the reader does not answer (" + err.Error() + ")"}
+			}
+		}
 		c, err := f.d.Reader.ReadCard(ctx)
+		if errors.Is(err, context.DeadlineExceeded) {
+			return []string{"FAIL: the reader answers, but no card was laid within " + idTestWait.String()}
+		}
 		if err != nil {
 			return []string{"FAIL: " + err.Error()}
 		}

@@ -108,7 +108,7 @@ type ServiceStatus struct {
 // HallStatus is what the home screen shows besides the catalogue.
 type HallStatus struct {
 	Open     bool                     // the hall is within opening hours
-	Online   bool                     // the hall server answered
+	Online   bool                     // the hall server answered (a source reporting the catalogue's hours alone says false)
 	Services map[string]ServiceStatus // by service code
 	Notices  []string
 }
@@ -238,6 +238,8 @@ var (
 	// yet or has closed; a *SlotError carries the time.
 	ErrTooEarly = errors.New("flow: check-in not open yet")
 	ErrTooLate  = errors.New("flow: check-in closed")
+	// ErrNotRateable: the ticket is not served yet or already rated.
+	ErrNotRateable = errors.New("flow: ticket cannot be rated")
 )
 
 // SlotError is a check-in refused for its time: Err is ErrTooEarly or
@@ -257,6 +259,73 @@ func (e *SlotError) Error() string {
 
 // Unwrap returns ErrTooEarly or ErrTooLate.
 func (e *SlotError) Unwrap() error { return e.Err }
+
+// Opening reports when services open again (the catalogue's hours, in the
+// hall's time zone).
+type Opening interface {
+	// NextOpen returns when service next opens after t (false: not within a
+	// week) and whether it is a break within the day (lunch), not the end
+	// of the day.
+	NextOpen(service string, t time.Time) (at time.Time, lunch, ok bool)
+}
+
+// PrinterFault says what stops the ticket printer.
+type PrinterFault int
+
+// Printer faults.
+const (
+	PrinterOK      PrinterFault = iota
+	PrinterPaper                // paper out
+	PrinterFailure              // cover open, cutter, no answer
+)
+
+var printerFaultNames = [...]string{"ok", "paper", "fault"}
+
+// String names the fault ("ok", "paper", "fault").
+func (p PrinterFault) String() string {
+	if int(p) < len(printerFaultNames) {
+		return printerFaultNames[p]
+	}
+	return "fault"
+}
+
+// Faults are the device faults that change what the home screen offers.
+type Faults struct {
+	Printer PrinterFault
+	Reader  bool // the ID card reader does not answer
+	NoSound bool // no sound card for the elder-mode prompts
+}
+
+// FaultSource reports the devices' faults; it answers from what the drivers
+// last saw, without waiting on a device.
+type FaultSource interface {
+	Faults() Faults
+}
+
+// PrinterReady is a printer that can be asked, right before a number is
+// taken, whether it can print (a fresh status poll), so that a printer out
+// of paper burns no number.
+type PrinterReady interface {
+	Ready(ctx context.Context) PrinterFault
+}
+
+// ReaderProbe is a card reader that can say quickly whether it answers at
+// all (a maintenance test must not wait for a card on a dead reader).
+type ReaderProbe interface {
+	Probe(ctx context.Context) error
+}
+
+// CardPresence is a card reader that can tell whether a card lies on it.
+type CardPresence interface {
+	CardPresent(ctx context.Context) (bool, error)
+}
+
+// ServedTickets finds the card holder's ticket of today that was served and
+// not yet rated, so a citizen can rate it by laying the ID card. ErrNotFound
+// when there is none.
+type ServedTickets interface {
+	ServedTicket(ctx context.Context, c Citizen) (Document, error)
+}
 
 // Catalogue lists zones and services (queue/catalog behind an adapter).
 type Catalogue interface {

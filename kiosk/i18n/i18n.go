@@ -3,7 +3,10 @@
 // language switch changes every visible string at once.
 package i18n
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Lang is a display language.
 type Lang int
@@ -46,9 +49,46 @@ func (l Lang) T(key string, args ...any) string {
 		s = pair[1]
 	}
 	if len(args) > 0 {
+		for i, a := range args {
+			if x, ok := a.(Localized); ok {
+				args = append([]any(nil), args...)
+				args[i] = x.In(l)
+			}
+		}
 		return fmt.Sprintf(s, args...)
 	}
 	return s
+}
+
+// Localized is an argument of T that reads differently per language.
+type Localized interface {
+	In(l Lang) string
+}
+
+// At is a moment told relative to Now, in T's location: "14:00" today,
+// "明天 08:30" / "tomorrow 08:30", else the weekday and the time.
+type At struct {
+	T, Now time.Time
+}
+
+// In tells the moment in language l.
+func (a At) In(l Lang) string {
+	t, now := a.T, a.Now.In(a.T.Location())
+	hm := t.Format("15:04")
+	day := func(x time.Time) time.Time { return time.Date(x.Year(), x.Month(), x.Day(), 0, 0, 0, 0, x.Location()) }
+	days := int(day(t).Sub(day(now)).Hours()+12) / 24
+	zhWeek := [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}
+	switch {
+	case days <= 0:
+		return hm
+	case days == 1 && l == EN:
+		return "tomorrow " + hm
+	case days == 1:
+		return "明天 " + hm
+	case l == EN:
+		return t.Format("Mon") + " " + hm
+	}
+	return zhWeek[t.Weekday()] + " " + hm
 }
 
 // Has reports whether key has a text.
@@ -169,4 +209,33 @@ var texts = map[string][2]string{
 	"maint.ok":            {"正常", "OK"},
 	"maint.fault":         {"故障", "Fault"},
 	"maint.waiting":       {"等待设备…", "Waiting for the device…"},
+
+	"home.lunch":             {"午休中，%s 恢复办理；可办理24小时自助业务", "Lunch break until %s; 24-hour self-service is available"},
+	"home.closed.until":      {"大厅已下班，%s 开始办理；可办理24小时自助业务", "The hall is closed until %s; 24-hour self-service is available"},
+	"home.paperout":          {"暂停取号（缺纸），已通知维护人员", "No tickets for now (out of paper); maintenance has been called"},
+	"home.printerfault":      {"暂停取号（打印机故障），已通知维护人员", "No tickets for now (printer fault); maintenance has been called"},
+	"home.readerfault":       {"读卡器故障，暂不能实名办理", "ID card reader fault: no services by ID card for now"},
+	"home.countdown":         {"%d 秒后返回首页，点击屏幕继续", "Back to the home screen in %d s; touch to stay"},
+	"card.take":              {"请取回身份证", "Please take your ID card"},
+	"service.opens":          {"%s 开始", "Opens %s"},
+	"service.paused":         {"暂停取号（缺纸）", "Paused (out of paper)"},
+	"service.paused.printer": {"暂停取号（打印机故障）", "Paused (printer fault)"},
+	"service.reader":         {"读卡器故障", "Card reader fault"},
+	"msg.closed.at":          {"%s 开始办理", "Opens %s"},
+	"msg.lunch":              {"午休时间，该业务暂停办理。", "Lunch break: this service is paused."},
+	"msg.lunch.at":           {"%s 恢复办理", "Resumes at %s"},
+	"msg.paperout":           {"打印机缺纸，暂停取号。已通知维护人员，请稍后再来，或使用不需要打印的自助业务。", "The printer is out of paper: no tickets for now. Maintenance has been called; please come back later or use a self-service that needs no printing."},
+	"msg.printerfault":       {"打印机故障，暂停取号。已通知维护人员，请稍后再来，或使用不需要打印的自助业务。", "The printer has a fault: no tickets for now. Maintenance has been called; please come back later or use a self-service that needs no printing."},
+	"msg.readerfault":        {"读卡器故障，暂时无法读取身份证。已通知维护人员，请稍后再来。", "The ID card reader has a fault and cannot read cards now. Maintenance has been called; please come back later."},
+	"print.paperout":         {"打印机缺纸，号票 %s 未能打印，此号码不会被叫到。已通知维护人员，请稍后再来。", "The printer is out of paper: ticket %s was not printed and will not be called. Maintenance has been called; please come back later."},
+	"rate.how":               {"请扫描号票上的二维码，或放置已办结实名号票的身份证", "Scan the QR code on your ticket, or lay the ID card of a served ticket"},
+	"rate.badcode":           {"这不是本厅的号票二维码", "That is not a ticket QR code of this hall"},
+	"rate.noserved":          {"没有找到您今天已办结、未评价的号票", "No served, unrated ticket of yours today"},
+	"rate.notrateable":       {"这张号票尚未办结或已经评价过，不能在此评价。", "This ticket is not served yet or already rated; it cannot be rated here."},
+	"rate.notrateable.at":    {"号票 %s", "Ticket %s"},
+	"page.prev":              {"上一页", "Previous"},
+	"page.next":              {"下一页", "Next"},
+	"page.of":                {"第 %d / %d 页", "Page %d of %d"},
+	"maint.pin.typed":        {"已输入", "Entered"},
+	"maint.pin.none":         {"请输入密码", "Enter the PIN"},
 }

@@ -90,6 +90,15 @@ func line(s string, c color.Color, size float32, align fyne.TextAlign) fyne.Canv
 	return container.NewHBox(im)
 }
 
+// fitLine is a FitText line, or the full-font line when the theme font
+// lacks a character of s.
+func fitLine(s string, c color.Color, size float32) fyne.CanvasObject {
+	if covered(s) {
+		return NewFitText(s, c, size)
+	}
+	return line(s, c, size, fyne.TextAlignCenter)
+}
+
 // paragraph is a wrapping label for data text (notices, document fields),
 // or the full-font line when the theme font lacks a character.
 func paragraph(s string, c color.Color, size float32, align fyne.TextAlign) fyne.CanvasObject {

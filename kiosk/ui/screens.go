@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"hallkiosk/kiosk/flow"
+	"hallkiosk/kiosk/i18n"
 )
 
 // Colours of the special tiles on the home screen.
@@ -22,77 +23,108 @@ var (
 	colInvoice = color.NRGBA{R: 0x00, G: 0x5F, B: 0x66, A: 0xFF} // teal, 7.4:1
 )
 
+// Every screen is header, status strip, body and footer. Nothing scrolls
+// (a finger cannot drag Fyne's scroll containers on a touchscreen): lists
+// that do not fit are shown as pages with 上一页 / 下一页 buttons, and
+// long texts wrap or shrink (FitText), so that no screen is ever larger
+// than the window (TestEveryScreenFitsTheWindow).
+
 // build makes the screen for state s.
 func (k *Kiosk) build(s flow.State) *Screen {
 	sc := &Screen{Kind: s.Screen, Buttons: map[string]*Button{}, Tiles: map[string]*Tile{}}
 	sc.Corner = NewGesture(fyne.NewSize(MinTouch, MinTouch), k.Flow.SecretTap)
 	L := s.Lang
-	var body, footer fyne.CanvasObject
+	var footer fyne.CanvasObject
 	switch s.Screen {
 	case flow.ScreenHome:
-		body, footer = k.home(sc, s), k.notices(s)
+		footer = k.notices(s)
 	case flow.ScreenZone:
-		body = k.zone(sc, s)
 		footer = k.button(sc, "back", L.T("nav.back"), false, k.Flow.Back)
-	case flow.ScreenRealName:
-		body = k.realName(sc, s)
-		footer = k.cancelRow(sc, s, s.CanSkip)
-	case flow.ScreenBusy:
-		body = k.centre(centred(L.T("issue.busy"), colForeground, k.theme.Size("headingText")))
-	case flow.ScreenTicket:
-		body = k.ticket(sc, s)
+	case flow.ScreenRealName, flow.ScreenAppointment, flow.ScreenScan, flow.ScreenInvoiceID:
+		footer = k.cancelRow(sc, s, s.Screen == flow.ScreenRealName && s.CanSkip)
+	case flow.ScreenTicket, flow.ScreenMessage, flow.ScreenRated, flow.ScreenInvoiceDone:
 		footer = k.button(sc, "home", L.T("nav.home"), true, k.Flow.Home)
 	case flow.ScreenPrintFailed:
-		body = k.printFailed(s)
-		footer = grid(2, k.button(sc, "cancel", L.T("nav.cancel"), false, k.Flow.CancelPrint),
-			k.button(sc, "retry", L.T("print.retry"), true, k.Flow.RetryPrint))
-	case flow.ScreenMessage:
-		body = k.message(s, "")
-		footer = k.button(sc, "home", L.T("nav.home"), true, k.Flow.Home)
-	case flow.ScreenAppointment:
-		body = k.wait(s, "appt.title", "▣", s.Message)
-		footer = k.cancelRow(sc, s, false)
-	case flow.ScreenScan:
-		body = k.wait(s, "scan.title", "▣", s.Message)
-		footer = k.cancelRow(sc, s, false)
+		if s.Faults.Printer == flow.PrinterOK {
+			footer = grid(2, k.button(sc, "cancel", L.T("nav.cancel"), false, k.Flow.CancelPrint),
+				k.button(sc, "retry", L.T("print.retry"), true, k.Flow.RetryPrint))
+		} else { // no paper: printing again cannot help
+			footer = k.button(sc, "cancel", L.T("nav.home"), true, k.Flow.CancelPrint)
+		}
 	case flow.ScreenDocument:
-		body = k.document(s)
 		footer = grid(2, k.button(sc, "back", L.T("home.scan"), false, k.Flow.Back),
 			k.button(sc, "home", L.T("nav.home"), true, k.Flow.Home))
 	case flow.ScreenRating:
-		body = k.rating(sc, s)
 		footer = grid(2, k.button(sc, "cancel", L.T("nav.cancel"), false, k.Flow.Home),
 			k.button(sc, "submit", L.T("rate.submit"), true, k.Flow.SubmitRating))
 		if s.Rating == 0 {
 			sc.Buttons["submit"].Disable()
 		}
-	case flow.ScreenRated:
-		body = k.message(s, "rate.thanks")
-		footer = k.button(sc, "home", L.T("nav.home"), true, k.Flow.Home)
-	case flow.ScreenInvoiceID:
-		body = k.wait(s, "invoice.title", "▤", s.Message)
-		footer = k.cancelRow(sc, s, false)
 	case flow.ScreenInvoices:
-		body = k.invoices(sc, s)
 		footer = grid(2, k.button(sc, "cancel", L.T("nav.cancel"), false, k.Flow.Home),
 			k.button(sc, "collect", L.T("invoice.collect"), true, k.Flow.CollectInvoices))
-	case flow.ScreenInvoiceDone:
-		body = k.message(s, "invoice.done")
-		footer = k.button(sc, "home", L.T("nav.home"), true, k.Flow.Home)
 	case flow.ScreenPIN:
-		body = k.pin(sc, s)
 		footer = k.button(sc, "exit", L.T("nav.cancel"), false, k.Flow.MaintExit)
 	case flow.ScreenMaintenance:
-		body = k.maintenance(sc, s)
 		footer = k.button(sc, "exit", L.T("maint.exit"), true, k.Flow.MaintExit)
 	}
 	if footer != nil {
 		footer = container.NewPadded(footer)
 	}
+	header := k.header(sc, s)
+	sc.Strip = k.strip(s)
+	top := container.NewVBox(header, sc.Strip)
+	// The body gets what is left of the window.
+	k.bodySize = fyne.NewSize(k.opt.Size().Width-4*padding, k.opt.Size().Height-top.MinSize().Height-4*padding)
+	if footer != nil {
+		k.bodySize.Height -= footer.MinSize().Height + padding
+	}
+	var body fyne.CanvasObject
+	switch s.Screen {
+	case flow.ScreenHome:
+		body = k.home(sc, s)
+	case flow.ScreenZone:
+		body = k.zone(sc, s)
+	case flow.ScreenRealName:
+		body = k.realName(sc, s)
+	case flow.ScreenBusy:
+		body = k.centre(k.title(L.T("issue.busy")))
+	case flow.ScreenTicket:
+		body = k.ticket(sc, s)
+	case flow.ScreenPrintFailed:
+		body = k.printFailed(s)
+	case flow.ScreenMessage:
+		body = k.message(s, "")
+	case flow.ScreenAppointment:
+		body = k.wait(s, "appt.title", "▣", s.Message)
+	case flow.ScreenScan:
+		body = k.wait(s, "scan.title", "▣", s.Message)
+	case flow.ScreenDocument:
+		body = k.document(sc, s)
+	case flow.ScreenRating:
+		body = k.rating(sc, s)
+	case flow.ScreenRated:
+		body = k.message(s, "rate.thanks")
+	case flow.ScreenInvoiceID:
+		body = k.wait(s, "invoice.title", "▤", s.Message)
+	case flow.ScreenInvoices:
+		body = k.invoices(sc, s)
+	case flow.ScreenInvoiceDone:
+		body = k.message(s, "invoice.done")
+	case flow.ScreenPIN:
+		body = k.pin(sc, s)
+	case flow.ScreenMaintenance:
+		body = k.maintenance(sc, s)
+	}
+	if body == nil {
+		body = layout.NewSpacer()
+	}
 	bg := canvas.NewRectangle(colBackground)
-	sc.Content = container.NewStack(bg, container.NewBorder(k.header(sc, s), footer, nil, nil, container.NewPadded(body)))
+	sc.Content = container.NewStack(bg, container.NewBorder(top, footer, nil, nil, container.NewPadded(body)))
 	return sc
 }
+
+const padding = 10 // theme.SizeNamePadding
 
 // header is the red band with the hall name, the hidden maintenance corner
 // and, on the home screen, the language and elder-mode switches.
@@ -100,28 +132,95 @@ func (k *Kiosk) header(sc *Screen, s flow.State) fyne.CanvasObject {
 	L := s.Lang
 	band := canvas.NewRectangle(colHeader)
 	band.SetMinSize(fyne.NewSize(0, MinTouch+20))
-	name := line(s.HallName, colWhite, k.theme.Size("subHeadingText"), fyne.TextAlignLeading)
-	row := container.NewHBox(sc.Corner, container.NewCenter(name), layout.NewSpacer())
+	name := NewFitText(s.HallName, colWhite, k.theme.Size("subHeadingText"))
+	name.Align = fyne.TextAlignLeading
+	var right fyne.CanvasObject
 	if s.Screen == flow.ScreenHome {
 		elder := "home.elder.on"
 		if s.Elder {
 			elder = "home.elder.off"
 		}
-		lb := NewButton(L.T("home.lang"), false, k.textSize(), k.Flow.ToggleLang)
-		eb := NewButton(L.T(elder), false, k.textSize(), k.Flow.ToggleElder)
+		lb := k.newButton(L.T("home.lang"), false, k.Flow.ToggleLang)
+		eb := k.newButton(L.T(elder), false, k.Flow.ToggleElder)
 		sc.Buttons["lang"], sc.Buttons["elder"] = lb, eb
-		row.Add(container.NewCenter(container.NewHBox(minHeight(lb, MinTouch-20), minHeight(eb, MinTouch-20))))
-		row.Add(canvas.NewRectangle(color.Transparent))
+		// Fixed widths: the switches stay where they are in both languages.
+		w := float32(230)
+		if s.Elder {
+			w = 300
+		}
+		fixed := func(b *Button) fyne.CanvasObject {
+			r := canvas.NewRectangle(color.Transparent)
+			r.SetMinSize(fyne.NewSize(w, MinTouch-20))
+			return container.NewStack(r, b)
+		}
+		right = container.NewCenter(container.NewHBox(fixed(lb), fixed(eb)))
 	}
+	row := container.NewBorder(nil, nil, sc.Corner, right, name)
 	return container.NewStack(band, container.NewPadded(row))
 }
 
-func (k *Kiosk) title(s string) fyne.CanvasObject {
-	return line(s, colForeground, k.theme.Size("headingText"), fyne.TextAlignCenter)
+// strip is the status line under the header, its height reserved on every
+// screen so that a banner appearing moves nothing: home shows the hall's
+// and the devices' state (two lines), every screen the idle countdown and
+// the reminder to take the ID card.
+func (k *Kiosk) strip(s flow.State) *Strip {
+	lines := 1
+	if s.Screen == flow.ScreenHome {
+		lines = 2
+	}
+	st := NewStrip(lines, k.textSize())
+	k.fillStrip(st, s)
+	return st
 }
 
-// centre stacks objs in the middle of the body at full width (so that
-// wrapping paragraphs get the whole width).
+// fillStrip sets the strip's lines for s (also when patching in place).
+func (k *Kiosk) fillStrip(st *Strip, s flow.State) {
+	L := s.Lang
+	var msgs []StripLine
+	if s.Countdown > 0 {
+		msgs = append(msgs, StripLine{L.T("home.countdown", s.Countdown), colPrimary})
+	}
+	if s.TakeCard {
+		msgs = append(msgs, StripLine{L.T("card.take"), colPrimary})
+	}
+	if s.Screen == flow.ScreenHome {
+		switch s.Faults.Printer {
+		case flow.PrinterPaper:
+			msgs = append(msgs, StripLine{L.T("home.paperout"), colWarn})
+		case flow.PrinterFailure:
+			msgs = append(msgs, StripLine{L.T("home.printerfault"), colWarn})
+		}
+		if s.Faults.Reader {
+			msgs = append(msgs, StripLine{L.T("home.readerfault"), colWarn})
+		}
+		if !s.Hall.Online {
+			msgs = append(msgs, StripLine{L.T("home.offline"), colWarn})
+		}
+		if !s.Hall.Open {
+			msgs = append(msgs, StripLine{k.closedText(s), colWarn})
+		}
+	}
+	st.Set(msgs)
+}
+
+// closedText is the home banner of a closed hall, with the reopening time
+// when known (lunch break or end of day).
+func (k *Kiosk) closedText(s flow.State) string {
+	L := s.Lang
+	switch {
+	case s.Reopen.IsZero():
+		return L.T("home.closed")
+	case s.Lunch:
+		return L.T("home.lunch", i18n.At{T: s.Reopen, Now: k.now()})
+	}
+	return L.T("home.closed.until", i18n.At{T: s.Reopen, Now: k.now()})
+}
+
+func (k *Kiosk) title(s string) fyne.CanvasObject {
+	return NewFitText(s, colForeground, k.theme.Size("headingText"))
+}
+
+// centre stacks objs in the middle of the body at full width.
 func (k *Kiosk) centre(objs ...fyne.CanvasObject) fyne.CanvasObject {
 	all := append([]fyne.CanvasObject{layout.NewSpacer()}, objs...)
 	return container.NewVBox(append(all, layout.NewSpacer())...)
@@ -135,33 +234,48 @@ func (k *Kiosk) cancelRow(sc *Screen, s flow.State, skip bool) fyne.CanvasObject
 	return grid(2, c, k.button(sc, "skip", s.Lang.T("nav.skip"), true, k.Flow.SkipRealName))
 }
 
-// home: zones (first level), the 24 h and other self-service tiles, hints.
+// ticketsBlocked is the tile hint when no ticket can be printed ("" when
+// tickets can be taken).
+func ticketsBlocked(s flow.State) string {
+	switch s.Faults.Printer {
+	case flow.PrinterPaper:
+		return s.Lang.T("service.paused")
+	case flow.PrinterFailure:
+		return s.Lang.T("service.paused.printer")
+	}
+	return ""
+}
+
+// home: zones (first level), the 24 h and other self-service tiles.
 func (k *Kiosk) home(sc *Screen, s flow.State) fyne.CanvasObject {
 	L := s.Lang
-	box := container.NewVBox()
-	if !s.Hall.Online {
-		box.Add(k.banner(L.T("home.offline"), colWarn))
-	}
-	if !s.Hall.Open {
-		box.Add(k.banner(L.T("home.closed"), colWarn))
-	}
+	blocked := ticketsBlocked(s)
+	var zones, extra []fyne.CanvasObject
 	if s.Has.Tickets {
-		box.Add(k.title(L.T("home.touch")))
-		var tiles []fyne.CanvasObject
 		for _, z := range s.Zones {
-			waiting := 0
+			waiting, open := 0, false
 			for _, svc := range z.Services {
-				waiting += s.Hall.Services[svc.Code].Waiting
+				st, known := s.Hall.Services[svc.Code]
+				waiting += st.Waiting
+				open = open || known && st.Open || !known && s.Hall.Open
 			}
 			sub := L.T("service.waiting", waiting)
+			if !open {
+				sub = L.T("service.closed")
+			}
+			if blocked != "" {
+				sub = blocked
+			}
 			z := z
-			tiles = append(tiles, k.tile(sc, "zone:"+z.Code, z.Name(L), sub, colTile, func() { k.Flow.OpenZone(z.Code) }))
+			t := k.tile(sc, "zone:"+z.Code, z.Name(L), sub, colTile, func() { k.Flow.OpenZone(z.Code) })
+			t.Disabled = blocked != ""
+			zones = append(zones, t)
 		}
-		box.Add(grid(k.columns(s), tiles...))
 	}
-	var extra []fyne.CanvasObject
 	if s.Has.Appointment {
-		extra = append(extra, k.tile(sc, "appointment", L.T("home.appointment"), "", colAppt, k.Flow.StartAppointment))
+		t := k.tile(sc, "appointment", L.T("home.appointment"), blocked, colAppt, k.Flow.StartAppointment)
+		t.Disabled = blocked != ""
+		extra = append(extra, t)
 	}
 	if s.Has.Scan {
 		extra = append(extra, k.tile(sc, "scan", L.T("home.scan"), "", colScan, k.Flow.StartScan))
@@ -170,44 +284,155 @@ func (k *Kiosk) home(sc *Screen, s flow.State) fyne.CanvasObject {
 		extra = append(extra, k.tile(sc, "rate", L.T("home.rate"), "", colRate, k.Flow.StartRating))
 	}
 	if s.Has.Invoices {
-		extra = append(extra, k.tile(sc, "invoice", L.T("home.invoice"), "", colInvoice, k.Flow.StartInvoices))
+		sub := blocked
+		if sub == "" && s.Faults.Reader {
+			sub = L.T("service.reader")
+		}
+		t := k.tile(sc, "invoice", L.T("home.invoice"), sub, colInvoice, k.Flow.StartInvoices)
+		t.Disabled = sub != ""
+		extra = append(extra, t)
+	}
+	var head []fyne.CanvasObject
+	if len(zones) > 0 {
+		head = append(head, k.title(L.T("home.touch")))
+	}
+	cols := k.columns(s)
+	// Zones and self-service in two groups when all fits; else one list in
+	// pages.
+	ecols := cols
+	if k.opt.Landscape && !s.Elder && len(extra) > 0 {
+		ecols = len(extra) // one row
+	}
+	whole := container.NewVBox(head...)
+	if len(zones) > 0 {
+		whole.Add(grid(cols, zones...))
 	}
 	if len(extra) > 0 {
-		cols := k.columns(s)
-		if k.opt.Landscape && !s.Elder {
-			cols = len(extra) // one row
+		if len(zones) > 0 {
+			whole.Add(widget.NewSeparator())
 		}
-		box.Add(widget.NewSeparator())
-		box.Add(grid(cols, extra...))
+		whole.Add(grid(ecols, extra...))
 	}
-	return container.NewVScroll(box)
+	if whole.MinSize().Height <= k.bodySize.Height {
+		return whole
+	}
+	return k.paged(sc, head, append(zones, extra...), cols)
 }
 
-func (k *Kiosk) banner(msg string, c color.NRGBA) fyne.CanvasObject {
-	r := canvas.NewRectangle(c)
-	r.CornerRadius = 8
-	t := text(msg, colWhite, k.textSize())
-	return container.NewStack(r, container.NewPadded(container.NewCenter(t)))
+// paged shows head, then as many items (of equal height, in cols columns)
+// as fit the body, with 上一页 / 下一页 buttons when they do not all fit.
+func (k *Kiosk) paged(sc *Screen, head, items []fyne.CanvasObject, cols int) fyne.CanvasObject {
+	if cols < 1 {
+		cols = 1
+	}
+	box := container.NewVBox(head...)
+	avail := k.bodySize.Height - box.MinSize().Height
+	if len(head) > 0 {
+		avail -= padding
+	}
+	if len(items) == 0 {
+		return box
+	}
+	ih := float32(0)
+	for _, it := range items {
+		ih = max(ih, it.MinSize().Height)
+	}
+	rows := func(h float32) int { return max(1, int((h+padding)/(ih+padding))) }
+	per := rows(avail) * cols
+	if len(items) > per {
+		nav := k.newButton("", false, nil).MinSize().Height
+		per = rows(avail-max(nav, MinTouch)-padding) * cols
+	}
+	if len(items) <= per {
+		box.Add(grid(cols, items...))
+		return box
+	}
+	pages := (len(items) + per - 1) / per
+	p := min(max(k.page, 0), pages-1)
+	k.page = p
+	from, to := p*per, min(len(items), (p+1)*per)
+	shown := items[from:to]
+	// Hidden tiles of other pages are left out of the tile map: a test or
+	// the control of the screen can only tap what a finger can.
+	for name, t := range sc.Tiles {
+		keep := false
+		for _, o := range shown {
+			keep = keep || o == fyne.CanvasObject(t)
+		}
+		if !keep {
+			delete(sc.Tiles, name)
+		}
+	}
+	for name, b := range sc.Buttons {
+		for _, o := range items[:from] {
+			if inObj(o, b) {
+				delete(sc.Buttons, name)
+			}
+		}
+		for _, o := range items[to:] {
+			if inObj(o, b) {
+				delete(sc.Buttons, name)
+			}
+		}
+	}
+	// Fill the page up so that rows keep their height.
+	g := grid(cols, shown...)
+	for i := len(shown); i < per; i++ {
+		r := canvas.NewRectangle(color.Transparent)
+		r.SetMinSize(fyne.NewSize(0, ih))
+		g.Add(r)
+	}
+	prev := k.button(sc, "page:prev", "◀ "+k.lang.T("page.prev"), false, func() { k.turn(-1) })
+	next := k.button(sc, "page:next", k.lang.T("page.next")+" ▶", true, func() { k.turn(1) })
+	if p == 0 {
+		sc.Buttons["page:prev"].Disable()
+	}
+	if p == pages-1 {
+		sc.Buttons["page:next"].Disable()
+	}
+	of := NewFitText(k.lang.T("page.of", p+1, pages), colMuted, k.textSize())
+	box.Add(g)
+	box.Add(grid(3, prev, of, next))
+	return box
+}
+
+// inObj reports whether b is o or inside o.
+func inObj(o fyne.CanvasObject, b *Button) bool {
+	if o == fyne.CanvasObject(b) {
+		return true
+	}
+	if c, ok := o.(*fyne.Container); ok {
+		for _, x := range c.Objects {
+			if inObj(x, b) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (k *Kiosk) notices(s flow.State) fyne.CanvasObject {
 	if len(s.Hall.Notices) == 0 {
 		return nil
 	}
-	var items []fyne.CanvasObject
-	for _, n := range s.Hall.Notices {
-		items = append(items, paragraph("· "+n, colForeground, k.textSize(), fyne.TextAlignLeading))
-	}
 	cols := 1
 	if k.opt.Landscape {
 		cols = 2
 	}
-	return container.NewVBox(text(s.Lang.T("home.notices"), colPrimary, k.textSize()), grid(cols, items...))
+	w := (k.opt.Size().Width-4*padding)/float32(cols) - padding
+	var items []fyne.CanvasObject
+	for _, n := range s.Hall.Notices {
+		items = append(items, k.lines("· "+n, colForeground, k.textSize(), w, 2, fyne.TextAlignLeading))
+	}
+	head := NewFitText(s.Lang.T("home.notices"), colPrimary, k.textSize())
+	head.Align = fyne.TextAlignLeading
+	return container.NewVBox(head, grid(cols, items...))
 }
 
 func (k *Kiosk) zone(sc *Screen, s flow.State) fyne.CanvasObject {
 	L := s.Lang
-	box := container.NewVBox(k.title(s.Zone.Name(L)), centred(L.T("zone.pick"), colMuted, k.textSize()))
+	head := []fyne.CanvasObject{k.title(s.Zone.Name(L)), NewFitText(L.T("zone.pick"), colMuted, k.textSize())}
+	blocked := ticketsBlocked(s)
 	var tiles []fyne.CanvasObject
 	for _, svc := range s.Zone.Services {
 		st, known := s.Hall.Services[svc.Code]
@@ -219,42 +444,80 @@ func (k *Kiosk) zone(sc *Screen, s flow.State) fyne.CanvasObject {
 			}
 		}
 		closed := known && !st.Open || !known && !s.Hall.Open
-		if closed {
+		muted := false
+		switch {
+		case blocked != "":
+			sub = blocked
+		case closed:
 			sub = L.T("service.closed")
+			if at, ok := s.Opens[svc.Code]; ok {
+				sub = L.T("service.opens", i18n.At{T: at, Now: k.now()})
+			}
+			muted = true // tapped, it says why and when it opens
+		case s.Faults.Reader && svc.RealName == flow.RealNameRequired:
+			sub, muted = L.T("service.reader"), true
 		}
 		code := svc.Code
 		t := k.tile(sc, "service:"+code, svc.Name(L), sub, colTile, func() { k.Flow.PickService(code) })
-		t.Disabled = closed
+		t.Disabled, t.Muted = blocked != "", muted
 		tiles = append(tiles, t)
 	}
-	box.Add(grid(k.columns(s), tiles...))
-	return container.NewVScroll(box)
+	return k.paged(sc, head, tiles, k.columns(s))
 }
 
-func (k *Kiosk) big(s string, c color.Color, scale float32) *canvas.Text {
-	return centred(s, c, k.textSize()*scale)
+func (k *Kiosk) big(s string, c color.Color, scale float32) fyne.CanvasObject {
+	if k.opt.Landscape {
+		scale *= 0.7 // 1080 units of height
+	}
+	return NewFitText(s, c, k.textSize()*scale)
+}
+
+// para is a paragraph wrapped to the body's width.
+func (k *Kiosk) para(s string, c color.Color) fyne.CanvasObject {
+	return k.lines(s, c, k.textSize(), k.bodySize.Width, 0, fyne.TextAlignCenter)
+}
+
+// lines wraps s to width w in lines of FitText (at most maxLines, 0: no
+// limit; the last shortened with "…").
+func (k *Kiosk) lines(s string, c color.Color, size, w float32, maxLines int, align fyne.TextAlign) fyne.CanvasObject {
+	ls := wrapText(s, size, w)
+	if maxLines > 0 && len(ls) > maxLines {
+		ls = append(ls[:maxLines-1:maxLines-1], strings.Join(ls[maxLines-1:], ""))
+	}
+	box := container.NewVBox()
+	box.Layout = layout.NewCustomPaddedVBoxLayout(0)
+	for _, l := range ls {
+		if !covered(l) {
+			box.Add(line(l, c, size, align))
+			continue
+		}
+		t := NewFitText(l, c, size)
+		t.Align = align
+		box.Add(t)
+	}
+	return box
 }
 
 func (k *Kiosk) realName(sc *Screen, s flow.State) fyne.CanvasObject {
 	L := s.Lang
 	objs := []fyne.CanvasObject{k.title(L.T("realname.title")), k.big(s.Service.Name(L), colTile, 1.3),
-		k.big("▤", colPrimary, 6), para(L.T("realname.lay"))}
+		k.big("▤", colPrimary, 5), k.para(L.T("realname.lay"), colForeground)}
 	if !s.CanSkip {
-		objs = append(objs, centred(L.T("realname.required"), colWarn, k.textSize()))
+		objs = append(objs, k.para(L.T("realname.required"), colWarn))
 	} else {
-		objs = append(objs, centred(L.T("realname.optional"), colMuted, k.textSize()))
+		objs = append(objs, k.para(L.T("realname.optional"), colMuted))
 	}
 	if s.Message != "" && s.Message != "realname.lay" {
-		objs = append(objs, centred(L.T(s.Message, s.Args...), colWarn, k.textSize()))
+		objs = append(objs, k.para(L.T(s.Message, s.Args...), colWarn))
 	}
 	return k.centre(objs...)
 }
 
 func (k *Kiosk) wait(s flow.State, titleKey, glyph, hint string) fyne.CanvasObject {
 	L := s.Lang
-	objs := []fyne.CanvasObject{k.title(L.T(titleKey)), k.big(glyph, colPrimary, 6)}
+	objs := []fyne.CanvasObject{k.title(L.T(titleKey)), k.big(glyph, colPrimary, 5)}
 	if hint != "" {
-		objs = append(objs, para(L.T(hint, s.Args...)))
+		objs = append(objs, k.para(L.T(hint, s.Args...), colForeground))
 	}
 	return k.centre(objs...)
 }
@@ -268,33 +531,34 @@ func (k *Kiosk) ticket(sc *Screen, s flow.State) fyne.CanvasObject {
 	}
 	objs := []fyne.CanvasObject{
 		k.title(L.T("ticket.title")),
-		centred(L.T("ticket.service", name), colForeground, k.textSize()*1.2),
-		k.big(t.Number, colPrimary, 6),
+		NewFitText(L.T("ticket.service", name), colForeground, k.textSize()*1.2),
+		k.big(t.Number, colPrimary, 5),
 	}
 	if t.Priority {
-		objs = append(objs, centred(L.T("ticket.priority"), colAppt, k.textSize()))
+		objs = append(objs, NewFitText(L.T("ticket.priority"), colAppt, k.textSize()))
 	}
 	if s.Person != "" {
 		objs = append(objs, line(s.Person, colMuted, k.textSize(), fyne.TextAlignCenter))
 	}
 	if t.Ahead >= 0 { // negative: unknown (issued offline)
-		objs = append(objs, centred(L.T("ticket.ahead", t.Ahead), colForeground, k.textSize()*1.3))
+		objs = append(objs, NewFitText(L.T("ticket.ahead", t.Ahead), colForeground, k.textSize()*1.3))
 	}
 	if t.Wait > 0 {
-		objs = append(objs, centred(L.T("ticket.wait", minutes(t.Wait)), colForeground, k.textSize()*1.1))
+		objs = append(objs, NewFitText(L.T("ticket.wait", minutes(t.Wait)), colForeground, k.textSize()*1.1))
 	}
-	objs = append(objs,
-		widget.NewSeparator(),
-		centred(L.T("ticket.take"), colPrimary, k.textSize()*1.5))
-	_ = sc
+	objs = append(objs, widget.NewSeparator(), NewFitText(L.T("ticket.take"), colPrimary, k.textSize()*1.5))
 	return k.centre(objs...)
 }
 
 func (k *Kiosk) printFailed(s flow.State) fyne.CanvasObject {
 	L := s.Lang
-	return k.centre(k.big("!", colWarn, 5), k.title(L.T("print.failed.title")),
-		k.big(s.Ticket.Number, colPrimary, 3),
-		para(L.T("print.failed.what", s.Ticket.Number)), para(L.T("print.failed.void")))
+	what := k.para(L.T("print.failed.what", s.Ticket.Number), colForeground)
+	void := k.para(L.T("print.failed.void"), colForeground)
+	if s.Faults.Printer == flow.PrinterPaper {
+		what, void = k.para(L.T("print.paperout", s.Ticket.Number), colForeground), layout.NewSpacer()
+	}
+	return k.centre(k.big("!", colWarn, 4), k.title(L.T("print.failed.title")),
+		k.big(s.Ticket.Number, colPrimary, 3), what, void)
 }
 
 func (k *Kiosk) message(s flow.State, key string) fyne.CanvasObject {
@@ -306,60 +570,109 @@ func (k *Kiosk) message(s flow.State, key string) fyne.CanvasObject {
 	switch key {
 	case "rate.thanks", "invoice.done":
 		glyph, col = "✓", colOK
-	case "msg.error", "scan.untrusted", "appt.invalid", "realname.timeout":
+	case "msg.error", "scan.untrusted", "appt.invalid", "realname.timeout", "msg.paperout", "msg.printerfault",
+		"msg.readerfault", "rate.notrateable":
 		glyph, col = "!", colWarn
 	}
-	return k.centre(k.big(glyph, col, 5), para(L.T(key, s.Args...)))
+	objs := []fyne.CanvasObject{k.big(glyph, col, 4), k.para(L.T(key), colForeground)}
+	if len(s.Args) > 0 && i18n.Has(key+".at") {
+		objs = append(objs, k.para(L.T(key+".at", s.Args...), colPrimary))
+	} else if len(s.Args) > 0 {
+		objs[1] = k.para(L.T(key, s.Args...), colForeground)
+	}
+	return k.centre(objs...)
 }
 
-func (k *Kiosk) document(s flow.State) fyne.CanvasObject {
+// row is a label and a value on one line, the value shrinking to fit.
+func (k *Kiosk) row(label, value string, vc color.Color) fyne.CanvasObject {
+	l := text(label, colMuted, k.textSize())
+	var v fyne.CanvasObject
+	if covered(value) {
+		ft := NewFitText(value, vc, k.textSize())
+		ft.Align = fyne.TextAlignLeading
+		v = ft
+	} else {
+		v = line(value, vc, k.textSize(), fyne.TextAlignLeading)
+	}
+	return container.NewBorder(nil, nil, l, nil, v)
+}
+
+func (k *Kiosk) document(sc *Screen, s flow.State) fyne.CanvasObject {
 	L := s.Lang
 	d := s.Document
 	kind := "doc.licence"
 	if d.Kind == flow.DocProperty {
 		kind = "doc.property"
 	}
-	box := container.NewVBox(k.title(L.T(kind)), line(d.Title, colTile, k.textSize()*1.2, fyne.TextAlignCenter))
-	form := container.New(layout.NewFormLayout())
-	for _, f := range d.Fields {
-		form.Add(text(f.Label, colMuted, k.textSize()))
-		form.Add(paragraph(f.Value, colForeground, k.textSize(), fyne.TextAlignLeading))
+	head := []fyne.CanvasObject{k.title(L.T(kind)), fitLine(d.Title, colTile, k.textSize()*1.2)}
+	// Rows wrapped to the width (a permit's validity must not be cut off).
+	var rows []fyne.CanvasObject
+	add := func(label, value string, c color.Color) {
+		if !covered(value) { // a character outside the theme font: one drawn line
+			rows = append(rows, k.row(label, value, c))
+			return
+		}
+		for i, l := range wrapText(label+value, k.textSize(), k.bodySize.Width-4*padding) {
+			t := NewFitText(l, c, k.textSize())
+			if i > 0 {
+				t.Text = "    " + l // continuation, indented
+			}
+			t.Align = fyne.TextAlignLeading
+			rows = append(rows, t)
+		}
 	}
-	box.Add(form)
+	for _, f := range d.Fields {
+		add(f.Label+"  ", f.Value, colForeground)
+	}
 	if d.Kind == flow.DocLicence {
-		box.Add(widget.NewSeparator())
-		box.Add(text(L.T("doc.permits"), colPrimary, k.textSize()*1.1))
+		h := NewFitText(L.T("doc.permits"), colPrimary, k.textSize())
+		h.Align = fyne.TextAlignLeading
+		rows = append(rows, h)
 		if len(d.Permits) == 0 {
-			box.Add(widget.NewLabel(L.T("doc.nopermits")))
+			add("", L.T("doc.nopermits"), colMuted)
 		}
 		for _, p := range d.Permits {
 			pl := p.Kind + "  " + p.Number
 			if p.Valid != "" {
 				pl += "  " + p.Valid
 			}
-			box.Add(paragraph("✓ "+pl, colForeground, k.textSize(), fyne.TextAlignLeading))
+			add("✓ ", pl, colForeground)
 		}
 	}
-	return container.NewVScroll(box)
+	return k.paged(sc, head, rows, 1)
 }
 
 func (k *Kiosk) rating(sc *Screen, s flow.State) fyne.CanvasObject {
 	L := s.Lang
-	box := container.NewVBox(k.title(L.T("rate.title")))
-	if s.RateTicket != "" {
-		box.Add(centred(L.T("rate.ticket", s.RateTicket), colForeground, k.textSize()))
-	} else {
-		box.Add(centred(L.T("rate.scan"), colMuted, k.textSize()))
+	head := []fyne.CanvasObject{k.title(L.T("rate.title"))}
+	switch {
+	case s.RateTicket != "":
+		head = append(head, NewFitText(L.T("rate.ticket", s.RateTicket), colForeground, k.textSize()))
+	case s.Message != "":
+		head = append(head, k.lines(L.T(s.Message, s.Args...), colWarn, k.textSize(), k.bodySize.Width, 2, fyne.TextAlignCenter))
+	default:
+		head = append(head, k.lines(L.T("rate.how"), colMuted, k.textSize(), k.bodySize.Width, 2, fyne.TextAlignCenter))
 	}
 	stars := func(n int) string { return strings.Repeat("★", n) + strings.Repeat("☆", 5-n) }
+	var levels []fyne.CanvasObject
 	for lvl := 5; lvl >= 1; lvl-- {
 		lvl := lvl
-		b := k.button(sc, fmt.Sprintf("rate:%d", lvl), stars(lvl)+"  "+L.T(fmt.Sprintf("rate.%d", lvl)), s.Rating == lvl,
-			func() { k.Flow.SetRating(lvl) })
-		box.Add(b)
+		col := colTile
+		if s.Rating == lvl {
+			col = colPrimary
+		}
+		t := k.tileH(sc, fmt.Sprintf("rate:%d", lvl), stars(lvl), L.T(fmt.Sprintf("rate.%d", lvl)), col,
+			MinTouch+10, func() { k.Flow.SetRating(lvl) })
+		levels = append(levels, t)
 	}
+	lcols := 1
+	if k.opt.Landscape {
+		lcols = 5
+	}
+	box := container.NewVBox(append(head, grid(lcols, levels...))...)
 	if s.Rating > 0 && s.Rating <= 2 {
-		box.Add(text(L.T("rate.reasons"), colPrimary, k.textSize()))
+		h := NewFitText(L.T("rate.reasons"), colPrimary, k.textSize())
+		box.Add(h)
 		var rs []fyne.CanvasObject
 		for _, r := range s.ReasonChoices {
 			r := r
@@ -373,15 +686,20 @@ func (k *Kiosk) rating(sc *Screen, s flow.State) fyne.CanvasObject {
 			}
 			rs = append(rs, k.button(sc, "reason:"+r, mark+L.T(r), on, func() { k.Flow.ToggleReason(r) }))
 		}
-		box.Add(grid(2, rs...))
+		rcols := 2
+		if k.opt.Landscape {
+			rcols = 3
+		}
+		box.Add(grid(rcols, rs...))
 	}
-	return container.NewVScroll(box)
+	return box
 }
 
 func (k *Kiosk) invoices(sc *Screen, s flow.State) fyne.CanvasObject {
 	L := s.Lang
-	box := container.NewVBox(k.title(L.T("invoice.title")), line(s.Person, colMuted, k.textSize(), fyne.TextAlignCenter),
-		centred(L.T("invoice.pick"), colForeground, k.textSize()))
+	head := []fyne.CanvasObject{k.title(L.T("invoice.title")), line(s.Person, colMuted, k.textSize(), fyne.TextAlignCenter),
+		NewFitText(L.T("invoice.pick"), colForeground, k.textSize())}
+	var items []fyne.CanvasObject
 	for i, inv := range s.Invoices {
 		i := i
 		mark := "□ "
@@ -389,20 +707,28 @@ func (k *Kiosk) invoices(sc *Screen, s flow.State) fyne.CanvasObject {
 			mark = "■ "
 		}
 		label := mark + L.T("invoice.item", inv.Number, inv.Seller, inv.Amount)
-		box.Add(k.button(sc, fmt.Sprintf("invoice:%d", i), label, false, func() { k.Flow.ToggleInvoice(i) }))
+		items = append(items, k.button(sc, fmt.Sprintf("invoice:%d", i), label, false, func() { k.Flow.ToggleInvoice(i) }))
 	}
-	return container.NewVScroll(box)
+	return k.paged(sc, head, items, 1)
 }
 
 func (k *Kiosk) pin(sc *Screen, s flow.State) fyne.CanvasObject {
 	L := s.Lang
-	dots := strings.Repeat("●", s.PINLen) + strings.Repeat("○", max(0, 4-s.PINLen))
-	box := container.NewVBox(k.title(L.T("maint.pin")), k.big(dots, colForeground, 2))
+	// The PIN's length is never shown: only whether something was typed.
+	typed := L.T("maint.pin.none")
+	if s.PINLen > 0 {
+		typed = L.T("maint.pin.typed") + "  ● ● ● ●"
+	}
+	box := container.NewVBox(k.title(L.T("maint.pin")), NewFitText(typed, colForeground, k.textSize()*1.3))
 	if s.Message != "" {
-		box.Add(centred(L.T(s.Message, s.Args...), colWarn, k.textSize()))
+		box.Add(k.para(L.T(s.Message, s.Args...), colWarn))
+	}
+	order, cols := "123456789C0✓", 3
+	if k.opt.Landscape {
+		order, cols = "123C4560789✓", 4
 	}
 	var keys []fyne.CanvasObject
-	for _, d := range "123456789C0✓" {
+	for _, d := range order {
 		d := d
 		name, label := "pin:"+string(d), string(d)
 		tap := func() { k.Flow.PINDigit(byte(d)) }
@@ -414,22 +740,15 @@ func (k *Kiosk) pin(sc *Screen, s flow.State) fyne.CanvasObject {
 		}
 		keys = append(keys, k.button(sc, name, label, d == '✓', tap))
 	}
-	box.Add(container.NewBorder(nil, nil, spacerW(k.pinMargin()), spacerW(k.pinMargin()), grid(3, keys...)))
+	margin := max(0, (k.bodySize.Width-700)/2)
+	box.Add(container.NewBorder(nil, nil, spacerW(margin), spacerW(margin), grid(cols, keys...)))
 	return box
 }
 
 func (k *Kiosk) maintenance(sc *Screen, s flow.State) fyne.CanvasObject {
 	L := s.Lang
-	box := container.NewVBox(k.title(L.T("maint.title")), text(L.T("maint.devices"), colPrimary, k.textSize()))
-	for _, d := range s.Health {
-		state, col := L.T("maint.ok"), colOK
-		if !d.OK {
-			state, col = L.T("maint.fault"), colWarn
-		}
-		row := container.NewHBox(text(d.Name, colForeground, k.textSize()), text(state, col, k.textSize()),
-			text(d.Detail, colMuted, k.textSize()*0.8))
-		box.Add(row)
-	}
+	h := NewFitText(L.T("maint.devices"), colPrimary, k.textSize())
+	h.Align = fyne.TextAlignLeading
 	var ops []fyne.CanvasObject
 	for _, op := range []struct {
 		key string
@@ -441,17 +760,38 @@ func (k *Kiosk) maintenance(sc *Screen, s flow.State) fyne.CanvasObject {
 			sc.Buttons[op.key].Disable()
 		}
 	}
-	box.Add(grid(3, ops...))
-	if len(s.MaintOutput) > 0 {
-		out := append([]string{L.T(s.MaintOutput[0])}, s.MaintOutput[1:]...)
-		if s.Busy {
-			out = append(out, L.T("maint.waiting"))
-		}
-		t := widget.NewLabel(strings.Join(out, "\n"))
-		t.Wrapping = fyne.TextWrapBreak
-		box.Add(t)
+	ocols := 3
+	if k.opt.Landscape {
+		ocols = 6
 	}
-	return container.NewVScroll(box)
+	head := []fyne.CanvasObject{k.title(L.T("maint.title")), grid(ocols, ops...), h}
+	// Device lines and the output, wrapped to the width and paged.
+	size := k.textSize() * 0.8
+	var rows []fyne.CanvasObject
+	add := func(s string, c color.Color) {
+		for _, l := range wrapText(s, size, k.bodySize.Width) {
+			t := NewFitText(l, c, size)
+			t.Align = fyne.TextAlignLeading
+			rows = append(rows, t)
+		}
+	}
+	for _, d := range s.Health {
+		state, col := L.T("maint.ok"), colOK
+		if !d.OK {
+			state, col = L.T("maint.fault"), colWarn
+		}
+		add(d.Name+"  "+state+"  "+d.Detail, col)
+	}
+	if len(s.MaintOutput) > 0 {
+		add("—— "+L.T(s.MaintOutput[0]), colPrimary)
+		for _, l := range s.MaintOutput[1:] {
+			add(l, colForeground)
+		}
+		if s.Busy {
+			add(L.T("maint.waiting"), colMuted)
+		}
+	}
+	return k.paged(sc, head, rows, 1)
 }
 
 // spacerW is an empty object w wide.
@@ -459,9 +799,4 @@ func spacerW(w float32) fyne.CanvasObject {
 	r := canvas.NewRectangle(color.Transparent)
 	r.SetMinSize(fyne.NewSize(w, 0))
 	return r
-}
-
-// pinMargin keeps the PIN pad about 700 units wide.
-func (k *Kiosk) pinMargin() float32 {
-	return (k.opt.Size().Width - 700) / 2
 }

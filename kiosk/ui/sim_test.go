@@ -120,6 +120,7 @@ func newSimUI(t *testing.T) *simRig {
 	f := flow.New(flow.Deps{
 		Catalogue: adapters.Catalogue{C: cat}, Issuer: ea, Status: ea, Appointments: ea, Rater: ea,
 		Printer: pa, SlipPrinter: pa, TestPrinter: pa, Reader: adapters.CardReader{Dev: card}, Codes: codes,
+		Faults: adapters.Faults{Printer: pa},
 		Resolver: adapters.Resolver{Parser: &credential.Parser{}, Registry: adapters.RegistryLookup{Local: reg,
 			Now: func() time.Time { return morning }}},
 		Invoices: inv,
@@ -129,7 +130,8 @@ func newSimUI(t *testing.T) *simRig {
 		t.Fatal(err)
 	}
 	a := test.NewTempApp(t)
-	r.uiRig = &uiRig{f: f, k: New(a, f, Options{Do: func(func()) {}})}
+	clock := &tapClock{now: morning}
+	r.uiRig = &uiRig{f: f, clock: clock, k: New(a, f, Options{Do: func(func()) {}, Now: clock.Now})}
 	r.k.Win.Resize(r.k.opt.Size())
 	return r
 }
@@ -163,13 +165,30 @@ func TestSimulatorsTicketDocumentInvoice(t *testing.T) {
 	r.csim.Remove()
 	r.tap(t, "home")
 
-	// Paper out: print failure, then paper back and print again.
+	// Paper out (issue 12 changed this): the printer is asked before a
+	// number is taken, so the citizen is told 缺纸 and no number is burnt;
+	// home then shows the ticket tiles paused. Paper back: a ticket again.
+	issued := len(r.psim.Jobs())
 	r.psim.Set(func(s *printersim.State) { s.PaperOut = true })
 	r.tap(t, "zone:assist")
 	r.tap(t, "service:enquiry")
-	r.waitFor(t, flow.ScreenPrintFailed)
+	r.waitFor(t, flow.ScreenMessage)
+	if m := r.f.State().Message; m != "msg.paperout" {
+		t.Fatalf("paper out: message %q", m)
+	}
+	if n := len(r.psim.Jobs()); n != issued {
+		t.Fatalf("paper out: %d jobs, want %d", n, issued)
+	}
+	r.tap(t, "home")
+	r.waitFor(t, flow.ScreenHome)
+	if tl := r.k.Current().Tiles["zone:assist"]; !tl.Disabled || tl.Sub != "暂停取号（缺纸）" {
+		t.Fatalf("home with the printer out of paper: tile disabled %v, %q", tl.Disabled, tl.Sub)
+	}
 	r.psim.Set(func(s *printersim.State) { s.PaperOut = false })
-	r.tap(t, "retry")
+	_ = r.f.Refresh(ctx) // the 10 s status refresh: the printer is asked again
+	r.k.Refresh()
+	r.tap(t, "zone:assist")
+	r.tap(t, "service:enquiry")
 	r.waitFor(t, flow.ScreenTicket)
 	r.tap(t, "home")
 

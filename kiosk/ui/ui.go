@@ -13,6 +13,7 @@
 package ui
 
 import (
+	"fmt"
 	"image/color"
 	"sync"
 	"sync/atomic"
@@ -39,6 +40,8 @@ type Options struct {
 	// a no-op and call Refresh themselves, so that every redraw happens on
 	// the test goroutine.
 	Do func(func())
+	// Now is the clock of the tap guard; nil means time.Now.
+	Now func() time.Time
 }
 
 // Size returns the window size for the orientation.
@@ -63,7 +66,30 @@ type Kiosk struct {
 	seq   uint64
 	shown atomic.Bool
 	alive atomic.Int64 // unix nanos of the last UI-loop heartbeat
+
+	// Built per screen: the room the body has, the language and the page
+	// of a paged list (kept while the screen and its list stay).
+	bodySize fyne.Size
+	lang     i18n.Lang
+	page     int
+	pageKey  string
+	sig      string
+	force    bool
+
+	// The tap guard: when the screen last changed and where the last
+	// accepted tap was.
+	changed time.Time
+	lastTap fyne.Position
+	tapped  bool
 }
+
+// Tap guard: a tap this soon after a screen change, this close to the tap
+// that changed it, is the second half of a double tap and is ignored (返回首页
+// sits where 跳过 was).
+const (
+	guardTime   = 400 * time.Millisecond
+	guardRadius = 80
+)
 
 // Screen is one built screen: its content and the widgets a test (or the
 // flow) can address by name, e.g. Tiles["zone:tax"], Buttons["home"].
@@ -73,11 +99,15 @@ type Screen struct {
 	Buttons map[string]*Button
 	Tiles   map[string]*Tile
 	Corner  *Gesture
+	Strip   *Strip // status line: banners, countdown, card reminder
 }
 
 // New builds the kiosk window for f on app a and draws the current state.
 func New(a fyne.App, f *flow.Flow, opt Options) *Kiosk {
 	k := &Kiosk{App: a, Flow: f, opt: opt, theme: &Theme{}}
+	if k.opt.Now == nil {
+		k.opt.Now = time.Now
+	}
 	a.Settings().SetTheme(k.theme)
 	k.Win = a.NewWindow(i18n.ZH.T("app.title"))
 	k.Win.SetPadded(false)
@@ -121,9 +151,30 @@ func (k *Kiosk) Refresh() {
 		k.theme = &Theme{Elder: s.Elder}
 		k.App.Settings().SetTheme(k.theme)
 	}
-	k.cur = k.build(s)
+	if key := fmt.Sprint(s.Screen, s.Zone.Code, s.Lang, s.Elder); key != k.pageKey {
+		k.pageKey, k.page = key, 0
+	}
+	k.lang = s.Lang
+	next := k.build(s)
+	sig := signature(next.Content)
+	if k.cur != nil && !k.force && next.Kind == k.cur.Kind && sig == k.sig && sameKeys(next, k.cur) {
+		// Only counts, hints or the status line changed: update them in
+		// place; no tile is re-created and nothing under a finger moves.
+		for name, t := range next.Tiles {
+			k.cur.Tiles[name].Update(t.Title, t.Sub, t.Disabled, t.Muted)
+		}
+		k.fillStrip(k.cur.Strip, s)
+		return
+	}
+	k.force = false
+	k.cur, k.sig = next, sig
+	k.changed = k.now()
 	k.root.Objects = []fyne.CanvasObject{k.cur.Content}
 	k.root.Refresh()
+	// A window that grew for an earlier screen goes back to its size.
+	if k.Win.Canvas().Size() != k.opt.Size() && !k.opt.Fullscreen {
+		k.Win.Resize(k.opt.Size())
+	}
 	if !k.shown.Load() && k.Win.Canvas().Content() != nil {
 		k.shown.Store(true)
 	}
@@ -154,6 +205,34 @@ func (k *Kiosk) ShowAndRun() { k.Win.ShowAndRun() }
 
 func (k *Kiosk) textSize() float32 { return k.theme.Size("text") }
 
+func (k *Kiosk) now() time.Time { return k.opt.Now() }
+
+// guard decides whether a tap counts (see guardTime).
+func (k *Kiosk) guard(e *fyne.PointEvent) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	p := e.AbsolutePosition
+	if k.tapped && k.now().Sub(k.changed) < guardTime {
+		dx, dy := p.X-k.lastTap.X, p.Y-k.lastTap.Y
+		if dx*dx+dy*dy < guardRadius*guardRadius {
+			return false
+		}
+	}
+	k.lastTap, k.tapped = p, true
+	return true
+}
+
+// turn shows another page of the screen's list.
+func (k *Kiosk) turn(d int) {
+	k.mu.Lock()
+	k.page += d
+	k.force = true
+	k.seq = 0
+	k.mu.Unlock()
+	k.Flow.Touch()
+	k.Refresh()
+}
+
 func (k *Kiosk) columns(s flow.State) int {
 	c := 2
 	if k.opt.Landscape {
@@ -173,8 +252,14 @@ func minutes(d time.Duration) int {
 	return m
 }
 
-func (k *Kiosk) button(sc *Screen, name, label string, primary bool, tapped func()) fyne.CanvasObject {
+func (k *Kiosk) newButton(label string, primary bool, tapped func()) *Button {
 	b := NewButton(label, primary, k.textSize(), tapped)
+	b.guard = k.guard
+	return b
+}
+
+func (k *Kiosk) button(sc *Screen, name, label string, primary bool, tapped func()) fyne.CanvasObject {
+	b := k.newButton(label, primary, tapped)
 	sc.Buttons[name] = b
 	return minHeight(b, MinTouch)
 }
@@ -187,7 +272,12 @@ func (k *Kiosk) tile(sc *Screen, name, title, sub string, col color.NRGBA, tappe
 	if k.theme.Elder {
 		h += 40
 	}
-	t := NewTile(title, sub, col, fyne.NewSize(200, h), k.textSize(), tapped)
+	return k.tileH(sc, name, title, sub, col, h, tapped)
+}
+
+func (k *Kiosk) tileH(sc *Screen, name, title, sub string, col color.NRGBA, h float32, tapped func()) *Tile {
+	t := NewTile(title, sub, col, fyne.NewSize(MinTouch, h), k.textSize(), tapped)
+	t.guard = k.guard
 	sc.Tiles[name] = t
 	return t
 }

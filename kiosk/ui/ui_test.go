@@ -125,7 +125,23 @@ var testCatalogue = cat{
 		{Code: "transfer", NameZH: "转移登记", NameEN: "Transfer", Prefix: "E"}}},
 }
 
+// tapClock is the tap guard's clock in tests: each tap of the rig comes a
+// second after the one before (a person's pace), unless a test taps twice
+// at once on purpose.
+type tapClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *tapClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *tapClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
 type uiRig struct {
+	clock   *tapClock
 	k       *Kiosk
 	f       *flow.Flow
 	cards   chanReader
@@ -147,7 +163,7 @@ func newUI(t *testing.T, landscape bool) *uiRig {
 				{Label: "统一社会信用代码", Value: "91620981MA74XXXX1K"}, {Label: "法定代表人", Value: "王*明"}},
 				Permits: []flow.Permit{{Kind: "食品经营许可证", Number: "JY16209810000123", Valid: "2028-05-31"}}},
 		},
-		Status: staticStatus{Open: true, Services: map[string]flow.ServiceStatus{
+		Status: staticStatus{Open: true, Online: true, Services: map[string]flow.ServiceStatus{
 			"tax-reg": {Waiting: 6, Wait: 18 * time.Minute, Open: true}, "tax-inv": {Waiting: 2, Wait: 5 * time.Minute, Open: true},
 			"hukou": {Waiting: 11, Wait: 40 * time.Minute, Open: true}, "transfer": {Open: false}},
 			Notices: []string{"发票可7×24小时自助领取", "请对本次服务作出评价（好差评）"}},
@@ -156,7 +172,8 @@ func newUI(t *testing.T, landscape bool) *uiRig {
 		t.Fatal(err)
 	}
 	t.Cleanup(r.f.Close)
-	r.k = New(a, r.f, Options{Landscape: landscape, Do: func(func()) {}})
+	r.clock = &tapClock{now: time.Date(2026, 11, 25, 10, 0, 0, 0, time.Local)}
+	r.k = New(a, r.f, Options{Landscape: landscape, Do: func(func()) {}, Now: r.clock.Now})
 	r.k.Win.Resize(r.k.opt.Size())
 	return r
 }
@@ -179,6 +196,9 @@ func (r *uiRig) waitFor(t *testing.T, s flow.Screen) *Screen {
 
 func (r *uiRig) tap(t *testing.T, name string) {
 	t.Helper()
+	if r.clock != nil {
+		r.clock.Advance(time.Second)
+	}
 	sc := r.k.Current()
 	if b, ok := sc.Buttons[name]; ok {
 		test.Tap(b)
@@ -223,17 +243,19 @@ func TestHomeRendersAndTicketInThreeTaps(t *testing.T) {
 	r.waitFor(t, flow.ScreenHome)
 }
 
-func TestClosedServiceTileDisabled(t *testing.T) {
+// Issue 12 changed this: a closed service's tile looks greyed out but
+// answers a tap with why it is closed (and when it opens), instead of
+// doing nothing.
+func TestClosedServiceTileSaysWhy(t *testing.T) {
 	r := newUI(t, false)
 	r.tap(t, "zone:estate")
 	tl := r.k.Current().Tiles["service:transfer"]
-	if !tl.Disabled {
-		t.Fatal("closed service tile enabled")
+	if !tl.Muted || tl.Disabled {
+		t.Fatalf("closed service tile muted %v disabled %v, want muted and tappable", tl.Muted, tl.Disabled)
 	}
-	test.Tap(tl)
-	r.k.Refresh()
-	if r.k.Current().Kind != flow.ScreenZone {
-		t.Fatal("tap on a closed service left the zone")
+	r.tap(t, "service:transfer")
+	if r.k.Current().Kind != flow.ScreenMessage || r.f.State().Message != "msg.closed" {
+		t.Fatalf("tap on a closed service: screen %v message %q", r.k.Current().Kind, r.f.State().Message)
 	}
 }
 

@@ -10,17 +10,24 @@ import (
 )
 
 // Tile is a large coloured touch target with a title and a second line
-// (waiting count, estimate, hint).
+// (waiting count, estimate, hint). Its size is fixed by min, whatever its
+// texts: long titles shrink to the tile's width (FitText), so a language
+// switch never widens a screen. Update changes the texts in place (the 10 s
+// status refresh), without re-creating the tile or moving anything.
 type Tile struct {
 	widget.BaseWidget
 	Title    string
 	Sub      string
 	OnTapped func()
+	// Disabled greys the tile out and ignores taps; Muted greys it out but
+	// still reports taps (a closed service says why when tapped).
 	Disabled bool
+	Muted    bool
 
 	fill     color.Color
 	min      fyne.Size
 	textSize float32
+	guard    func(*fyne.PointEvent) bool
 }
 
 var _ fyne.Tappable = (*Tile)(nil)
@@ -32,33 +39,150 @@ func NewTile(title, sub string, fill color.Color, min fyne.Size, textSize float3
 	return t
 }
 
-// Tapped runs OnTapped unless the tile is disabled.
-func (t *Tile) Tapped(*fyne.PointEvent) {
+// Tapped runs OnTapped unless the tile is disabled or the tap is a
+// leftover of the previous screen (see Kiosk.guard).
+func (t *Tile) Tapped(e *fyne.PointEvent) {
+	if t.guard != nil && !t.guard(e) {
+		return
+	}
 	if t.OnTapped != nil && !t.Disabled {
 		t.OnTapped()
 	}
 }
 
+// Update sets the tile's texts and state and redraws it in place.
+func (t *Tile) Update(title, sub string, disabled, muted bool) {
+	if t.Title == title && t.Sub == sub && t.Disabled == disabled && t.Muted == muted {
+		return
+	}
+	t.Title, t.Sub, t.Disabled, t.Muted = title, sub, disabled, muted
+	t.Refresh()
+}
+
 // CreateRenderer draws the tile.
 func (t *Tile) CreateRenderer() fyne.WidgetRenderer {
-	fill := t.fill
-	fg := color.Color(colWhite)
-	if t.Disabled {
-		fill = colDisabled
-		fg = colMuted
-	}
-	bg := canvas.NewRectangle(fill)
-	bg.CornerRadius = 14
-	bg.SetMinSize(t.min)
-	box := container.NewVBox(line(t.Title, fg, t.textSize*1.15, fyne.TextAlignCenter))
-	if t.Sub != "" {
-		sub := canvas.NewText(t.Sub, fg)
-		sub.TextSize = t.textSize * 0.85
-		sub.Alignment = fyne.TextAlignCenter
-		box.Add(sub)
-	}
-	return widget.NewSimpleRenderer(container.NewStack(bg, container.NewCenter(box)))
+	r := &tileRenderer{t: t, bg: canvas.NewRectangle(t.fill),
+		title: NewFitText("", colWhite, t.textSize*1.15), sub: NewFitText("", colWhite, t.textSize*0.85)}
+	r.bg.CornerRadius = 14
+	r.Refresh()
+	return r
 }
+
+type tileRenderer struct {
+	t          *Tile
+	bg         *canvas.Rectangle
+	title, sub *FitText
+}
+
+const tilePad = 12
+
+func (r *tileRenderer) MinSize() fyne.Size { return r.t.min }
+
+func (r *tileRenderer) Layout(size fyne.Size) {
+	r.bg.Resize(size)
+	w := size.Width - 2*tilePad
+	th := r.title.MinSize().Height
+	h := th
+	if r.t.Sub != "" {
+		h += r.sub.MinSize().Height
+	}
+	y := (size.Height - h) / 2
+	r.title.Resize(fyne.NewSize(w, th))
+	r.title.Move(fyne.NewPos(tilePad, y))
+	r.sub.Resize(fyne.NewSize(w, r.sub.MinSize().Height))
+	r.sub.Move(fyne.NewPos(tilePad, y+th))
+}
+
+func (r *tileRenderer) Refresh() {
+	fill, fg := r.t.fill, color.Color(colWhite)
+	if r.t.Disabled || r.t.Muted {
+		fill, fg = colDisabled, colMuted
+	}
+	r.bg.FillColor = fill
+	r.title.Set(r.t.Title, fg)
+	r.sub.Set(r.t.Sub, fg)
+	r.sub.Hidden = r.t.Sub == ""
+	r.bg.Refresh()
+	r.Layout(r.t.Size())
+}
+
+func (r *tileRenderer) Objects() []fyne.CanvasObject {
+	return []fyne.CanvasObject{r.bg, r.title, r.sub}
+}
+
+func (r *tileRenderer) Destroy() {}
+
+// FitText is one line of text that fits the width it is given: it shrinks
+// down to minScale of its size, then shortens with "…". Its minimum width
+// is small, so a long label never makes a screen wider than the window.
+type FitText struct {
+	widget.BaseWidget
+	Text     string
+	Color    color.Color
+	TextSize float32
+	Align    fyne.TextAlign
+
+	text *canvas.Text
+}
+
+// fitMinScale is how far FitText shrinks before it shortens the text.
+const fitMinScale = 0.6
+
+// NewFitText returns a centred fitting line.
+func NewFitText(s string, c color.Color, size float32) *FitText {
+	f := &FitText{Text: s, Color: c, TextSize: size, Align: fyne.TextAlignCenter}
+	f.ExtendBaseWidget(f)
+	return f
+}
+
+// Set changes text and colour.
+func (f *FitText) Set(s string, c color.Color) {
+	if f.Text == s && f.Color == c {
+		return
+	}
+	f.Text, f.Color = s, c
+	f.Refresh()
+}
+
+// CreateRenderer draws the line.
+func (f *FitText) CreateRenderer() fyne.WidgetRenderer {
+	f.text = canvas.NewText(f.Text, f.Color)
+	r := &fitRenderer{f: f}
+	r.Refresh()
+	return r
+}
+
+type fitRenderer struct{ f *FitText }
+
+func (r *fitRenderer) MinSize() fyne.Size {
+	m := fyne.MeasureText("国Hg", r.f.TextSize, fyne.TextStyle{})
+	full := fyne.MeasureText(r.f.Text, r.f.TextSize, fyne.TextStyle{})
+	return fyne.NewSize(min(full.Width, m.Width*2), m.Height)
+}
+
+// Layout shrinks and shortens the text to size.Width.
+func (r *fitRenderer) Layout(size fyne.Size) {
+	t := r.f.text
+	s, sz := r.f.Text, r.f.TextSize
+	w := fyne.MeasureText(s, sz, fyne.TextStyle{}).Width
+	if w > size.Width && size.Width > 0 {
+		sz = max(r.f.TextSize*fitMinScale, r.f.TextSize*size.Width/w*0.98)
+		rs := []rune(s)
+		for len(rs) > 1 && fyne.MeasureText(string(rs), sz, fyne.TextStyle{}).Width > size.Width {
+			rs = append(rs[:len(rs)-2:len(rs)-2], '…')
+		}
+		s = string(rs)
+	}
+	t.Text, t.TextSize, t.Color, t.Alignment = s, sz, r.f.Color, r.f.Align
+	h := fyne.MeasureText("国Hg", sz, fyne.TextStyle{}).Height
+	t.Resize(fyne.NewSize(size.Width, h))
+	t.Move(fyne.NewPos(0, (size.Height-h)/2))
+	t.Refresh()
+}
+
+func (r *fitRenderer) Refresh()                     { r.Layout(r.f.Size()) }
+func (r *fitRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.f.text} }
+func (r *fitRenderer) Destroy()                     {}
 
 // Gesture is the invisible maintenance corner: taps are counted by the flow.
 type Gesture struct {
@@ -131,6 +255,7 @@ type Button struct {
 
 	disabled bool
 	textSize float32
+	guard    func(*fyne.PointEvent) bool
 }
 
 var (
@@ -146,8 +271,12 @@ func NewButton(label string, primary bool, textSize float32, tapped func()) *But
 	return b
 }
 
-// Tapped runs OnTapped unless the button is disabled.
-func (b *Button) Tapped(*fyne.PointEvent) {
+// Tapped runs OnTapped unless the button is disabled or the tap is a
+// leftover of the previous screen (see Kiosk.guard).
+func (b *Button) Tapped(e *fyne.PointEvent) {
+	if b.guard != nil && !b.guard(e) {
+		return
+	}
 	if b.OnTapped != nil && !b.disabled {
 		b.OnTapped()
 	}
@@ -183,10 +312,16 @@ const buttonPad = 16 // inner padding, as Fyne's theme.SizeNameInnerPadding here
 func (r *buttonRenderer) Layout(size fyne.Size) {
 	r.bg.Resize(size)
 	m := r.label.MinSize()
-	r.label.Resize(fyne.NewSize(min(m.Width, size.Width), m.Height))
-	r.label.Move(fyne.NewPos((size.Width-r.label.Size().Width)/2, (size.Height-m.Height)/2))
+	w := max(0, size.Width-2*buttonPad)
+	if _, fit := r.label.(*FitText); !fit {
+		w = min(m.Width, w)
+	}
+	r.label.Resize(fyne.NewSize(w, m.Height))
+	r.label.Move(fyne.NewPos((size.Width-w)/2, (size.Height-m.Height)/2))
 }
 
+// MinSize is the label's height and a small width: a long label shrinks to
+// the width the layout gives (FitText) instead of widening the screen.
 func (r *buttonRenderer) MinSize() fyne.Size {
 	m := r.label.MinSize()
 	return fyne.NewSize(m.Width+2*buttonPad, m.Height+2*buttonPad)
@@ -202,7 +337,7 @@ func (r *buttonRenderer) Refresh() {
 	}
 	r.bg.FillColor, r.bg.StrokeColor, r.bg.StrokeWidth = fill, stroke, 2
 	if r.label == nil || r.text != r.b.Text || r.fg != fg {
-		r.label, r.text, r.fg = line(r.b.Text, fg, r.b.textSize, fyne.TextAlignCenter), r.b.Text, fg
+		r.label, r.text, r.fg = fitLine(r.b.Text, fg, r.b.textSize), r.b.Text, fg
 	}
 	r.bg.Refresh()
 	r.label.Refresh()

@@ -67,3 +67,31 @@ func (h Hours) HallStatus(context.Context) (flow.HallStatus, error) {
 	}
 	return st, nil
 }
+
+var _ flow.Opening = Hours{}
+
+// NextOpen returns when service next opens after t, looking a week ahead,
+// and whether that is a break within the day (an opening period of the
+// same day already ended, as at lunch).
+func (h Hours) NextOpen(service string, t time.Time) (time.Time, bool, bool) {
+	s, ok := h.C.Service(service)
+	if !ok || len(s.Hours) == 0 {
+		return time.Time{}, false, false
+	}
+	loc := h.C.Location()
+	t = t.In(loc)
+	for d := 0; d <= 7; d++ {
+		for _, p := range s.Periods(t.AddDate(0, 0, d), loc) {
+			if p[0].After(t) {
+				lunch := false
+				if d == 0 {
+					for _, q := range s.Periods(t, loc) {
+						lunch = lunch || !q[1].After(t)
+					}
+				}
+				return p[0], lunch, true
+			}
+		}
+	}
+	return time.Time{}, false, false
+}

@@ -89,7 +89,7 @@ func (e *Engine) Void(ctx context.Context, t flow.Ticket, _ string) error {
 
 // HallStatus reports the engine's live queue.
 func (e *Engine) HallStatus(context.Context) (flow.HallStatus, error) {
-	st := flow.HallStatus{Services: map[string]flow.ServiceStatus{}, Notices: e.E.Catalog().Hall.Notices}
+	st := flow.HallStatus{Online: true, Services: map[string]flow.ServiceStatus{}, Notices: e.E.Catalog().Hall.Notices}
 	for _, s := range e.E.Status() {
 		st.Services[s.ID] = flow.ServiceStatus{Waiting: s.Waiting, Wait: time.Duration(s.WaitMin) * time.Minute,
 			Open: s.Open && s.CapLeft != 0}
@@ -147,6 +147,9 @@ func (e *Engine) Rate(ctx context.Context, r flow.Rating) error {
 		return fmt.Errorf("adapters: rating without a ticket: %w", flow.ErrNotFound)
 	}
 	if _, err := e.E.Rate(ctx, r.Ref, r.Level, e.actor()); err != nil {
+		if engine.CodeOf(err) == engine.CodeBadState {
+			return fmt.Errorf("adapters: rate: %w: %w", flow.ErrNotRateable, err)
+		}
 		return engineErr("rate", err)
 	}
 	return nil

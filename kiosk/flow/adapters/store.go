@@ -172,11 +172,27 @@ type Ratings struct {
 	Store *Store
 }
 
+// notRateable: the hall answered that the ticket's state does not allow a
+// rating (bad_state).
+func notRateable(err error) bool {
+	var he *HTTPError
+	return errors.As(err, &he) && he.Code == engine.CodeBadState
+}
+
 // Rate records r.
 func (x Ratings) Rate(ctx context.Context, r flow.Rating) error {
 	if x.First != nil && r.Ref != "" {
-		if err := x.First.Rate(ctx, r); err == nil {
+		err := x.First.Rate(ctx, r)
+		if err == nil {
 			return nil
+		}
+		// Refused, not unreachable: not served yet or rated already. The
+		// outbox must not carry it to the hall either.
+		if errors.Is(err, flow.ErrNotRateable) {
+			return err
+		}
+		if notRateable(err) {
+			return fmt.Errorf("adapters: rate: %w: %w", flow.ErrNotRateable, err)
 		}
 	}
 	return x.Store.Rate(ctx, r)
