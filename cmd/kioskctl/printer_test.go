@@ -71,7 +71,10 @@ func TestTicketSampleRender(t *testing.T) {
 	if err := run(ctx, []string{"ticket", "sample", "-o", bin, "--profile", "58mm"}, &out, &errb); err != nil {
 		t.Fatal(err)
 	}
-	if fi, err := os.Stat(bin); err != nil || fi.Size() > 600 {
+	// The sample is a marked test print (测试 bands, window line), so it is
+	// larger than a real ticket, whose ≤ 600 bytes printer/ticket's
+	// TestTicketNativeQRSize pins.
+	if fi, err := os.Stat(bin); err != nil || fi.Size() > 800 {
 		t.Fatalf("sample: %v %v", fi, err)
 	}
 	if err := run(ctx, []string{"escpos", "render", "-o", img, "--width", "384", bin}, &out, &errb); err != nil {
