@@ -186,6 +186,7 @@ type Flow struct {
 	idleGen   uint64 // bumps with every rearm; stale countdown ticks stop
 	citizen   *Citizen
 	rateRef   string // issuer id of the ticket being rated
+	rateCode  string // the signed code the citizen scanned to identify it
 	pin       []byte
 	pinFails  int
 	taps      []time.Time
@@ -427,7 +428,7 @@ func (f *Flow) wipe() {
 	f.st.Document = Document{}
 	f.st.Invoices, f.st.Selected = nil, nil
 	f.st.Rating, f.st.RateTicket, f.st.Reasons = 0, "", nil
-	f.rateRef = ""
+	f.rateRef, f.rateCode = "", ""
 	f.st.Countdown = 0
 	f.cardStep = 0
 	if !f.watching {
@@ -1120,7 +1121,7 @@ func (f *Flow) StartRating() {
 		}
 		step, ctx := f.goTo(ScreenRating)
 		f.st.Rating, f.st.Reasons = 0, nil
-		f.st.RateTicket, f.rateRef = "", ""
+		f.st.RateTicket, f.rateRef, f.rateCode = "", "", ""
 		if f.d.Codes != nil && f.d.Resolver != nil {
 			f.spawn(func() {
 				for ctx.Err() == nil {
@@ -1131,7 +1132,7 @@ func (f *Flow) StartRating() {
 					doc, err := f.d.Resolver.Resolve(ctx, code)
 					switch {
 					case err == nil && doc.Kind == DocTicket && doc.Ref != "":
-						f.at(step, func() { f.st.RateTicket, f.rateRef = doc.Title, doc.Ref; f.st.Message = ""; f.touch() })
+						f.at(step, func() { f.st.RateTicket, f.rateRef, f.rateCode = doc.Title, doc.Ref, code; f.st.Message = ""; f.touch() })
 					default:
 						f.at(step, func() { f.st.Message = "rate.badcode"; f.touch() })
 					}
@@ -1159,7 +1160,7 @@ func (f *Flow) StartRating() {
 						if err != nil || doc.Ref == "" {
 							f.st.Message = "rate.noserved"
 						} else {
-							f.st.RateTicket, f.rateRef, f.st.Message = doc.Title, doc.Ref, ""
+							f.st.RateTicket, f.rateRef, f.rateCode, f.st.Message = doc.Title, doc.Ref, "", ""
 						}
 						f.touch()
 					})
@@ -1215,7 +1216,7 @@ func (f *Flow) SubmitRating() {
 		if f.st.Screen != ScreenRating || f.st.Rating == 0 {
 			return
 		}
-		r := Rating{Ticket: f.st.RateTicket, Ref: f.rateRef, Level: f.st.Rating, Reasons: append([]string(nil), f.st.Reasons...), At: f.clock.Now()}
+		r := Rating{Ticket: f.st.RateTicket, Ref: f.rateRef, Code: f.rateCode, Level: f.st.Rating, Reasons: append([]string(nil), f.st.Reasons...), At: f.clock.Now()}
 		step, _ := f.goTo(ScreenBusy)
 		f.st.Busy = true
 		f.spawn(func() {

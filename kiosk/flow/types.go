@@ -222,6 +222,7 @@ type DeviceStatus struct {
 type Rating struct {
 	Ticket  string // ticket number; empty when not tied to a ticket
 	Ref     string // the issuer's id of that ticket, when known
+	Code    string // the ticket's signed code the citizen scanned: what identifies the ticket to the hall
 	Level   int    // 1 (very dissatisfied) .. 5 (very satisfied)
 	Reasons []string
 	At      time.Time

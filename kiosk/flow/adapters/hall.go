@@ -351,7 +351,14 @@ func (h *Hall) Rate(ctx context.Context, r flow.Rating) error {
 	if r.Ref == "" || strings.HasPrefix(r.Ref, offlineRef) {
 		return fmt.Errorf("adapters: rating without a hall ticket: %w", flow.ErrNotFound)
 	}
-	if err := h.do(ctx, "POST", "/api/v1/tickets/"+url.PathEscape(r.Ref)+"/rate", map[string]int{"score": r.Level}, nil); err != nil {
+	// The hall takes a kiosk rating only for a ticket the citizen
+	// identified: the signed code scanned from the ticket's QR.
+	body := struct {
+		Code    string   `json:"code,omitempty"`
+		Level   int      `json:"level"`
+		Reasons []string `json:"reasons,omitempty"`
+	}{r.Code, r.Level, r.Reasons}
+	if err := h.do(ctx, "POST", "/api/v1/tickets/"+url.PathEscape(r.Ref)+"/rate", body, nil); err != nil {
 		return hallErr("rate", err)
 	}
 	return nil
