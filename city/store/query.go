@@ -200,6 +200,31 @@ func (s *Store) Checkpoint(ctx context.Context, reporter, site string) (int64, e
 	return seq, nil
 }
 
+// Pending returns a reporter's fixed batch end of site (0 when none).
+func (s *Store) Pending(ctx context.Context, reporter, site string) (int64, error) {
+	var seq int64
+	err := s.pool.QueryRow(ctx, `SELECT COALESCE((SELECT pending FROM reporter_checkpoints WHERE site_id=$1 AND reporter=$2), 0)`, site, reporter).Scan(&seq)
+	if err != nil {
+		return 0, fmt.Errorf("store: pending: %w", err)
+	}
+	return seq, nil
+}
+
+// SetPending fixes the end of the batch a reporter is about to send.
+func (s *Store) SetPending(ctx context.Context, reporter, site string, last int64) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO reporter_checkpoints (site_id, reporter, seq, pending) VALUES ($1,$2,0,$3)
+ON CONFLICT (site_id, reporter) DO UPDATE SET pending=excluded.pending`, site, reporter, last)
+	if err != nil {
+		return fmt.Errorf("store: pending: %w", err)
+	}
+	return nil
+}
+
+// RatingsBetween returns a site's ratings with after < seq <= last.
+func (s *Store) RatingsBetween(ctx context.Context, site string, after, last int64) ([]Rating, error) {
+	return s.ratings(ctx, `r.site_id = $1 AND r.seq > $2 AND r.seq <= $3 ORDER BY r.seq`, site, after, last)
+}
+
 // SetCheckpoint advances a reporter's checkpoint of site (never backwards).
 func (s *Store) SetCheckpoint(ctx context.Context, reporter, site string, seq int64) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO reporter_checkpoints (site_id, reporter, seq) VALUES ($1,$2,$3)
