@@ -20,6 +20,8 @@ import (
 type extras struct {
 	tls     *tls.Config // the hall certificate kiosks pin (server.tls_listen)
 	closers []func() error
+	// hs is the kiosk sync; its device list feeds the city uplink (city.go).
+	hs *qsync.HallSync
 }
 
 func (x *extras) close() {
@@ -82,6 +84,7 @@ func mountExtras(srv *hallapi.Server, eng *engine.Engine, cfg *Config, log *slog
 		return nil, err
 	}
 	x.closers = append(x.closers, hs.Close)
+	x.hs = hs
 	srv.Handle(qsync.Prefix, qsync.NewHallHandler(hs))
 	adm := qsync.NewAdminHandler(hs)
 	srv.Handle("/api/v1/admin/sync/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
