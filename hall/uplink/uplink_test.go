@@ -66,7 +66,9 @@ type city struct {
 	ts  *httptest.Server
 }
 
-func startCity(t *testing.T) *city {
+func startCity(t *testing.T) *city { return startCityB(t) }
+
+func startCityB(t testing.TB) *city {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, pgtest.DB(t))
@@ -90,7 +92,9 @@ func startCity(t *testing.T) *city {
 	return &city{st: st, srv: srv, url: ts.URL, fp: fp, ts: ts}
 }
 
-func (c *city) code(t *testing.T, site, kind string) string {
+func (c *city) code(t *testing.T, site, kind string) string { return c.codeB(t, site, kind) }
+
+func (c *city) codeB(t testing.TB, site, kind string) string {
 	t.Helper()
 	ctx := context.Background()
 	if err := c.st.AddSite(ctx, site, "site "+site, kind, ""); err != nil && !errors.Is(err, store.ErrExists) {
