@@ -38,7 +38,7 @@ type fixture struct {
 	tok string
 }
 
-func setup(t *testing.T) *fixture {
+func setup(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, pgtest.DB(t))
@@ -77,7 +77,7 @@ func setup(t *testing.T) *fixture {
 	return f
 }
 
-func decode(t *testing.T, r *http.Response, v any) {
+func decode(t testing.TB, r *http.Response, v any) {
 	t.Helper()
 	defer r.Body.Close()
 	if r.StatusCode != 200 {
@@ -89,7 +89,7 @@ func decode(t *testing.T, r *http.Response, v any) {
 	}
 }
 
-func (f *fixture) call(t *testing.T, method, path, tok, body string) *http.Response {
+func (f *fixture) call(t testing.TB, method, path, tok, body string) *http.Response {
 	t.Helper()
 	req, _ := http.NewRequest(method, f.ts.URL+path, strings.NewReader(body))
 	if body != "" {
@@ -105,7 +105,9 @@ func (f *fixture) call(t *testing.T, method, path, tok, body string) *http.Respo
 	return r
 }
 
-func (f *fixture) login(t *testing.T, user string) string {
+func (f *fixture) login(t testing.TB, user string) string { return f.loginB(t, user) }
+
+func (f *fixture) loginB(t testing.TB, user string) string {
 	t.Helper()
 	var out struct{ Token string }
 	decode(t, f.call(t, "POST", "/api/v1/login", "", `{"user":"`+user+`","password":"correct horse"}`), &out)
