@@ -80,9 +80,10 @@ func Start(ctx context.Context, e *engine.Engine, dataDir string, cfg Config, ki
 		return nil, nil, err
 	}
 	u.mu.Lock()
-	if u.st.Enrolled() && strings.TrimRight(cfg.URL, "/") != u.st.City {
+	u.cityURL = strings.TrimRight(cfg.URL, "/")
+	if u.st.Enrolled() {
 		// The configured address wins; the pinned certificate stays.
-		u.st.City = strings.TrimRight(cfg.URL, "/")
+		u.st.City = u.cityURL
 	}
 	enrolled := u.st.Enrolled()
 	u.mu.Unlock()

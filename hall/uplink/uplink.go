@@ -71,6 +71,7 @@ type Uplink struct {
 	offset   time.Duration // city clock minus site clock
 	measured bool
 	lastErr  error
+	cityURL  string // configured city address; wins over the enrolled one
 	lastOK   time.Time
 	wake     chan struct{}
 	hc       *http.Client
@@ -293,6 +294,15 @@ func (u *Uplink) SyncOnce(ctx context.Context) (applied int, err error) {
 	}()
 	u.mu.Lock()
 	if !u.st.Enrolled() {
+		// Enrolled meanwhile by kioskctl city enrol (another process)?
+		if st, err := LoadState(u.opts.StatePath); err == nil && st.Enrolled() {
+			if u.cityURL != "" {
+				st.City = u.cityURL
+			}
+			u.st, u.hc, u.measured = st, client(st.Pin, nil, u.opts.Timeout), false
+		}
+	}
+	if !u.st.Enrolled() {
 		u.mu.Unlock()
 		return 0, ErrNotEnrolled
 	}
@@ -401,7 +411,7 @@ func (u *Uplink) Run(ctx context.Context) error {
 		case ctx.Err() != nil:
 			return nil
 		case errors.Is(err, ErrNotEnrolled):
-			wait = time.Minute
+			wait = 5 * time.Second
 		case err != nil:
 			fails++
 			d := 2 * time.Second << min(fails-1, 6)

@@ -364,3 +364,24 @@ func TestSkewedSiteClock(t *testing.T) {
 		t.Fatalf("unsigned push: %d", resp.StatusCode)
 	}
 }
+
+// TestEnrolledByAnotherProcess: a running uplink that was not enrolled
+// picks up an enrolment written by kioskctl city enrol (another Uplink on
+// the same state file).
+func TestEnrolledByAnotherProcess(t *testing.T) {
+	c := startCity(t)
+	ctx := context.Background()
+	src := &memSource{}
+	src.add(20, time.Now(), time.Second)
+	state := filepath.Join(t.TempDir(), "u.json")
+	running := newUplink(t, src, state, nil)
+	if _, err := running.SyncOnce(ctx); !errors.Is(err, ErrNotEnrolled) {
+		t.Fatalf("before enrolment: %v", err)
+	}
+	if _, err := newUplink(t, nil, state, nil).Enrol(ctx, c.url, c.code(t, "hall-a", "hall")); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := running.SyncOnce(ctx); err != nil || n != 20 {
+		t.Fatalf("after enrolment elsewhere: applied %d, %v", n, err)
+	}
+}
