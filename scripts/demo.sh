@@ -42,6 +42,9 @@ CONF
 # Evaluator pads of windows 19, 20 and 105: devsim's pads 1, 2 and 3 (press a
 # key: curl -X POST "http://127.0.0.1:7090/evaluator/press?addr=1&key=2").
 if [ -e "$VAR/dev/evaluator" ]; then printf '[evaluator]\nport = %s\nwindows = 19:1, 20:2, 105:3\n' "$VAR/dev/evaluator" >>"$VAR/hallserver.conf"; fi
+# The hall reports to the demo city server (started at the end, scripts/demo-city.sh).
+CITY_LISTEN=${CITY_LISTEN:-127.0.0.1:8643}
+printf '[city]\nurl = https://%s\ninterval = 5s\n' "$CITY_LISTEN" >>"$VAR/hallserver.conf"
 "$BIN/hallserver" --config "$VAR/hallserver.conf" --data "$VAR/hall" --listen "$LISTEN" --demo >"$VAR/hallserver.out" 2>"$VAR/hallserver.log" &
 pids+=($!)
 for _ in $(seq 100); do curl -fsS "http://$LISTEN/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -51,6 +54,11 @@ kargs=(--sim --config deploy/kiosk.conf.example)
 if [ -z "${DISPLAY:-}" ]; then kargs+=(--headless); fi
 "$BIN/kiosk" "${kargs[@]}" >"$VAR/kiosk.out" 2>"$VAR/kiosk.log" &
 pids+=($!)
+
+# The city tier: a private PostgreSQL cluster under $VAR/city, the city
+# server, and a township box (kiosk --standalone) beside the hall; both
+# sites enrolled and reporting (scripts/demo-city.sh).
+. scripts/demo-city.sh
 
 cat <<MSG
 
@@ -64,6 +72,10 @@ cat <<MSG
   Announcements:      $VAR/voice/*.wav
   Demo accounts:      see $VAR/hallserver.out
   Kiosk:              $( [ -n "${DISPLAY:-}" ] && echo "window on $DISPLAY" || echo "headless (no DISPLAY)" )
+
+  City dashboard:     $CITY_PAGES/  (admin password: see $VAR/city/cityserver.out)
+  City API (TLS):     https://$CITY_LISTEN/api/v1/sites
+  Township box pages: http://$TOWNSHIP_LISTEN/caller
 
   Press Ctrl-C to stop everything.
 MSG
