@@ -84,3 +84,33 @@ func TestDashboardInChromium(t *testing.T) {
 		poll(row+`.children[9].classList.contains('skew') && `+row+`.children[9].textContent.includes('+3.0 h')`),
 	)
 }
+
+// TestFleetAndStatsPagesInChromium: the fleet page lists a site's kiosk
+// and the statistics page the hall row, for a signed-in supervisor.
+func TestFleetAndStatsPagesInChromium(t *testing.T) {
+	f := setup(t)
+	var p wire.Push
+	json.Unmarshal(batch("hall-a", 1, 8), &p)
+	p.Status = &wire.Status{Kiosks: []wire.Kiosk{{Device: "k-00aa", Software: "1.2.3", PaperOut: true, Faulty: true, Online: true}}}
+	body, _ := json.Marshal(p)
+	if status, e, _ := f.push(t, body, time.Now(), nil); status != 200 {
+		t.Fatalf("push %d %v", status, e)
+	}
+	ctx := browser(t)
+	do(t, ctx,
+		chromedp.Navigate(f.ts.URL+"/"),
+		chromedp.WaitVisible(chromedp.ID("login")),
+		chromedp.SendKeys(chromedp.ID("user"), "boss"),
+		chromedp.SendKeys(chromedp.ID("password"), "correct horse"),
+		chromedp.Click(chromedp.CSS(`#login button`)),
+		chromedp.WaitVisible(chromedp.ID("board")),
+		chromedp.Navigate(f.ts.URL+"/fleet"),
+		poll(`[...document.querySelectorAll('#rows td')].some(td => td.textContent === 'k-00aa')`),
+		poll(`[...document.querySelectorAll('#rows td')].some(td => td.textContent === '1.2.3')`),
+		chromedp.Navigate(f.ts.URL+"/stats"),
+		chromedp.SetValue(chromedp.ID("from"), "2026-12-01"),
+		chromedp.SetValue(chromedp.ID("to"), "2026-12-01"),
+		chromedp.Click(chromedp.CSS(`#range button`)),
+		poll(`[...document.querySelectorAll('#rows tr')].some(tr => tr.children[2].textContent === 'hall' && tr.children[5].textContent === '2')`),
+	)
+}

@@ -108,6 +108,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v1/sites", s.need(s.handleSites, "supervisor", "technician"))
 	m.HandleFunc("GET /api/v1/stats", s.need(s.handleStats, "supervisor"))
 	m.HandleFunc("GET /api/v1/ratings/export", s.need(s.handleRatings, "supervisor"))
+	m.HandleFunc("GET /api/v1/rectify", s.need(s.handleRectify, "supervisor"))
 	m.HandleFunc("GET /api/v1/fleet", s.need(s.handleFleet, "supervisor", "technician"))
 	m.HandleFunc("GET /api/v1/stream/sites", s.need(s.handleStream, "supervisor", "technician"))
 	m.HandleFunc("POST /api/v1/admin/sites", s.need(s.handleAddSite))

@@ -294,8 +294,32 @@ func TestSupervisorAPI(t *testing.T) {
 		l["行政区划"] != "620981" || l["事项编码"] != "11620981000123456" || l["工作人员"] != "wang" || len(l["评价人"].(string)) != 32 {
 		t.Fatalf("export line %v", l)
 	}
+	// 整改: the ratings below 基本满意 (none here: scores are 4) …
+	var cases []Case
+	decode(t, f.call(t, "GET", "/api/v1/rectify?from=2026-12-01&to=2026-12-01", boss, ""), &cases)
+	if len(cases) != 0 {
+		t.Fatalf("cases for good ratings: %v", cases)
+	}
 	if tm := l["评价时间"].(string); len(tm) != 15 || tm[8] != 'T' || tm != "20261201T090400" {
 		t.Fatalf("评价时间 %q", tm)
+	}
+}
+
+func TestRectifyCases(t *testing.T) {
+	f := setup(t)
+	body := batch("hall-a", 1, 8)
+	body = bytes.ReplaceAll(body, []byte(`"detail":"4"`), []byte(`"detail":"1"`))
+	if status, e, _ := f.push(t, body, time.Now(), nil); status != 200 {
+		t.Fatalf("push %d %v", status, e)
+	}
+	var cases []Case
+	decode(t, f.call(t, "GET", "/api/v1/rectify?from=2026-12-01&to=2026-12-01", f.login(t, "boss"), ""), &cases)
+	if len(cases) != 2 {
+		t.Fatalf("cases %v", cases)
+	}
+	// Rated Tuesday 2026-12-01: 15 working days later is Tuesday 2026-12-22.
+	if c := cases[0]; c.Deadline != "2026-12-22" || c.Level != "非常不满意" || c.Site != "hall-a" || c.Staff != "wang" {
+		t.Fatalf("case %+v", c)
 	}
 }
 
