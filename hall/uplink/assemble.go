@@ -25,7 +25,7 @@ type Config struct {
 	URL string `ini:"url"`
 	// Interval between pushes when caught up (default 10s).
 	Interval time.Duration `ini:"interval"`
-	// Batch is the number of events per push (default 2000, at most 5000).
+	// Batch is the number of events per push (default and at most 5000).
 	Batch int `ini:"batch"`
 }
 

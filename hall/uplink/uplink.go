@@ -48,7 +48,7 @@ type Options struct {
 	// Status, when set, gives the site's live state sent with each push.
 	Status func(ctx context.Context) *wire.Status
 	Log    *slog.Logger
-	// BatchSize is the number of events per push (default 2,000).
+	// BatchSize is the number of events per push (default 5,000).
 	BatchSize int
 	// Interval between rounds when caught up (default 10 s).
 	Interval time.Duration
@@ -87,7 +87,7 @@ func New(src Source, opts *Options) (*Uplink, error) {
 		return nil, errors.New("uplink: no state path")
 	}
 	if u.opts.BatchSize <= 0 || u.opts.BatchSize > wire.MaxEvents {
-		u.opts.BatchSize = 2000
+		u.opts.BatchSize = wire.MaxEvents
 	}
 	if u.opts.Interval <= 0 {
 		u.opts.Interval = 10 * time.Second
