@@ -103,6 +103,10 @@ func (s *Server) routes() {
 	m.HandleFunc("GET "+wire.PathTime, s.handleTime)
 	m.HandleFunc("POST "+wire.PathEnrol, s.handleEnrol)
 	m.HandleFunc("POST "+wire.PathPush, s.handlePush)
+	m.HandleFunc("POST "+wire.PathCatalog, s.handleCatalogPull)
+	m.HandleFunc("GET /api/v1/catalog/versions", s.need(s.handleCatalogVersions, "supervisor", "technician"))
+	m.HandleFunc("POST /api/v1/admin/catalog", s.need(s.handlePublishCatalog))
+	m.HandleFunc("POST /api/v1/admin/catalog/override", s.need(s.handleOverride))
 	m.HandleFunc("POST /api/v1/login", s.handleLogin)
 	m.HandleFunc("POST /api/v1/logout", s.handleLogout)
 	m.HandleFunc("GET /api/v1/sites", s.need(s.handleSites, "supervisor", "technician"))
@@ -285,6 +289,8 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {
 	s.notify()
 	writeJSON(w, reply)
 }
+
+func timeMS(ms int64) time.Time { return time.UnixMilli(ms) }
 
 // notify wakes the dashboard streams.
 func (s *Server) notify() {

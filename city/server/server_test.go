@@ -21,6 +21,7 @@ import (
 	"hallkiosk/city/pgtest"
 	"hallkiosk/city/store"
 	"hallkiosk/city/wire"
+	"hallkiosk/queue/catalog"
 )
 
 func TestMain(m *testing.M) {
@@ -347,4 +348,53 @@ func TestLoginLockout(t *testing.T) {
 	if r := f.call(t, "GET", "/api/v1/sites", f.tok, ""); r.StatusCode != 401 {
 		t.Fatalf("after logout: %d", r.StatusCode)
 	}
+}
+
+func TestCatalogueAdminAPI(t *testing.T) {
+	f := setup(t)
+	if r := f.call(t, "POST", "/api/v1/admin/catalog", f.tok, `{"hall":{"name":"x"}}`); r.StatusCode != 400 {
+		t.Fatalf("invalid catalogue: %d", r.StatusCode)
+	}
+	var pub struct{ Version int64 }
+	decode(t, f.call(t, "POST", "/api/v1/admin/catalog", f.tok, string(catalog.DefaultJSON())), &pub)
+	if pub.Version != 1 {
+		t.Fatalf("version %d", pub.Version)
+	}
+	svc := catalog.Default().Windows[0].Services[0]
+	var ov struct{ Rev int }
+	decode(t, f.call(t, "POST", "/api/v1/admin/catalog/override", f.tok, `{"site":"hall-a","override":{"services":{"`+svc+`":{"daily_cap":50}}}}`), &ov)
+	if ov.Rev != 1 {
+		t.Fatalf("rev %d", ov.Rev)
+	}
+	if r := f.call(t, "POST", "/api/v1/admin/catalog/override", f.login(t, "boss"), `{"site":"hall-a","override":{}}`); r.StatusCode != 403 {
+		t.Fatalf("supervisor overriding: %d", r.StatusCode)
+	}
+	var vs []map[string]any
+	decode(t, f.call(t, "GET", "/api/v1/catalog/versions", f.tok, ""), &vs)
+	if len(vs) != 1 || vs[0]["want"] != "v1+hall-a.1" || vs[0]["current"] != false {
+		t.Fatalf("versions %v", vs)
+	}
+	// The site pulls it over the signed route.
+	req, _ := http.NewRequest("POST", f.ts.URL+wire.PathCatalog, strings.NewReader(`{"site":"hall-a","have":""}`))
+	body := []byte(`{"site":"hall-a","have":""}`)
+	wire.Sign(req, body, "hall-a", f.key, time.Now())
+	var rep wire.CatalogReply
+	decode(t, mustDo(t, req), &rep)
+	if rep.Version != "v1+hall-a.1" || len(rep.Catalog) == 0 {
+		t.Fatalf("pull %+v", rep.Version)
+	}
+	if c, err := catalog.Parse(rep.Catalog); err != nil {
+		t.Fatal(err)
+	} else if s, _ := c.Service(svc); s.DailyCap != 50 {
+		t.Fatalf("override not applied: %d", s.DailyCap)
+	}
+}
+
+func mustDo(t *testing.T, req *http.Request) *http.Response {
+	t.Helper()
+	r, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

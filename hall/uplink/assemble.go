@@ -13,6 +13,7 @@ import (
 
 	"hallkiosk/city/wire"
 	"hallkiosk/internal/config"
+	"hallkiosk/queue/catalog"
 	"hallkiosk/queue/engine"
 	qsync "hallkiosk/queue/sync"
 )
@@ -58,11 +59,20 @@ func Start(ctx context.Context, e *engine.Engine, dataDir string, cfg Config, ki
 		return func() {}, nil, nil
 	}
 	status := EngineStatus(e)
+	var u *Uplink
 	u, err := New(EngineSource{Engine: e}, &Options{StatePath: StatePath(dataDir), Log: log, Interval: cfg.Interval, BatchSize: cfg.Batch, Software: software,
+		ApplyCatalog: func(ctx context.Context, c *catalog.Catalog) error {
+			return e.SetCatalog(ctx, c, engine.Actor{Name: "city"})
+		},
 		Status: func(ctx context.Context) *wire.Status {
 			st := status(ctx)
 			st.Software = software
 			st.CatalogVersion = CatalogVersion(e)
+			if u != nil {
+				if v := u.CatalogVersion(); v != "" {
+					st.CatalogVersion = v
+				}
+			}
 			if kiosks != nil {
 				st.Kiosks = kiosks(ctx)
 				for _, k := range st.Kiosks {

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"hallkiosk/city/wire"
+	"hallkiosk/queue/catalog"
 	"hallkiosk/queue/engine"
 )
 
@@ -91,5 +93,61 @@ func TestHallEngineReportsToCity(t *testing.T) {
 	rs, err := c.st.Ratings(ctx, day, day)
 	if err != nil || len(rs) != 3 || rs[0].Staff != "wang" {
 		t.Fatalf("ratings %+v %v", rs, err)
+	}
+}
+
+// TestCityCatalogueWithOverride: the city publishes a catalogue and one
+// site's override (a daily cap, opening hours); the site pulls, applies it
+// to its engine and reports the version; with the city gone it keeps it.
+func TestCityCatalogueWithOverride(t *testing.T) {
+	c := startCity(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	e, err := engine.Open(ctx, filepath.Join(dir, "hall.db"), engine.Options{IgnoreHours: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	base := catalog.Default()
+	base.Hall.Notices = []string{"city notice"}
+	if _, err := c.st.PublishCatalog(ctx, base); err != nil {
+		t.Fatal(err)
+	}
+	code := c.code(t, "town-b", "township")
+	svc := base.Windows[0].Services[0]
+	cap := 7
+	hours := []catalog.Hours{{Days: []int{1, 2, 3, 4, 5}, Open: "09:00", Close: "12:00"}}
+	if _, err := c.st.SetOverride(ctx, "town-b", &wire.Override{Services: map[string]wire.ServiceOverride{svc: {DailyCap: &cap, Hours: hours}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.st.SetOverride(ctx, "town-b", &wire.Override{Services: map[string]wire.ServiceOverride{"no-such": {DailyCap: &cap}}}); err == nil {
+		t.Fatal("override of an unknown service accepted")
+	}
+	apply := func(ctx context.Context, cat *catalog.Catalog) error { return e.SetCatalog(ctx, cat, engine.Actor{Name: "city"}) }
+	u, err := New(EngineSource{Engine: e}, &Options{StatePath: StatePath(dir), ApplyCatalog: apply, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := u.Enrol(ctx, c.url, code); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := u.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if v := u.CatalogVersion(); v != "v1+town-b.1" {
+		t.Fatalf("version %q", v)
+	}
+	s, _ := e.Catalog().Service(svc)
+	if s.DailyCap != 7 || len(s.Hours) != 1 || s.Hours[0].Close != "12:00" || e.Catalog().Hall.Notices[0] != "city notice" {
+		t.Fatalf("engine catalogue not applied: %+v", s)
+	}
+	// The city goes away: the site keeps its version, across a restart too.
+	c.ts.Close()
+	if _, err := u.SyncOnce(ctx); err == nil {
+		t.Fatal("sync with the city gone succeeded")
+	}
+	u2, _ := New(EngineSource{Engine: e}, &Options{StatePath: StatePath(dir), ApplyCatalog: apply})
+	if s, _ := e.Catalog().Service(svc); s.DailyCap != 7 || u2.CatalogVersion() != "v1+town-b.1" {
+		t.Fatalf("after the city left: cap %d, version %q", s.DailyCap, u2.CatalogVersion())
 	}
 }

@@ -19,6 +19,8 @@ type State struct {
 	City  string `json:"city,omitempty"`
 	Pin   string `json:"pin,omitempty"` // full SHA-256 of the city certificate
 	Acked int64  `json:"acked"`
+	// Catalog is the city catalogue version last applied ("" when none).
+	Catalog string `json:"catalog,omitempty"`
 }
 
 // Enrolled reports whether the site has enrolled with a city.

@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"hallkiosk/city/wire"
+	"hallkiosk/queue/catalog"
 )
 
 // Source is the site's committed event log.
@@ -58,6 +59,9 @@ type Options struct {
 	Timeout time.Duration
 	// Software is reported at enrolment.
 	Software string
+	// ApplyCatalog, when set, applies the city's catalogue (pulled after
+	// each successful push when its version changed).
+	ApplyCatalog func(ctx context.Context, c *catalog.Catalog) error
 }
 
 // Uplink ships one site's log.
@@ -281,9 +285,67 @@ func (u *Uplink) measure(ctx context.Context, hc *http.Client, city string) erro
 var ErrNotEnrolled = errors.New("uplink: not enrolled with a city (kioskctl city enrol)")
 
 // SyncOnce pushes everything after the checkpoint, one batch at a time,
-// and at least one push with the site's status. It returns the number of
-// events the city newly applied.
+// and at least one push with the site's status, then pulls the city's
+// catalogue when the site applies one (Options.ApplyCatalog). It returns
+// the number of events the city newly applied.
 func (u *Uplink) SyncOnce(ctx context.Context) (applied int, err error) {
+	applied, err = u.push(ctx)
+	if err == nil && u.opts.ApplyCatalog != nil {
+		err = u.pullCatalog(ctx)
+		if err != nil {
+			u.mu.Lock()
+			u.lastErr = err
+			u.mu.Unlock()
+		}
+	}
+	return applied, err
+}
+
+// CatalogVersion returns the city catalogue version the site last applied
+// ("" when none).
+func (u *Uplink) CatalogVersion() string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.st.Catalog
+}
+
+// pullCatalog asks the city for the site's catalogue and applies a new
+// one; the site keeps running its last version when the city is away.
+func (u *Uplink) pullCatalog(ctx context.Context) error {
+	u.mu.Lock()
+	site, city, key, hc, have := u.st.Site, u.st.City, u.st.Key(), u.hc, u.st.Catalog
+	u.mu.Unlock()
+	sign := func(r *http.Request, body []byte) error {
+		u.mu.Lock()
+		now := u.opts.Now().Add(u.offset)
+		u.mu.Unlock()
+		return wire.Sign(r, body, site, key, now)
+	}
+	var rep wire.CatalogReply
+	if err := u.do(ctx, hc, city+wire.PathCatalog, sign, &wire.CatalogPull{Site: site, Have: have}, &rep); err != nil {
+		return err
+	}
+	if rep.Version == "" || rep.Version == have || len(rep.Catalog) == 0 {
+		return nil
+	}
+	c, err := catalog.Parse(rep.Catalog)
+	if err != nil {
+		return fmt.Errorf("uplink: city catalogue %s refused: %w", rep.Version, err)
+	}
+	if err := u.opts.ApplyCatalog(ctx, c); err != nil {
+		return fmt.Errorf("uplink: apply catalogue %s: %w", rep.Version, err)
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.st.Catalog = rep.Version
+	if err := u.st.Save(u.opts.StatePath); err != nil {
+		return err
+	}
+	u.log.Info("uplink: city catalogue applied", "version", rep.Version)
+	return nil
+}
+
+func (u *Uplink) push(ctx context.Context) (applied int, err error) {
 	defer func() {
 		u.mu.Lock()
 		u.lastErr = err
