@@ -30,6 +30,9 @@ type StatRow struct {
 
 // statsSQL folds each ticket's events into one row, then counts per site,
 // day and dimension in one pass (GROUPING SETS). Times are the site's.
+// "The value of the ticket's latest event" is max() over the sequence
+// zero-padded and prefixed to the value: one plain aggregate, no sort per
+// ticket (ordered array_agg sorted every group and was the cost).
 const statsSQL = `
 WITH t AS (
 	SELECT site_id, ticket,
@@ -37,11 +40,11 @@ WITH t AS (
 		min(at) FILTER (WHERE kind IN ('issue', 'import')) AS issued,
 		min(at) FILTER (WHERE kind = 'call') AS called,
 		max(at) FILTER (WHERE kind = 'finish') AS ended,
-		(array_agg(state ORDER BY seq DESC) FILTER (WHERE state <> ''))[1] AS state,
-		(array_agg(service ORDER BY seq DESC) FILTER (WHERE service <> ''))[1] AS service,
-		(array_agg(win ORDER BY seq DESC) FILTER (WHERE kind IN ('call', 'finish') AND win > 0))[1] AS win,
-		(array_agg(actor ORDER BY seq DESC) FILTER (WHERE kind IN ('call', 'start', 'finish') AND actor <> ''))[1] AS staff,
-		(array_agg(detail ORDER BY seq DESC) FILTER (WHERE kind = 'rate' AND detail ~ '^[1-5]$'))[1]::int AS rating
+		substr(max((lpad(seq::text, 19, '0') || state) COLLATE "C") FILTER (WHERE state <> ''), 20) AS state,
+		substr(max((lpad(seq::text, 19, '0') || service) COLLATE "C") FILTER (WHERE service <> ''), 20) AS service,
+		substr(max((lpad(seq::text, 19, '0') || win::text) COLLATE "C") FILTER (WHERE kind IN ('call', 'finish') AND win > 0), 20)::int AS win,
+		substr(max((lpad(seq::text, 19, '0') || actor) COLLATE "C") FILTER (WHERE kind IN ('call', 'start', 'finish') AND actor <> ''), 20) AS staff,
+		substr(max((lpad(seq::text, 19, '0') || detail) COLLATE "C") FILTER (WHERE kind = 'rate' AND detail ~ '^[1-5]$'), 20)::int AS rating
 	FROM events
 	WHERE day BETWEEN $1::date AND $2::date AND ticket <> '' AND ($3 = '' OR site_id = $3)
 	GROUP BY site_id, ticket
