@@ -123,7 +123,9 @@ func TestCityCatalogueWithOverride(t *testing.T) {
 	if _, err := c.st.SetOverride(ctx, "town-b", &wire.Override{Services: map[string]wire.ServiceOverride{"no-such": {DailyCap: &cap}}}); err == nil {
 		t.Fatal("override of an unknown service accepted")
 	}
-	apply := func(ctx context.Context, cat *catalog.Catalog) error { return e.SetCatalog(ctx, cat, engine.Actor{Name: "city"}) }
+	apply := func(ctx context.Context, cat *catalog.Catalog) error {
+		return e.SetCatalog(ctx, cat, engine.Actor{Name: "city"})
+	}
 	u, err := New(EngineSource{Engine: e}, &Options{StatePath: StatePath(dir), ApplyCatalog: apply, Timeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)

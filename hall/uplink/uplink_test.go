@@ -247,7 +247,8 @@ func TestCityDownForDaysThenBack(t *testing.T) {
 	}
 	defer px.Close()
 	src := &memSource{}
-	u := newUplink(t, src, filepath.Join(t.TempDir(), "u.json"), &Options{BatchSize: 2000, Timeout: 300 * time.Millisecond})
+	state := filepath.Join(t.TempDir(), "u.json")
+	u := newUplink(t, src, state, &Options{BatchSize: 2000, Timeout: time.Minute})
 	if _, err := u.Enrol(ctx, "https://"+px.Addr(), c.code(t, "hall-a", "hall")); err != nil {
 		t.Fatal(err)
 	}
@@ -257,6 +258,8 @@ func TestCityDownForDaysThenBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	px.SetFaults(faultproxy.Faults{Drop: 1}) // the city is gone
+	// Short timeouts while it is gone keep the test fast.
+	u = newUplink(t, src, state, &Options{BatchSize: 2000, Timeout: 300 * time.Millisecond})
 	for day := 0; day < 7; day++ {
 		src.add(2000, week.Add(time.Duration(day)*24*time.Hour), 40*time.Second)
 		if _, err := u.SyncOnce(ctx); err == nil {
@@ -267,7 +270,8 @@ func TestCityDownForDaysThenBack(t *testing.T) {
 		t.Fatalf("city holds %d while down", got)
 	}
 	px.SetFaults(faultproxy.Faults{})
-	u.hc.CloseIdleConnections()
+	// Back: the site's uplink (restarted, with the usual timeout) resumes.
+	u = newUplink(t, src, state, &Options{BatchSize: 2000, Timeout: time.Minute})
 	n, err := u.SyncOnce(ctx)
 	if err != nil || n != 14000 {
 		t.Fatalf("catch-up applied %d, %v", n, err)
