@@ -44,7 +44,7 @@ FROM generate_series(1, $3::int) i`, days, perDay, sites)
 		_, err := pool.Exec(ctx, `INSERT INTO events (site_id, day, seq, at, received_at, kind, ticket, label, service, win, actor, state, detail)
 SELECT 's' || lpad(s::text, 3, '0'), d::date, (d::date - $1::date) * $3 + k,
 	d + interval '8 hours' + k * interval '4 minutes' + (k % 4) * interval '3 minutes', now(),
-	(ARRAY['issue', 'call', 'finish', 'rate'])[1 + (k - 1) % 4], 't' || ((k - 1) / 4), 'A' || ((k - 1) / 4), 'svc' || (k % 6),
+	(ARRAY['issue', 'call', 'finish', 'rate'])[1 + (k - 1) % 4], to_char(d, 'YYYYMMDD') || '-t' || ((k - 1) / 4), 'A' || ((k - 1) / 4), 'svc' || (k % 6),
 	1 + k % 8, 'staff' || (k % 8), 'done', (1 + k % 5)::text
 FROM generate_series(1, $2::int) s,
 	generate_series(greatest($4::date, date_trunc('month', $4::date)), least(date_trunc('month', $4::date) + interval '1 month' - interval '1 day', $5::date), interval '1 day') d,
@@ -53,7 +53,22 @@ FROM generate_series(1, $2::int) s,
 			b.Fatal(err)
 		}
 	}
-	if _, err := pool.Exec(ctx, `ANALYZE events`); err != nil {
+	// The ticket facts the ingest would have kept (the migration's backfill).
+	if _, err := pool.Exec(ctx, `INSERT INTO ticket_facts
+SELECT site_id, ticket,
+	min(day) FILTER (WHERE kind IN ('issue', 'import')),
+	min(at) FILTER (WHERE kind IN ('issue', 'import')),
+	min(at) FILTER (WHERE kind = 'call'),
+	max(at) FILTER (WHERE kind = 'finish'),
+	COALESCE(substr(max((lpad(seq::text, 19, '0') || state) COLLATE "C") FILTER (WHERE state <> ''), 20), ''),
+	COALESCE(substr(max((lpad(seq::text, 19, '0') || service) COLLATE "C") FILTER (WHERE service <> ''), 20), ''),
+	substr(max((lpad(seq::text, 19, '0') || win::text) COLLATE "C") FILTER (WHERE kind IN ('call', 'finish') AND win > 0), 20)::int,
+	substr(max((lpad(seq::text, 19, '0') || actor) COLLATE "C") FILTER (WHERE kind IN ('call', 'start', 'finish') AND actor <> ''), 20),
+	substr(max((lpad(seq::text, 19, '0') || detail) COLLATE "C") FILTER (WHERE kind = 'rate' AND detail ~ '^[1-5]$'), 20)::int
+FROM events WHERE ticket <> '' GROUP BY site_id, ticket`); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `ANALYZE events; ANALYZE ticket_facts`); err != nil {
 		b.Fatal(err)
 	}
 	var n int64

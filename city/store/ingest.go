@@ -121,6 +121,9 @@ func (s *Store) Ingest(ctx context.Context, p *wire.Push, now time.Time) (*wire.
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"events"}, eventCols, pgx.CopyFromRows(rows)); err != nil {
 				return fmt.Errorf("copy: %w", err)
 			}
+			if err := upsertFacts(ctx, tx, p.Site, evs); err != nil {
+				return fmt.Errorf("ticket facts: %w", err)
+			}
 			acked = evs[len(evs)-1].Seq
 			reply.Applied = len(evs)
 		}
@@ -180,4 +183,95 @@ FROM events WHERE site_id=$1 AND seq>$2 ORDER BY seq LIMIT $3`, site, after, lim
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// fact is what a batch says about one ticket.
+type fact struct {
+	day                   *time.Time
+	issued, called, ended *time.Time
+	state, service        string
+	win                   *int32
+	staff                 *string
+	rating                *int32
+}
+
+// upsertFacts folds a batch's events (in sequence order) per ticket and
+// merges them into ticket_facts: first issue and first call stay, later
+// values of the rest win (the batch comes after what is stored).
+func upsertFacts(ctx context.Context, tx pgx.Tx, site string, evs []wire.Event) error {
+	order := []string{}
+	facts := map[string]*fact{}
+	for i := range evs {
+		e := &evs[i]
+		if e.Ticket == "" {
+			continue
+		}
+		f := facts[e.Ticket]
+		if f == nil {
+			f = &fact{}
+			facts[e.Ticket] = f
+			order = append(order, e.Ticket)
+		}
+		at := time.UnixMilli(e.At)
+		switch e.Kind {
+		case "issue", "import":
+			if f.issued == nil {
+				d, _ := time.Parse(time.DateOnly, e.Day)
+				f.issued, f.day = &at, &d
+			}
+		case "call":
+			if f.called == nil {
+				f.called = &at
+			}
+		case "finish":
+			f.ended = &at
+		case "rate":
+			if len(e.Detail) == 1 && e.Detail[0] >= '1' && e.Detail[0] <= '5' {
+				r := int32(e.Detail[0] - '0')
+				f.rating = &r
+			}
+		}
+		if e.State != "" {
+			f.state = e.State
+		}
+		if e.Service != "" {
+			f.service = e.Service
+		}
+		if (e.Kind == "call" || e.Kind == "finish") && e.Window > 0 {
+			w := int32(e.Window)
+			f.win = &w
+		}
+		if (e.Kind == "call" || e.Kind == "start" || e.Kind == "finish") && e.Actor != "" {
+			a := e.Actor
+			f.staff = &a
+		}
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	n := len(order)
+	tickets, states, services := make([]string, n), make([]string, n), make([]string, n)
+	days, issued, called, ended := make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
+	wins, ratings := make([]*int32, n), make([]*int32, n)
+	staff := make([]*string, n)
+	for i, tk := range order {
+		f := facts[tk]
+		tickets[i], states[i], services[i] = tk, f.state, f.service
+		days[i], issued[i], called[i], ended[i] = f.day, f.issued, f.called, f.ended
+		wins[i], ratings[i], staff[i] = f.win, f.rating, f.staff
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO ticket_facts AS t (site_id, ticket, day, issued_at, called_at, ended_at, state, service, win, staff, rating)
+SELECT $1, * FROM unnest($2::text[], $3::date[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::text[], $9::int[], $10::text[], $11::int[])
+ON CONFLICT (site_id, ticket) DO UPDATE SET
+	day = COALESCE(t.day, excluded.day),
+	issued_at = COALESCE(t.issued_at, excluded.issued_at),
+	called_at = COALESCE(t.called_at, excluded.called_at),
+	ended_at = COALESCE(excluded.ended_at, t.ended_at),
+	state = COALESCE(NULLIF(excluded.state, ''), t.state),
+	service = COALESCE(NULLIF(excluded.service, ''), t.service),
+	win = COALESCE(excluded.win, t.win),
+	staff = COALESCE(excluded.staff, t.staff),
+	rating = COALESCE(excluded.rating, t.rating)`,
+		site, tickets, days, issued, called, ended, states, services, wins, staff, ratings)
+	return err
 }

@@ -28,26 +28,14 @@ type StatRow struct {
 	Satisfied float64 `json:"satisfied"`
 }
 
-// statsSQL folds each ticket's events into one row, then counts per site,
-// day and dimension in one pass (GROUPING SETS). Times are the site's.
-// "The value of the ticket's latest event" is max() over the sequence
-// zero-padded and prefixed to the value: one plain aggregate, no sort per
-// ticket (ordered array_agg sorted every group and was the cost).
+// statsSQL counts the tickets (ticket_facts, kept by the ingest) per
+// site, day and dimension in one pass (GROUPING SETS). Times are the site's.
 const statsSQL = `
 WITH t AS (
-	SELECT site_id, ticket,
-		min(day) FILTER (WHERE kind IN ('issue', 'import')) AS day,
-		min(at) FILTER (WHERE kind IN ('issue', 'import')) AS issued,
-		min(at) FILTER (WHERE kind = 'call') AS called,
-		max(at) FILTER (WHERE kind = 'finish') AS ended,
-		substr(max((lpad(seq::text, 19, '0') || state) COLLATE "C") FILTER (WHERE state <> ''), 20) AS state,
-		substr(max((lpad(seq::text, 19, '0') || service) COLLATE "C") FILTER (WHERE service <> ''), 20) AS service,
-		substr(max((lpad(seq::text, 19, '0') || win::text) COLLATE "C") FILTER (WHERE kind IN ('call', 'finish') AND win > 0), 20)::int AS win,
-		substr(max((lpad(seq::text, 19, '0') || actor) COLLATE "C") FILTER (WHERE kind IN ('call', 'start', 'finish') AND actor <> ''), 20) AS staff,
-		substr(max((lpad(seq::text, 19, '0') || detail) COLLATE "C") FILTER (WHERE kind = 'rate' AND detail ~ '^[1-5]$'), 20)::int AS rating
-	FROM events
-	WHERE day BETWEEN $1::date AND $2::date AND ticket <> '' AND ($3 = '' OR site_id = $3)
-	GROUP BY site_id, ticket
+	SELECT site_id, ticket, day, issued_at AS issued, called_at AS called, ended_at AS ended,
+		NULLIF(state, '') AS state, NULLIF(service, '') AS service, win, staff, rating
+	FROM ticket_facts
+	WHERE day BETWEEN $1::date AND $2::date AND ($3 = '' OR site_id = $3)
 )
 SELECT t.site_id, to_char(t.day, 'YYYY-MM-DD'),
 	CASE WHEN GROUPING(t.service) = 0 THEN 'service' WHEN GROUPING(t.win) = 0 THEN 'window' WHEN GROUPING(t.staff) = 0 THEN 'staff' ELSE 'hall' END,
