@@ -68,6 +68,9 @@ SELECT site_id, ticket,
 FROM events WHERE ticket <> '' GROUP BY site_id, ticket`); err != nil {
 		b.Fatal(err)
 	}
+	if _, err := pool.Exec(ctx, `INSERT INTO rollup_checkpoints SELECT site_id, last_seq FROM sites ON CONFLICT (site_id) DO UPDATE SET seq = excluded.seq`); err != nil {
+		b.Fatal(err)
+	}
 	if _, err := pool.Exec(ctx, `ANALYZE events; ANALYZE ticket_facts`); err != nil {
 		b.Fatal(err)
 	}

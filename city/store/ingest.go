@@ -121,9 +121,6 @@ func (s *Store) Ingest(ctx context.Context, p *wire.Push, now time.Time) (*wire.
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"events"}, eventCols, pgx.CopyFromRows(rows)); err != nil {
 				return fmt.Errorf("copy: %w", err)
 			}
-			if err := upsertFacts(ctx, tx, p.Site, evs); err != nil {
-				return fmt.Errorf("ticket facts: %w", err)
-			}
 			acked = evs[len(evs)-1].Seq
 			reply.Applied = len(evs)
 		}
@@ -274,4 +271,98 @@ ON CONFLICT (site_id, ticket) DO UPDATE SET
 	rating = COALESCE(excluded.rating, t.rating)`,
 		site, tickets, days, issued, called, ended, states, services, wins, staff, ratings)
 	return err
+}
+
+// Rollup folds the events ingested since the last rollup into
+// ticket_facts, per site in sequence order, in transactions of at most
+// 5,000 events, each with its checkpoint. The city server runs it every
+// few seconds (RunRollup); Stats runs it first for what is still pending.
+func (s *Store) Rollup(ctx context.Context) error {
+	rows, err := s.pool.Query(ctx, `SELECT s.site_id FROM sites s LEFT JOIN rollup_checkpoints r USING (site_id) WHERE s.last_seq > COALESCE(r.seq, 0)`)
+	if err != nil {
+		return fmt.Errorf("store: rollup: %w", err)
+	}
+	var sites []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		sites = append(sites, id)
+	}
+	rows.Close()
+	for _, site := range sites {
+		for {
+			n, err := s.rollupSite(ctx, site)
+			if err != nil {
+				return err
+			}
+			if n < 5000 {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Store) rollupSite(ctx context.Context, site string) (int, error) {
+	n := 0
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO rollup_checkpoints (site_id, seq) VALUES ($1, 0) ON CONFLICT DO NOTHING`, site); err != nil {
+			return err
+		}
+		var seq int64
+		if err := tx.QueryRow(ctx, `SELECT seq FROM rollup_checkpoints WHERE site_id=$1 FOR UPDATE`, site).Scan(&seq); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT seq, at, to_char(day, 'YYYY-MM-DD'), kind, ticket, service, win, actor, state, detail
+FROM events WHERE site_id=$1 AND seq>$2 ORDER BY seq LIMIT 5000`, site, seq)
+		if err != nil {
+			return err
+		}
+		var evs []wire.Event
+		for rows.Next() {
+			var e wire.Event
+			var at time.Time
+			var win int32
+			if err := rows.Scan(&e.Seq, &at, &e.Day, &e.Kind, &e.Ticket, &e.Service, &win, &e.Actor, &e.State, &e.Detail); err != nil {
+				rows.Close()
+				return err
+			}
+			e.At, e.Window = at.UnixMilli(), int(win)
+			evs = append(evs, e)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if n = len(evs); n == 0 {
+			return nil
+		}
+		if err := upsertFacts(ctx, tx, site, evs); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE rollup_checkpoints SET seq=$2 WHERE site_id=$1`, site, evs[n-1].Seq)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: rollup %s: %w", site, err)
+	}
+	return n, nil
+}
+
+// RunRollup runs Rollup every interval until ctx ends; failures are
+// logged by the caller's next Stats, never fatal.
+func (s *Store) RunRollup(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		_ = s.Rollup(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

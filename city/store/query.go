@@ -28,7 +28,7 @@ type StatRow struct {
 	Satisfied float64 `json:"satisfied"`
 }
 
-// statsSQL counts the tickets (ticket_facts, kept by the ingest) per
+// statsSQL counts the tickets (ticket_facts, kept by the rollup) per
 // site, day and dimension in one pass (GROUPING SETS). Times are the site's.
 const statsSQL = `
 WITH t AS (
@@ -63,6 +63,9 @@ func (s *Store) Stats(ctx context.Context, from, to, site string) ([]StatRow, er
 	t, err2 := time.Parse(time.DateOnly, to)
 	if err1 != nil || err2 != nil || t.Before(f) || t.Sub(f) > 366*24*time.Hour {
 		return nil, fmt.Errorf("store: want from <= to, YYYY-MM-DD, at most a year")
+	}
+	if err := s.Rollup(ctx); err != nil {
+		return nil, err
 	}
 	items, err := s.itemCodes(ctx)
 	if err != nil {

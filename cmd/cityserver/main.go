@@ -218,6 +218,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready rea
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	go st.RunRollup(runCtx, 2*time.Second) // ticket facts for the statistics
 	if rep, err := newReporter(cfg, srv, st, log); err != nil {
 		return err
 	} else if rep != nil {
