@@ -17,6 +17,7 @@ CREATE TABLE ticket_facts (
 	PRIMARY KEY (site_id, ticket)
 );
 CREATE INDEX ticket_facts_day ON ticket_facts (day, site_id);
+CREATE INDEX ticket_facts_site_day ON ticket_facts (site_id, day);
 INSERT INTO ticket_facts
 SELECT site_id, ticket,
 	min(day) FILTER (WHERE kind IN ('issue', 'import')),
