@@ -52,6 +52,9 @@ CONF
 # Evaluator pads of windows 19, 20 and 105: devsim's pads 1, 2 and 3 (press a
 # key: curl -X POST "http://127.0.0.1:7090/evaluator/press?addr=1&key=2").
 if [ -e "$VAR/dev/evaluator" ]; then printf '[evaluator]\nport = %s\nwindows = 19:1, 20:2, 105:3\n' "$VAR/dev/evaluator" >>"$VAR/hallserver.conf"; fi
+# The hall reports to the demo city server (started at the end, scripts/demo-city.sh).
+CITY_LISTEN=${CITY_LISTEN:-127.0.0.1:8643}
+printf '[city]\nurl = https://%s\ninterval = 5s\n' "$CITY_LISTEN" >>"$VAR/hallserver.conf"
 "$BIN/hallserver" --config "$VAR/hallserver.conf" --data "$VAR/hall" --listen "$LISTEN" --demo >"$VAR/hallserver.out" 2>"$VAR/hallserver.log" &
 pids+=($!)
 hall_pid=$!
@@ -97,6 +100,11 @@ if [ -z "${DISPLAY:-}" ]; then kargs+=(--headless); fi
 pids+=($!)
 core=("${pids[0]}" "$!") # devsim and the kiosk; the hall may be stopped and started again
 
+# The city tier: a private PostgreSQL cluster under $VAR/city, the city
+# server, and a township box (kiosk --standalone) beside the hall; both
+# sites enrolled and reporting (scripts/demo-city.sh).
+. scripts/demo-city.sh
+
 cat <<MSG
 
   Hall demo is running (logs in $VAR/*.log).
@@ -115,6 +123,11 @@ cat <<MSG
   Hall outage:        kill $hall_pid (the hall server): the kiosk goes on issuing
                       from its number leases; start the hall again with
                       $VAR/hall-start.sh and the tickets reach it.
+
+  City dashboard:     $CITY_PAGES/  (admin password: see $VAR/city/cityserver.out)
+  City API (TLS):     https://$CITY_LISTEN/api/v1/sites
+  Township box pages: http://$TOWNSHIP_LISTEN/caller
+
   Press Ctrl-C to stop everything.
 MSG
 printf '#!/bin/sh\ncd %q && exec %q --config %q --data %q --listen %q --demo >>%q 2>>%q\n' "$PWD" "$BIN/hallserver" \

@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev
-      libxi-dev libxxf86vm-dev sqlite3 zbar-tools xvfb xauth x11-apps imagemagick chromium)
+      libxi-dev libxxf86vm-dev sqlite3 zbar-tools xvfb xauth x11-apps imagemagick chromium
+      postgresql)
 
 missing=()
 for p in "${PKGS[@]}"; do

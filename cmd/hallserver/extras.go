@@ -104,7 +104,7 @@ func mountExtras(srv *hallapi.Server, eng *engine.Engine, cfg *Config, log *slog
 		return nil, err
 	}
 	x.closers = append(x.closers, hs.Close)
-	x.sync = hs
+	x.sync = hs // also the kiosk list the city uplink reports (city.go)
 	srv.Handle(qsync.Prefix, qsync.NewHallHandler(hs))
 	adm := qsync.NewAdminHandler(hs)
 	srv.Handle("/api/v1/admin/sync/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

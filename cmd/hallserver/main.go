@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"hallkiosk/drivers/callout"
+	"hallkiosk/hall/uplink"
 	"hallkiosk/internal/codesign"
 	"hallkiosk/internal/config"
 	"hallkiosk/internal/logging"
@@ -101,6 +102,8 @@ type Config struct {
 	} `ini:"privacy"`
 	// Invoices: the tax-invoice pickup desk (invoices.go).
 	Invoices InvoicesConfig `ini:"invoices"`
+	// City: the uplink to the city server (city.go, docs/CITY.md).
+	City uplink.Config `ini:"city"`
 }
 
 func defaults() *Config {
@@ -165,6 +168,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.Invoices.Validate(); err != nil {
+		return err
+	}
+	if err := c.City.Validate("city"); err != nil {
 		return err
 	}
 	return c.Voice.Validate("voice")
@@ -290,6 +296,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready rea
 		return err
 	}
 	defer stopEvaluator()
+	stopCity, err := startCity(ctx, eng, ext, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer stopCity()
 
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {

@@ -109,6 +109,9 @@ func assemble(ctx context.Context, cfg *Config, log *slog.Logger, logs *ring) (*
 		if err := serveHallPages(ctx, k, e); err != nil { // caller, display pages (hallpages.go)
 			return fail(err)
 		}
+		if err := startCity(ctx, k, e); err != nil { // uplink to the city (city.go)
+			return fail(err)
+		}
 		ea := &adapters.Engine{E: e, Device: cfg.Kiosk.DeviceID}
 		d.Issuer, d.Status, d.Appointments = ea, ea, ea
 		d.Rater = adapters.Ratings{First: ea, Store: stAd}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"hallkiosk/drivers/callout"
+	"hallkiosk/hall/uplink"
 	"hallkiosk/internal/config"
 	"hallkiosk/kiosk/i18n"
 )
@@ -89,6 +90,8 @@ type Config struct {
 	Display callout.DisplayConfig `ini:"display"`
 	// Standalone: the hall pages a standalone box serves (hallpages.go).
 	Standalone StandaloneConfig `ini:"standalone"`
+	// City: a standalone box's uplink to the city server (city.go).
+	City uplink.Config `ini:"city"`
 }
 
 // defaults returns the configuration the demo runs with.
@@ -219,6 +222,9 @@ func (c *Config) Validate() error {
 		return bad("printer.profile", "must not be empty")
 	}
 	if err := c.Standalone.validate(); err != nil {
+		return err
+	}
+	if err := c.City.Validate("city"); err != nil {
 		return err
 	}
 	return c.validateCallout()
