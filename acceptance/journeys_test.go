@@ -61,19 +61,6 @@ func textIs(sel, want string) chromedp.Action[chromedp.Void] {
 		chromedp.WithPollingTimeout(10*time.Second))
 }
 
-// partA lists the journeys that need the kiosk screen and session fixes of
-// issue 12 part A (another branch): paper out and reader faults on home,
-// rating identified by the ticket's QR, the offline banner. They are
-// written to the behaviour the issue demands and run when
-// HALLKIOSK_ACCEPTANCE_ALL=1 (set it once part A is merged, then drop
-// this gate).
-func partA(t *testing.T) {
-	t.Helper()
-	if os.Getenv("HALLKIOSK_ACCEPTANCE_ALL") == "" {
-		t.Skip("needs issue 12 part A (kiosk screens and session); HALLKIOSK_ACCEPTANCE_ALL=1 runs it")
-	}
-}
-
 var cst = time.FixedZone("CST", 8*3600)
 
 // labelNumber is the number in a ticket label (F005 → 5).
@@ -214,7 +201,7 @@ func TestJourneys(t *testing.T) {
 				resp.Body.Close()
 			}
 			time.Sleep(100 * time.Millisecond)
-			s.hallJSON("GET", "/api/v1/tickets/"+id, "", nil, &tk)
+			s.hallJSON("GET", "/api/v1/tickets/"+id, s.staffTok, nil, &tk)
 			if r, _ := tk["rating"].(float64); r > 0 {
 				return
 			}
@@ -292,7 +279,7 @@ func TestJourneys(t *testing.T) {
 				Code string `json:"code"`
 			}
 			if st := s.hallJSON("POST", "/api/v1/appointments", "", map[string]any{"service": "estate-transfer", "slot_start": at,
-				"id_number": id, "name": "张小三"}, &a); st != 201 {
+				"id_number": id, "name": "张小三", "phone": "13800001234"}, &a); st != 201 {
 				t.Fatalf("booking %v: %d", at, st)
 			}
 			return a.Code
@@ -444,7 +431,7 @@ func TestJourneys(t *testing.T) {
 		id := fmt.Sprintf("%s-tax-filing-%d", day, labelNumber(t, st.Ticket))
 		waitFor(t, 10*time.Second, "the kiosk's rating at the hall", func() bool {
 			var tk map[string]any
-			s.hallJSON("GET", "/api/v1/tickets/"+id, "", nil, &tk)
+			s.hallJSON("GET", "/api/v1/tickets/"+id, s.staffTok, nil, &tk)
 			r, _ := tk["rating"].(float64)
 			return r == 4
 		})
@@ -453,7 +440,6 @@ func TestJourneys(t *testing.T) {
 
 	t.Run("rating is not tied to the previous person's ticket", func(t *testing.T) {
 		s.t = t
-		partA(t)
 		s.takeTicket("tax", "tax-filing", "")
 		s.home()
 		s.tap("rate")
@@ -465,23 +451,23 @@ func TestJourneys(t *testing.T) {
 
 	t.Run("paper out: no number burnt, the citizen told 缺纸", func(t *testing.T) {
 		s.t = t
-		partA(t)
 		s.devPost("/printer/paper?state=out", "")
 		defer s.devPost("/printer/paper?state=ok", "")
-		time.Sleep(2 * time.Second) // one status refresh
-		var before []map[string]any
-		s.hallJSON("GET", "/api/v1/status", "", nil, &before)
+		waitFor(t, 30*time.Second, "home showing the paper out", func() bool { return s.state().Printer == "paper" })
+		n := len(s.jobs())
 		s.tap("zone:tax", "service:tax-filing")
 		time.Sleep(500 * time.Millisecond)
 		if st := s.state(); st.Screen == "printfailed" || st.Screen == "ticket" {
 			t.Errorf("with the paper out the citizen reached %s", st.Screen)
+		}
+		if len(s.jobs()) != n {
+			t.Error("a job reached the printer with the paper out")
 		}
 		s.home()
 	})
 
 	t.Run("reader unplugged: not blamed on the citizen, ID test answers in 3 s", func(t *testing.T) {
 		s.t = t
-		partA(t)
 		s.devPost("/idcard/mode?m=silent", "")
 		defer s.devPost("/idcard/mode?m=normal", "")
 		s.tap("zone:police", "service:household")
@@ -494,15 +480,14 @@ func TestJourneys(t *testing.T) {
 		if st.Message == "realname.timeout" {
 			t.Errorf("a silent reader is blamed on the citizen (%q)", st.Message)
 		}
+		waitFor(t, 45*time.Second, "/state reporting the reader fault", func() bool { return s.state().Reader })
 		s.home()
 	})
 
 	t.Run("hall killed and back: offline ticket from the lease reaches the hall", func(t *testing.T) {
 		s.t = t
 		s.hall.stop(9)                                   // SIGKILL
-		if os.Getenv("HALLKIOSK_ACCEPTANCE_ALL") != "" { // issue 12 part A: /state tells the truth
-			waitFor(t, 10*time.Second, "/state offline", func() bool { return !s.state().Online })
-		}
+		waitFor(t, 10*time.Second, "/state offline", func() bool { return !s.state().Online })
 		st, j, _ := s.takeTicket("tax", "tax-filing", "")
 		n := labelNumber(t, st.Ticket)
 		if n >= 5000 {
@@ -512,9 +497,15 @@ func TestJourneys(t *testing.T) {
 		s.home()
 		s.startHall()
 		id := fmt.Sprintf("%s-tax-filing-%d", day, n)
-		waitFor(t, 90*time.Second, "the offline ticket at the hall", func() bool {
-			return s.hallJSON("GET", "/api/v1/tickets/"+id, "", nil, nil) == 200
-		})
+		deadline := time.Now().Add(60 * time.Second)
+		var last map[string]any
+		for s.hallJSON("GET", "/api/v1/tickets/"+id, s.staffTok, nil, &last) != 200 {
+			if time.Now().After(deadline) {
+				t.Fatalf("offline ticket %s (%s) not at the hall after 60 s: %v\nkiosk:\n%s\nhall:\n%s", st.Ticket, id, last,
+					tail(s.kiosk.output(), 30), tail(s.hall.output(), 30))
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
 		if code, p := s.progress(qr); code != 200 || p["number"] != st.Ticket || p["state"] != "waiting" {
 			t.Errorf("offline ticket's QR after sync: %d %v", code, p)
 		}

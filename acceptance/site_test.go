@@ -176,6 +176,12 @@ import = assets/registry-demo.csv
 		st, err := s.tryState()
 		return err == nil && st.Screen == "home"
 	})
+	// A kiosk just started may not have heard from its printer yet; the
+	// citizen journeys begin once home shows the printer ready.
+	waitFor(t, 30*time.Second, "the kiosk's printer ready", func() bool {
+		st, err := s.tryState()
+		return err == nil && st.Printer == "ok"
+	})
 	s.staffTok = s.login("staff1", "staff1-demo")
 	return s
 }
@@ -300,6 +306,9 @@ type state struct {
 	Output     []string `json:"maintenance_output"`
 	Online     bool     `json:"online"`
 	Seq        uint64   `json:"seq"`
+	Printer    string   `json:"printer"`
+	Reader     bool     `json:"reader_fault"`
+	Text       string   `json:"text"`
 }
 
 func (s *site) tryState() (state, error) {

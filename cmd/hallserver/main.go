@@ -404,9 +404,21 @@ var demoAccounts = []struct {
 
 func seedDemo(ctx context.Context, srv *hallapi.Server, w io.Writer) error {
 	fmt.Fprintln(w, "Demo mode: kiosks may issue without a key; opening hours are not enforced. Demo accounts (user / password / window):")
+	users, err := srv.Users(ctx)
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for _, u := range users {
+		have[u.Name] = true
+	}
 	for _, a := range demoAccounts {
-		if err := srv.AddUser(ctx, a.u, a.pw); err != nil {
-			return err
+		// An account already there is left as it is: replacing it would end
+		// its sessions, and a restarted demo hall keeps its clerks signed in.
+		if !have[a.u.Name] {
+			if err := srv.AddUser(ctx, a.u, a.pw); err != nil {
+				return err
+			}
 		}
 		win := ""
 		if a.u.Window > 0 {

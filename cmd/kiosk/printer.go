@@ -43,7 +43,7 @@ func attachPrinter(ctx context.Context, k *kiosk, d *flow.Deps, dial func(string
 	}
 	p := printer.New(conn, &printer.Opts{Profile: prof, Log: k.log.With("device", "printer")})
 	k.closers = append(k.closers, func() { p.Close() })
-	go func() { _ = p.Run(ctx, 30*time.Second) }() // status polls while idle: paper near end, cover...
+	go func() { _ = p.Run(ctx, 10*time.Second) }() // status polls while idle: paper near end, cover...
 	k.health.add("printer.status", func(hctx context.Context) (bool, string) {
 		st, err := p.Status(hctx)
 		if err != nil {

@@ -597,15 +597,16 @@ func (f *Flow) refreshFaults() {
 	f.mu.Lock()
 	fl := f.st.Faults
 	f.mu.Unlock()
+	if f.d.Faults != nil {
+		fl = f.d.Faults.Faults()
+	}
 	if canAsk && fl.Printer != PrinterOK {
-		// A known fault: ask the printer now whether it cleared (paper
-		// refilled) instead of waiting for its next status poll.
+		// A known fault (or one the last status poll saw, such as the
+		// printer not yet connected at start): ask the printer now whether
+		// it cleared (paper refilled) instead of waiting for its next poll.
 		ctx, cancel := context.WithTimeout(f.base, 2*time.Second)
 		fl.Printer = ready.Ready(ctx)
 		cancel()
-	}
-	if f.d.Faults != nil {
-		fl = f.d.Faults.Faults()
 	}
 	var events [][2]string
 	f.update(func() {
