@@ -139,12 +139,15 @@ var satisfaction = [6]string{"", "非常不满意", "不满意", "基本满意",
 
 // ChannelCode maps who took a rating to the 评价渠道 of GB/T 39046-2020
 // (1 PC, 2 移动服务端, 3 二维码, 4 政务大厅平板电脑, 5 政务大厅其他终端, 6 电话,
-// 7 短信): a kiosk's touchscreen is 4, a window's evaluator pad 5.
+// 7 短信), from the hall's rate event actor "channel:device": the window's
+// evaluator pad is 4, the ticket's progress page (its QR code) 3, a
+// self-service kiosk and anything else in the hall 5.
 func ChannelCode(actor string) (code, name string) {
-	switch {
-	case strings.HasPrefix(actor, "k-"), strings.HasPrefix(actor, "kiosk:"):
+	ch, _, _ := strings.Cut(actor, ":")
+	switch ch {
+	case "pad", "evaluator":
 		return "4", "政务大厅平板电脑"
-	case strings.HasPrefix(actor, "qr:"):
+	case "progress", "qr":
 		return "3", "二维码"
 	}
 	return "5", "政务大厅其他终端"

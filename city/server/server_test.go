@@ -146,7 +146,7 @@ func batch(site string, first int64, n int) []byte {
 		seq := first + int64(i)
 		k := []string{"issue", "call", "finish", "rate"}[(seq-1)%4]
 		p.Events = append(p.Events, wire.Event{Seq: seq, At: at.Add(time.Duration(seq) * time.Minute).UnixMilli(), Day: "2026-12-01", Kind: k,
-			Ticket: fmt.Sprintf("t%d", (seq-1)/4), Service: "tax", Window: 2, Actor: map[bool]string{true: "k-00aa", false: "wang"}[k == "rate"], State: "done", Detail: "4"})
+			Ticket: fmt.Sprintf("t%d", (seq-1)/4), Service: "tax", Window: 2, Actor: map[bool]string{true: "kiosk:k-00aa", false: "wang"}[k == "rate"], State: "done", Detail: "4"})
 	}
 	b, _ := json.Marshal(p)
 	return b
@@ -291,7 +291,7 @@ func TestSupervisorAPI(t *testing.T) {
 		t.Fatalf("%d ratings exported, want 10", len(lines))
 	}
 	l := lines[0]
-	if l["办件编号"] != "hall-a-t0" || l["评价渠道"] != "4" || l["满意度"] != "满意" || l["满意度代码"] != "4" || l["评价次数"].(float64) != 1 ||
+	if l["办件编号"] != "hall-a-t0" || l["评价渠道"] != "5" || l["满意度"] != "满意" || l["满意度代码"] != "4" || l["评价次数"].(float64) != 1 ||
 		l["行政区划"] != "620981" || l["事项编码"] != "11620981000123456" || l["工作人员"] != "wang" || len(l["评价人"].(string)) != 32 {
 		t.Fatalf("export line %v", l)
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -223,8 +225,8 @@ func upsertFacts(ctx context.Context, tx pgx.Tx, site string, evs []wire.Event) 
 		case "finish":
 			f.ended = &at
 		case "rate":
-			if len(e.Detail) == 1 && e.Detail[0] >= '1' && e.Detail[0] <= '5' {
-				r := int32(e.Detail[0] - '0')
+			if lv, _, ok := RateDetail(e.Detail); ok {
+				r := int32(lv)
 				f.rating = &r
 			}
 		}
@@ -365,4 +367,30 @@ func (s *Store) RunRollup(ctx context.Context, interval time.Duration) {
 		case <-t.C:
 		}
 	}
+}
+
+// RateDetail reads a rate event's detail: the hall writes "step S level L
+// count C" (the served step, the 满意度 level 1..5 and the 评价次数); older
+// halls wrote the level alone ("5"). count is 0 when the detail does not say.
+func RateDetail(d string) (level, count int, ok bool) {
+	if len(d) == 1 && d[0] >= '1' && d[0] <= '5' {
+		return int(d[0] - '0'), 0, true
+	}
+	f := strings.Fields(d)
+	for i := 0; i+1 < len(f); i += 2 {
+		n, err := strconv.Atoi(f[i+1])
+		if err != nil {
+			return 0, 0, false
+		}
+		switch f[i] {
+		case "level":
+			level = n
+		case "count":
+			count = n
+		}
+	}
+	if level < 1 || level > 5 {
+		return 0, 0, false
+	}
+	return level, count, true
 }

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -157,7 +156,7 @@ SELECT r.site_id, r.seq, r.ticket, r.at, r.actor, r.detail, r.service, s.region_
 FROM events r
 JOIN sites s ON s.site_id = r.site_id
 LEFT JOIN items i ON i.site_id = r.site_id AND i.service = r.service
-WHERE r.kind = 'rate' AND r.detail ~ '^[1-5]$' AND `
+WHERE r.kind = 'rate' AND (r.detail ~ '^[1-5]$' OR r.detail ~ '(^| )level [1-5]( |$)') AND `
 
 func (s *Store) ratings(ctx context.Context, where string, args ...any) ([]Rating, error) {
 	rows, err := s.pool.Query(ctx, ratingsSQL+where, args...)
@@ -173,8 +172,12 @@ func (s *Store) ratings(ctx context.Context, where string, args ...any) ([]Ratin
 		if err := rows.Scan(&r.Site, &r.Seq, &r.Ticket, &r.At, &r.Actor, &detail, &r.Service, &r.RegionCode, &r.ItemCode, &r.Staff, &n); err != nil {
 			return nil, fmt.Errorf("store: ratings: %w", err)
 		}
-		r.Score, _ = strconv.Atoi(detail)
-		r.Count = min(int(n), 2)
+		lv, count, _ := RateDetail(detail)
+		r.Score = lv
+		if count == 0 {
+			count = int(n) // an older hall: count the ticket's ratings so far
+		}
+		r.Count = min(count, 2)
 		out = append(out, r)
 	}
 	return out, rows.Err()
