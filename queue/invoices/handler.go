@@ -8,6 +8,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
+
+	"hallkiosk/queue/engine"
 )
 
 // HandlerOpts configures Handler.
@@ -118,9 +121,11 @@ func Handler(st *Store, opts HandlerOpts) http.Handler {
 
 // plausibleID checks only the shape (15 to 18 characters); the hash
 // treats anything else as an unknown holder anyway.
+// plausibleID: a resident ID number that passes GB 11643 (length, region,
+// birth date, check character), the check every route of the hall applies
+// where an ID number enters.
 func plausibleID(id string) bool {
-	id = strings.TrimSpace(id)
-	return len(id) >= 15 && len(id) <= 18
+	return engine.CheckIDNumber(id, time.Now()) == nil
 }
 
 func decode(w http.ResponseWriter, r *http.Request, v any) error {

@@ -47,10 +47,10 @@ func TestHandler(t *testing.T) {
 	if code != 200 || len(pend.Invoices) != 3 || pend.Invoices[0].Seller == "" {
 		t.Fatalf("pending: %d %s", code, body)
 	}
-	if code, body := call(dev, "pending", `{"id_number":"620982199912310000"}`); code != 200 || body != "{\"invoices\":[]}\n" {
+	if code, body := call(dev, "pending", `{"id_number":"620982198501010019"}`); code != 200 || body != "{\"invoices\":[]}\n" {
 		t.Errorf("nobody's pending: %d %s", code, body)
 	}
-	for _, bad := range []string{`{}`, `{"id_number":"1"}`, `{"id_number":"` + li + `","x":1}`, `not json`} {
+	for _, bad := range []string{`{}`, `{"id_number":"1"}`, `{"id_number":"620982198501010018"}`, `{"id_number":"` + li + `","x":1}`, `not json`} {
 		if code, _ := call(dev, "pending", bad); code != 400 {
 			t.Errorf("pending %s: %d", bad, code)
 		}
