@@ -1133,7 +1133,11 @@ func (f *Flow) StartRating() {
 					doc, err := f.d.Resolver.Resolve(ctx, code)
 					switch {
 					case err == nil && doc.Kind == DocTicket && doc.Ref != "":
-						f.at(step, func() { f.st.RateTicket, f.rateRef, f.rateCode = doc.Title, doc.Ref, code; f.st.Message = ""; f.touch() })
+						f.at(step, func() {
+							f.st.RateTicket, f.rateRef, f.rateCode = doc.Title, doc.Ref, code
+							f.st.Message = ""
+							f.touch()
+						})
 					default:
 						f.at(step, func() { f.st.Message = "rate.badcode"; f.touch() })
 					}

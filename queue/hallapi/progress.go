@@ -216,52 +216,11 @@ func WhereToWait(cat *catalog.Catalog, serviceID string) (zh, en string) {
 			partsEN = append(partsEN, z.NameEN)
 		}
 	}
-	if r := windowRange(waitWindows(cat, serviceID)); r != "" {
+	if r := catalog.WindowRange(cat.WaitWindows(serviceID)); r != "" {
 		parts = append(parts, r+" 号窗口")
 		partsEN = append(partsEN, "windows "+r)
 	}
 	return strings.Join(parts, " · "), strings.Join(partsEN, " · ")
-}
-
-// waitWindows: the windows of the service's own area that serve it (all
-// that serve it when none of its area does).
-func waitWindows(cat *catalog.Catalog, serviceID string) []int {
-	all := cat.WindowsFor(serviceID)
-	z, ok := cat.ZoneOf(serviceID)
-	if !ok {
-		return all
-	}
-	var own []int
-	for _, n := range all {
-		if w, ok := cat.Window(n); ok && w.Zone == z.ID {
-			own = append(own, n)
-		}
-	}
-	if len(own) == 0 {
-		return all
-	}
-	return own
-}
-
-// windowRange writes window numbers compactly: 19–21, 105 or 19–20、105.
-func windowRange(ns []int) string {
-	ns = slices.Clone(ns)
-	slices.Sort(ns)
-	ns = slices.Compact(ns)
-	var out []string
-	for i := 0; i < len(ns); {
-		j := i
-		for j+1 < len(ns) && ns[j+1] == ns[j]+1 {
-			j++
-		}
-		if j > i {
-			out = append(out, fmt.Sprintf("%d–%d", ns[i], ns[j]))
-		} else {
-			out = append(out, strconv.Itoa(ns[i]))
-		}
-		i = j + 1
-	}
-	return strings.Join(out, "、")
 }
 
 // progressOf builds the page's data for a verified code.

@@ -121,13 +121,13 @@ func TestFlowSaysWhenCheckInOpens(t *testing.T) {
 // area, compactly (cross-authorised windows elsewhere are left out).
 func TestWaitWindows(t *testing.T) {
 	cat := catalog.Default()
-	if got := WindowRange(WaitWindows(cat, "tax-filing")); got != "19–33" {
+	if got := catalog.WindowRange(cat.WaitWindows("tax-filing")); got != "19–33" {
 		t.Errorf("tax-filing: %q", got)
 	}
-	if got := WindowRange(WaitWindows(cat, "tax-invoice")); got != "19、34–38" {
+	if got := catalog.WindowRange(cat.WaitWindows("tax-invoice")); got != "19、34–38" {
 		t.Errorf("tax-invoice: %q", got)
 	}
-	if got := WindowRange([]int{3, 1, 2, 2, 7}); got != "1–3、7" {
+	if got := catalog.WindowRange([]int{3, 1, 2, 2, 7}); got != "1–3、7" {
 		t.Errorf("range: %q", got)
 	}
 }

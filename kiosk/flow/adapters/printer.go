@@ -3,8 +3,6 @@ package adapters
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -56,7 +54,7 @@ func (p *Printer) PrintTicket(ctx context.Context, t flow.Ticket) error {
 				tt.Service = s.Name
 			}
 		}
-		tt.Windows = WindowRange(WaitWindows(p.Cat, t.Service))
+		tt.Windows = catalog.WindowRange(p.Cat.WaitWindows(t.Service))
 	}
 	if t.Priority {
 		tt.Zone = strings.TrimSpace("预约优先 " + tt.Zone)
@@ -95,49 +93,6 @@ func (p *Printer) PrintSlip(ctx context.Context, s flow.InvoiceSlip) error {
 		return fmt.Errorf("adapters: print slip: %w", err)
 	}
 	return nil
-}
-
-// WaitWindows returns the windows a service's citizens wait for: those of
-// the service's own area (zone) that serve it; windows elsewhere that are
-// only cross-authorised for it (一窗受理) are left out of the printed hint
-// unless no window of its area serves it.
-func WaitWindows(cat *catalog.Catalog, serviceID string) []int {
-	all := cat.WindowsFor(serviceID)
-	z, ok := cat.ZoneOf(serviceID)
-	if !ok {
-		return all
-	}
-	var own []int
-	for _, n := range all {
-		if w, ok := cat.Window(n); ok && w.Zone == z.ID {
-			own = append(own, n)
-		}
-	}
-	if len(own) == 0 {
-		return all
-	}
-	return own
-}
-
-// WindowRange writes window numbers compactly: 19–21, 105, or 19–20、105.
-func WindowRange(ns []int) string {
-	ns = slices.Clone(ns)
-	slices.Sort(ns)
-	ns = slices.Compact(ns)
-	var out []string
-	for i := 0; i < len(ns); {
-		j := i
-		for j+1 < len(ns) && ns[j+1] == ns[j]+1 {
-			j++
-		}
-		if j > i {
-			out = append(out, fmt.Sprintf("%d–%d", ns[i], ns[j]))
-		} else {
-			out = append(out, strconv.Itoa(ns[i]))
-		}
-		i = j + 1
-	}
-	return strings.Join(out, "、")
 }
 
 // TestPrint prints the sample ticket, marked 测试 across the slip.
