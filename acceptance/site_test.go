@@ -138,8 +138,12 @@ func newSite(t *testing.T, kioskConf string) *site {
 		b, err := os.ReadFile(filepath.Join(dir, "dev", "devsim.json"))
 		return err == nil && json.Unmarshal(b, &s.dev) == nil && s.dev["control"] != ""
 	})
+	// The hall is open around the clock here, so the journeys run the same
+	// at any hour of CI (the default catalogue closes at 17:30 hall time).
 	conf := fmt.Sprintf(`[server]
 tls_listen = %s
+[hall]
+catalog = %s
 [display]
 board_port = %s
 board_protocol = framed
@@ -148,7 +152,7 @@ strip_protocol = framed
 [evaluator]
 port = %s
 windows = 19:1, 20:2, 105:3
-`, s.tlsAddr, filepath.Join(dir, "dev", "display"), filepath.Join(dir, "dev", "display"), filepath.Join(dir, "dev", "evaluator"))
+`, s.tlsAddr, filepath.Join(repo, "queue", "catalog", "testdata", "always-open.json"), filepath.Join(dir, "dev", "display"), filepath.Join(dir, "dev", "display"), filepath.Join(dir, "dev", "evaluator"))
 	os.WriteFile(filepath.Join(dir, "hallserver.conf"), []byte(conf), 0o644)
 	s.startHall()
 	s.enrol()

@@ -86,7 +86,7 @@ func TestHeadlessReaderFault(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the whole kiosk")
 	}
-	base, _, log := headless(t, "[hall]\nstatus_interval = 1s\n[maintenance]\npin = 2468\n", "--standalone")
+	base, _, log := headless(t, "[kiosk]\ncatalogue = ../../queue/catalog/testdata/always-open.json\n[hall]\nstatus_interval = 1s\n[maintenance]\npin = 2468\n", "--standalone")
 	c := controlClient{t, base, log}
 	var s stateView
 	for i := 0; i < 300; i++ { // two unanswered probes, then the status refresh
