@@ -23,7 +23,7 @@ export PATH=$PATH:/usr/local/go/bin
 export GOFLAGS=${GOFLAGS:--tags=no_emoji} CGO_ENABLED=1
 mkdir -p "$WORK"
 go build -o "$WORK/hallserver" ./cmd/hallserver
-go build -o "$WORK/hallday" ./queue/sync/hallday
+go build -o "$WORK/hallday" ./tools/hallday
 echo "hallday: $DURATION, $KIOSKS kiosks, $WINDOWS windows, $KILLS hall kills in $WORK"
 "$WORK/hallday" -hallserver "$WORK/hallserver" -dir "$WORK/run" -duration "$DURATION" \
 	-kiosks "$KIOSKS" -windows "$WINDOWS" -kills "$KILLS" -port "$PORT"

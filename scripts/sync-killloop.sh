@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 export PATH=$PATH:/usr/local/go/bin
 mkdir -p "$WORK"
 BIN=$WORK/killloop
-go build -o "$BIN" ./queue/sync/killloop
+go build -o "$BIN" ./tools/killloop
 echo "sync-killloop: $ITER iterations in $WORK"
 
 "$BIN" hall -dir "$WORK" 2>"$WORK/hall.log" &

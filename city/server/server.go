@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"hallkiosk/internal/httpjson"
 	"io"
 	"log/slog"
 	"net/http"
@@ -130,10 +131,7 @@ func apiError(w http.ResponseWriter, status int, code, msg string) {
 	json.NewEncoder(w).Encode(wire.Error{Code: code, Message: msg})
 }
 
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	json.NewEncoder(w).Encode(v)
-}
+func writeJSON(w http.ResponseWriter, v any) { httpjson.WriteJSON(w, http.StatusOK, v) }
 
 // decodeStrict reads a small JSON body: unknown fields and trailing data refused.
 func decodeStrict(r *http.Request, max int64, dst any) error {

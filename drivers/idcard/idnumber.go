@@ -3,6 +3,7 @@ package idcard
 import (
 	"errors"
 	"fmt"
+	"hallkiosk/internal/idnumber"
 	"time"
 )
 
@@ -15,66 +16,38 @@ var (
 	ErrIDCheckDigit = errors.New("idcard: id number check digit")
 )
 
-var idWeights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-
-const idCheckChars = "10X98765432"
-
 // CheckDigit returns the GB 11643 check character for the first 17 digits
-// of an 18-character identity number.
+// of an 18-character identity number (internal/idnumber).
 func CheckDigit(first17 string) (byte, error) {
-	if len(first17) != 17 {
-		return 0, fmt.Errorf("%w: %d digits", ErrIDLength, len(first17))
-	}
-	sum := 0
-	for i := 0; i < 17; i++ {
-		c := first17[i]
-		if c < '0' || c > '9' {
-			return 0, fmt.Errorf("%w at %d", ErrIDChar, i+1)
-		}
-		sum += int(c-'0') * idWeights[i]
-	}
-	return idCheckChars[sum%11], nil
-}
-
-// provinces holds the first two digits of valid administrative divisions
-// (GB/T 2260), including 71 Taiwan and 81/82/83 used by residence permits
-// of Hong Kong, Macao and Taiwan residents.
-var provinces = map[string]bool{
-	"11": true, "12": true, "13": true, "14": true, "15": true,
-	"21": true, "22": true, "23": true,
-	"31": true, "32": true, "33": true, "34": true, "35": true, "36": true, "37": true,
-	"41": true, "42": true, "43": true, "44": true, "45": true, "46": true,
-	"50": true, "51": true, "52": true, "53": true, "54": true,
-	"61": true, "62": true, "63": true, "64": true, "65": true,
-	"71": true, "81": true, "82": true, "83": true,
-}
-
-// CheckID checks an 18-character identity number (GB 11643): digits, a
-// known province prefix (or 9 for the foreigner's permanent residence card
-// of 2023), a real birth date at positions 7..14 and the check character
-// (X in upper or lower case).
-func CheckID(id string) error {
-	if len(id) != 18 {
-		return fmt.Errorf("%w: %d characters", ErrIDLength, len(id))
-	}
-	want, err := CheckDigit(id[:17])
+	c, err := idnumber.CheckChar(first17)
 	if err != nil {
-		return err
+		return 0, mapIDError(err)
 	}
-	if id[0] != '9' && !provinces[id[:2]] {
-		return fmt.Errorf("%w %q", ErrIDDivision, id[:2])
+	return c, nil
+}
+
+// provinces reports whether two digits are a province-level code.
+var provinces = idnumber.IsProvince
+
+// CheckID checks an 18-character identity number (GB 11643, by
+// internal/idnumber): digits, a known province prefix (or 9 for the
+// foreigner's permanent residence card of 2023), a real birth date at
+// positions 7..14 and the check character (X in upper or lower case).
+func CheckID(id string) error {
+	return mapIDError(idnumber.Check(id, idnumber.Rules{Foreign: true}))
+}
+
+// mapIDError keeps this package's error values, wrapping idnumber's.
+func mapIDError(err error) error {
+	for _, m := range []struct{ from, to error }{
+		{idnumber.ErrLength, ErrIDLength}, {idnumber.ErrChar, ErrIDChar}, {idnumber.ErrRegion, ErrIDDivision},
+		{idnumber.ErrBirth, ErrIDBirth}, {idnumber.ErrCheckChar, ErrIDCheckDigit},
+	} {
+		if errors.Is(err, m.from) {
+			return fmt.Errorf("%w (%w)", m.to, err)
+		}
 	}
-	if _, ok := parseYMD(id[6:14]); !ok {
-		return ErrIDBirth
-	}
-	got := id[17]
-	if got == 'x' {
-		got = 'X'
-	}
-	if got != want {
-		return ErrIDCheckDigit
-	}
-	return nil
+	return err
 }
 
 // checkID2017 checks the 15-character number of the 2017 foreigner's
@@ -98,7 +71,7 @@ func checkID2017(id, nationality string, birth Date) bool {
 	if nationality != "" && id[:3] != nationality {
 		return false
 	}
-	if !provinces[id[3:5]] {
+	if !provinces(id[3:5]) {
 		return false
 	}
 	if !birth.IsZero() && id[5:11] != fmt.Sprintf("%02d%02d%02d", birth.Year%100, int(birth.Month), birth.Day) {

@@ -3,6 +3,7 @@ package credential
 import (
 	"errors"
 	"fmt"
+	"hallkiosk/internal/idnumber"
 	"strings"
 	"time"
 
@@ -43,10 +44,6 @@ func CheckUSCC(code string) (checkOK bool, err error) {
 	return true, nil
 }
 
-var idWeights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-
-const idCheckChars = "10X98765432"
-
 // provinces maps the first two digits of a division code to the province.
 var provinces = map[string]string{
 	"11": "北京", "12": "天津", "13": "河北", "14": "山西", "15": "内蒙古",
@@ -59,49 +56,40 @@ var provinces = map[string]string{
 	"91": "外国人永久居留",
 }
 
-// IDCheckChar returns the GB 11643 check character for 17 digits.
+// IDCheckChar returns the GB 11643 check character for 17 digits
+// (internal/idnumber).
 func IDCheckChar(first17 string) (byte, error) {
-	if len(first17) != 17 {
+	c, err := idnumber.CheckChar(first17)
+	switch {
+	case errors.Is(err, idnumber.ErrLength):
 		return 0, fmt.Errorf("credential: identity number body must be 17 digits, got %d", len(first17))
+	case err != nil:
+		return 0, errors.New("credential: identity number body must be digits")
 	}
-	sum := 0
-	for i := 0; i < 17; i++ {
-		c := first17[i]
-		if c < '0' || c > '9' {
-			return 0, errors.New("credential: identity number body must be digits")
-		}
-		sum += int(c-'0') * idWeights[i]
-	}
-	return idCheckChars[sum%11], nil
+	return c, nil
 }
 
-// CheckIDNumber checks an 18-character resident identity number (GB 11643):
-// province prefix, birth date (a real date, not in the future, after 1900)
-// and check character.
+// CheckIDNumber checks an 18-character resident identity number (GB 11643,
+// by internal/idnumber): province prefix, birth date (a real date, not in
+// the future, after 1900) and check character.
 func CheckIDNumber(id string) error {
 	if len(id) != 18 {
 		return fmt.Errorf("credential: identity number must be 18 characters, got %d", len(id))
 	}
-	want, err := IDCheckChar(id[:17])
-	if err != nil {
-		return err
-	}
-	if _, ok := provinces[id[:2]]; !ok {
+	err := idnumber.Check(id, idnumber.Rules{Now: time.Now()})
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, idnumber.ErrChar):
+		return errors.New("credential: identity number body must be digits")
+	case errors.Is(err, idnumber.ErrRegion):
 		return fmt.Errorf("credential: identity number region %s is not a province code", id[:2])
-	}
-	birth, err := time.Parse("20060102", id[6:14])
-	if err != nil {
-		return errors.New("credential: identity number holds an impossible birth date")
-	}
-	if birth.Year() < 1900 || birth.After(time.Now()) {
+	case errors.Is(err, idnumber.ErrBirth):
+		if _, perr := time.Parse("20060102", id[6:14]); perr != nil {
+			return errors.New("credential: identity number holds an impossible birth date")
+		}
 		return errors.New("credential: identity number birth date is out of range")
-	}
-	got := id[17]
-	if got == 'x' {
-		got = 'X'
-	}
-	if got != want {
+	default:
 		return errors.New("credential: identity number check character does not match")
 	}
-	return nil
 }

@@ -3,12 +3,12 @@ package engine
 import (
 	"context"
 	"crypto/ed25519"
+	crand "crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -75,10 +75,11 @@ func (o *Options) defaults() {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	if o.Hasher == nil {
+		// A key for this process only: ID hashes then match within the
+		// run and nowhere else. crypto/rand, so the key cannot be guessed
+		// from the process's math/rand state.
 		k := make([]byte, 32)
-		for i := range k {
-			k[i] = byte(rand.IntN(256))
-		}
+		crand.Read(k) // never fails (crypto/rand, Go ≥ 1.24)
 		o.Hasher = pii.NewHasher(k)
 	}
 	if o.MaxRecalls <= 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hallkiosk/internal/idnumber"
 	"slices"
 	"strings"
 	"time"
@@ -140,38 +141,25 @@ func MaskName(name string) string {
 	return string(r[0]) + "*" + string(r[len(r)-1])
 }
 
-var idWeights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-
-const idCheckChars = "10X98765432"
-
-// idRegions are the province-level codes an identity number starts with.
-const idRegions = " 11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82 83 91 "
-
 // CheckIDNumber checks an 18-character resident identity number (GB
-// 11643): digits, a region code, a real birth date not in the future and
-// after 1900, and the check character (x and X alike).
+// 11643, by internal/idnumber): digits, a region code (91 for the
+// foreigner's permanent residence card), a real birth date not in the
+// future and after 1900, and the check character (x and X alike).
 func CheckIDNumber(id string, now time.Time) error {
 	id = strings.ToUpper(strings.TrimSpace(id))
-	if len(id) != 18 {
+	err := idnumber.Check(id, idnumber.Rules{Foreign91: true, Now: now})
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, idnumber.ErrLength):
 		return errors.New("engine: identity number must be 18 characters")
-	}
-	sum := 0
-	for i := 0; i < 17; i++ {
-		c := id[i]
-		if c < '0' || c > '9' {
-			return errors.New("engine: identity number must be 17 digits and a check character")
-		}
-		sum += int(c-'0') * idWeights[i]
-	}
-	if !strings.Contains(idRegions, " "+id[:2]+" ") {
+	case errors.Is(err, idnumber.ErrChar):
+		return errors.New("engine: identity number must be 17 digits and a check character")
+	case errors.Is(err, idnumber.ErrRegion):
 		return errors.New("engine: identity number region code")
-	}
-	birth, err := time.Parse("20060102", id[6:14])
-	if err != nil || birth.Year() < 1900 || birth.After(now) {
+	case errors.Is(err, idnumber.ErrBirth):
 		return errors.New("engine: identity number birth date")
-	}
-	if id[17] != idCheckChars[sum%11] {
+	default:
 		return errors.New("engine: identity number check character does not match")
 	}
-	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hallkiosk/internal/httpjson"
 	"io"
 	"log/slog"
 	"net/http"
@@ -325,15 +326,10 @@ type apiError struct {
 	Detail  string `json:"detail,omitempty"`
 }
 
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	json.NewEncoder(w).Encode(v)
-}
+func writeJSON(w http.ResponseWriter, code int, v any) { httpjson.WriteJSON(w, code, v) }
 
 func writeErr(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, map[string]apiError{"error": {Code: code, Message: msg}})
+	httpjson.WriteError(w, status, code, msg)
 }
 
 var statusOf = map[engine.Code]int{

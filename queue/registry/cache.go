@@ -136,13 +136,12 @@ func (c *Client) fetch(ctx context.Context, path string, v any, limit int64) err
 		}
 		return nil
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusBadRequest:
-		var e struct{ Error string }
-		json.Unmarshal(body, &e)
+		msg := remoteError(body)
 		base := ErrNotFound
 		if resp.StatusCode == http.StatusBadRequest {
 			base = ErrInvalid
 		}
-		return errRemote{fmt.Errorf("%w (hall: %s)", base, strings.TrimPrefix(e.Error, "registry: "))}
+		return errRemote{fmt.Errorf("%w (hall: %s)", base, strings.TrimPrefix(msg, "registry: "))}
 	default:
 		return fmt.Errorf("registry: hall answered %s", resp.Status)
 	}
@@ -252,4 +251,26 @@ func (c *Client) Preload(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("registry: cache: %w", err)
 	}
 	return n, nil
+}
+
+// remoteError reads a hall's error reply: the documented
+// {"error":{"code","message","detail"}} (detail is the registry's own
+// English error), or the {"error":"..."} of an older hall.
+func remoteError(body []byte) string {
+	var doc struct {
+		Error json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(body, &doc) != nil {
+		return ""
+	}
+	var e struct{ Code, Message, Detail string }
+	if json.Unmarshal(doc.Error, &e) == nil && e.Code != "" {
+		if e.Detail != "" {
+			return e.Detail
+		}
+		return e.Message
+	}
+	var old string
+	json.Unmarshal(doc.Error, &old)
+	return old
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hallkiosk/internal/httpjson"
 	"io"
 	"log/slog"
 	"mime"
@@ -38,7 +39,9 @@ type HandlerOpts struct {
 //	POST {prefix}import                → ImportResult; body text/csv (see
 //	                                     CSVColumns) or application/json Export
 //
-// Errors are JSON {"error": "..."} with 400, 403, 404, 405, 413 or 500.
+// Errors are in the one documented format {"error":{"code","message","detail"}}
+// (internal/httpjson; detail carries the registry's English error) with 400,
+// 403, 404, 405, 413, 415 or 500. Client reads it and the older {"error":"..."}.
 func Handler(s *Store, opts HandlerOpts) http.Handler {
 	if opts.Prefix == "" {
 		opts.Prefix = "/"
@@ -62,18 +65,24 @@ func Handler(s *Store, opts HandlerOpts) http.Handler {
 	return mux
 }
 
+// codeOf and messageOf give an error reply's code and Chinese message by status.
+var codeOf = map[int]string{
+	http.StatusBadRequest: httpjson.CodeInvalid, http.StatusNotFound: "not_found",
+	http.StatusRequestEntityTooLarge: httpjson.CodeTooLarge, http.StatusInternalServerError: "internal",
+}
+
+var messageOf = map[int]string{
+	http.StatusBadRequest: "请求有误", http.StatusNotFound: "未找到",
+	http.StatusRequestEntityTooLarge: "导入内容过大", http.StatusInternalServerError: "服务暂时不可用",
+}
+
 type handler struct {
 	s    *Store
 	opts HandlerOpts
 	log  *slog.Logger
 }
 
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	json.NewEncoder(w).Encode(v)
-}
+func writeJSON(w http.ResponseWriter, code int, v any) { httpjson.WriteJSON(w, code, v) }
 
 func (h *handler) fail(w http.ResponseWriter, err error) {
 	code := http.StatusInternalServerError
@@ -89,7 +98,7 @@ func (h *handler) fail(w http.ResponseWriter, err error) {
 	default:
 		h.log.Error("registry request failed", "err", err)
 	}
-	writeJSON(w, code, map[string]string{"error": err.Error()})
+	httpjson.WriteErrorDetail(w, code, codeOf[code], messageOf[code], err.Error())
 }
 
 func (h *handler) licence(w http.ResponseWriter, r *http.Request) {
@@ -131,7 +140,7 @@ func (h *handler) export(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) importRecords(w http.ResponseWriter, r *http.Request) {
 	if h.opts.AllowWrite == nil || !h.opts.AllowWrite(r) {
-		writeJSON(w, http.StatusForbidden, map[string]string{"error": "registry: import not allowed for this caller"})
+		httpjson.WriteErrorDetail(w, http.StatusForbidden, "forbidden", "无权导入", "registry: import not allowed for this caller")
 		return
 	}
 	body := http.MaxBytesReader(w, r.Body, h.opts.MaxImportBytes)
@@ -146,7 +155,7 @@ func (h *handler) importRecords(w http.ResponseWriter, r *http.Request) {
 	case "application/json":
 		res, err = h.importJSON(r, body)
 	default:
-		writeJSON(w, http.StatusUnsupportedMediaType, map[string]string{"error": "registry: import wants text/csv or application/json"})
+		httpjson.WriteErrorDetail(w, http.StatusUnsupportedMediaType, httpjson.CodeMediaType, "请求格式有误", "registry: import wants text/csv or application/json")
 		return
 	}
 	if err != nil {

@@ -205,7 +205,8 @@ func (c *Client) do(ctx context.Context, hc *http.Client, method, base, route st
 	}
 	if resp.StatusCode != http.StatusOK {
 		he := &HTTPError{Status: resp.StatusCode}
-		if json.Unmarshal(rb, &he.ErrorResponse) != nil || he.Code == "" {
+		var ok bool
+		if he.ErrorResponse, ok = DecodeError(rb); !ok {
 			he.Code, he.Message = "http", strings.TrimSpace(string(rb[:min(len(rb), 200)]))
 		}
 		if he.Code == CodeClockSkew {

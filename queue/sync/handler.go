@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hallkiosk/internal/httpjson"
 	"net/http"
 	"strings"
 	"time"
@@ -36,14 +37,12 @@ func NewHallHandler(h *HallSync) http.Handler {
 	})
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { httpjson.WriteJSON(w, status, v) }
 
+// writeError writes the one documented error format
+// {"error":{"code","message"}} (docs/API.md "Errors").
 func writeError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, ErrorResponse{Code: code, Message: msg})
+	httpjson.WriteError(w, status, code, msg)
 }
 
 func (h *HallSync) serveTime(w http.ResponseWriter) {

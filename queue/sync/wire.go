@@ -172,10 +172,42 @@ type TimeResponse struct {
 	Day      string `json:"day"`
 }
 
-// ErrorResponse is the body of every refusal.
+// ErrorResponse is a refusal's code and message. On the wire the hall
+// writes it in the one documented format {"error":{"code","message"}}
+// (internal/httpjson); halls before that wrote it flat, {"code","message"}.
+// DecodeError reads both.
 type ErrorResponse struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+}
+
+// DecodeError reads a refusal's body: the documented {"error":{...}} form,
+// or the flat {"code","message"} of an older hall. ok is false when the
+// body is neither.
+func DecodeError(body []byte) (e ErrorResponse, ok bool) {
+	var doc struct {
+		Error *struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+			Detail  string `json:"detail"`
+		} `json:"error"`
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(body, &doc) != nil {
+		return e, false
+	}
+	if doc.Error != nil && doc.Error.Code != "" {
+		e.Code, e.Message = doc.Error.Code, doc.Error.Message
+		if e.Message == "" {
+			e.Message = doc.Error.Detail
+		}
+		return e, true
+	}
+	if doc.Code != "" {
+		return ErrorResponse{Code: doc.Code, Message: doc.Message}, true
+	}
+	return e, false
 }
 
 // Error codes in ErrorResponse.Code.

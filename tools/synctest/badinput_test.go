@@ -1,4 +1,4 @@
-package sync_test
+package synctest_test
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
+	"hallkiosk/internal/httpjson"
 	"io"
 	"net/http"
 	"strings"
@@ -52,7 +53,17 @@ func (rc *rawClient) send(route string, body []byte, device string, key ed25519.
 	defer resp.Body.Close()
 	rb, _ := io.ReadAll(resp.Body)
 	var er qsync.ErrorResponse
-	_ = json.Unmarshal(rb, &er)
+	if resp.StatusCode != http.StatusOK {
+		// Every refusal is in the one documented format, never cached.
+		var doc httpjson.ErrorBody
+		if err := json.Unmarshal(rb, &doc); err != nil || doc.Error.Code == "" {
+			rc.t.Errorf("%s: refusal %d not in the {\"error\":{...}} format: %s", route, resp.StatusCode, rb)
+		}
+		if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+			rc.t.Errorf("%s: refusal %d has Cache-Control %q, want no-store", route, resp.StatusCode, cc)
+		}
+		er = qsync.ErrorResponse{Code: doc.Error.Code, Message: doc.Error.Message}
+	}
 	return resp.StatusCode, er, rb
 }
 

@@ -1,4 +1,4 @@
-package sync_test
+package synctest_test
 
 import (
 	"context"
