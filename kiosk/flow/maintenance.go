@@ -1,0 +1,286 @@
+package flow
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"time"
+
+	"hallkiosk/internal/pii"
+)
+
+// SecretTap counts taps on the maintenance corner; enough taps in a short
+// time open the PIN pad.
+func (f *Flow) SecretTap() {
+	f.update(func() {
+		if f.opt.PIN == "" || f.st.Screen == ScreenBusy || f.st.Screen == ScreenPIN || f.st.Screen == ScreenMaintenance {
+			return
+		}
+		now := f.clock.Now()
+		keep := f.taps[:0]
+		for _, t := range f.taps {
+			if now.Sub(t) < f.opt.GestureWithin {
+				keep = append(keep, t)
+			}
+		}
+		f.taps = append(keep, now)
+		if len(f.taps) < f.opt.GestureTaps {
+			return
+		}
+		f.taps = f.taps[:0]
+		f.goHome(false)
+		f.goTo(ScreenPIN)
+		f.showLock(now)
+	})
+}
+
+// showLock (lock held) sets the PIN pad's hint.
+func (f *Flow) showLock(now time.Time) {
+	f.st.PINLeft = f.opt.PINTries - f.pinFails
+	if now.Before(f.st.LockedUntil) {
+		f.st.Message, f.st.Args = "maint.pin.locked", []any{f.st.LockedUntil.Format("15:04:05")}
+	}
+}
+
+// PINDigit adds a digit to the PIN being typed.
+func (f *Flow) PINDigit(d byte) {
+	f.update(func() {
+		if f.st.Screen != ScreenPIN || d < '0' || d > '9' || len(f.pin) >= 12 {
+			return
+		}
+		f.pin = append(f.pin, d)
+		f.st.PINLen = len(f.pin)
+		f.touch()
+	})
+}
+
+// PINClear clears the typed PIN.
+func (f *Flow) PINClear() {
+	f.update(func() {
+		if f.st.Screen != ScreenPIN {
+			return
+		}
+		f.pin = f.pin[:0]
+		f.st.PINLen = 0
+		f.touch()
+	})
+}
+
+// PINSubmit checks the typed PIN: right opens maintenance, wrong counts
+// towards the lockout; every outcome is audited.
+func (f *Flow) PINSubmit() {
+	f.update(func() {
+		if f.st.Screen != ScreenPIN {
+			return
+		}
+		now := f.clock.Now()
+		typed := string(f.pin)
+		for i := range f.pin {
+			f.pin[i] = 0
+		}
+		f.pin = f.pin[:0]
+		f.st.PINLen = 0
+		f.touch()
+		if now.Before(f.st.LockedUntil) {
+			f.audit("maintenance.pin_locked", "attempt while locked")
+			f.showLock(now)
+			return
+		}
+		if subtle.ConstantTimeCompare([]byte(typed), []byte(f.opt.PIN)) == 1 {
+			f.pinFails = 0
+			f.st.LockedUntil = time.Time{}
+			f.audit("maintenance.enter", "pin accepted")
+			f.goTo(ScreenMaintenance)
+			f.st.PINLeft = f.opt.PINTries
+			f.refreshHealth()
+			return
+		}
+		f.pinFails++
+		f.audit("maintenance.pin_failed", fmt.Sprintf("failure %d of %d", f.pinFails, f.opt.PINTries))
+		if f.pinFails >= f.opt.PINTries {
+			f.pinFails = 0
+			f.st.LockedUntil = now.Add(f.opt.PINLockout)
+			f.audit("maintenance.locked", "until "+f.st.LockedUntil.Format(time.RFC3339))
+			f.showLock(now)
+			f.st.PINLeft = 0
+			return
+		}
+		f.st.PINLeft = f.opt.PINTries - f.pinFails
+		f.st.Message, f.st.Args = "maint.pin.bad", []any{f.st.PINLeft}
+	})
+}
+
+// refreshHealth (lock held) fetches device health in the background.
+func (f *Flow) refreshHealth() {
+	if f.d.Health == nil {
+		return
+	}
+	step := f.step
+	f.spawn(func() {
+		ctx, cancel := context.WithTimeout(f.base, 5*time.Second)
+		defer cancel()
+		h := f.d.Health.Health(ctx)
+		if f.d.Faults != nil {
+			h = withFaults(h, f.d.Faults.Faults())
+		}
+		f.at(step, func() { f.st.Health = h })
+	})
+}
+
+// withFaults marks the devices the fault source knows as faulty: a reader
+// whose link is up but that does not answer, a printer out of paper, a
+// kiosk without a sound card.
+func withFaults(h []DeviceStatus, fl Faults) []DeviceStatus {
+	h = append([]DeviceStatus(nil), h...)
+	mark := func(name, detail string) {
+		for i := range h {
+			if h[i].Name == name {
+				h[i].OK = false
+				h[i].Detail = detail + "; " + h[i].Detail
+				return
+			}
+		}
+		h = append(h, DeviceStatus{Name: name, Detail: detail})
+	}
+	if fl.Reader {
+		mark("idcard", "reader does not answer")
+	}
+	switch fl.Printer {
+	case PrinterPaper:
+		mark("printer", "paper out")
+	case PrinterFailure:
+		mark("printer", "printer fault")
+	}
+	if fl.NoSound {
+		mark("voice", "no sound card")
+	}
+	return h
+}
+
+// maintOp runs op on the maintenance panel and shows its output lines.
+func (f *Flow) maintOp(title string, timeout time.Duration, op func(ctx context.Context) []string) {
+	f.update(func() {
+		if f.st.Screen != ScreenMaintenance || f.st.Busy {
+			return
+		}
+		f.touch()
+		f.st.Busy = true
+		f.st.MaintOutput = []string{title}
+		step := f.step
+		f.spawn(func() {
+			ctx, cancel := context.WithTimeout(f.base, timeout)
+			defer cancel()
+			out := op(ctx)
+			f.at(step, func() {
+				f.st.Busy = false
+				f.st.MaintOutput = append([]string{title}, out...)
+				f.touch()
+			})
+			f.at(step, f.refreshHealth)
+		})
+	})
+}
+
+// MaintTestPrint prints a test page.
+func (f *Flow) MaintTestPrint() {
+	f.maintOp("maint.testprint", 20*time.Second, func(ctx context.Context) []string {
+		if f.d.TestPrinter == nil {
+			return []string{"no printer configured"}
+		}
+		if err := f.d.TestPrinter.TestPrint(ctx); err != nil {
+			return []string{"FAIL: " + err.Error()}
+		}
+		return []string{"OK"}
+	})
+}
+
+// The ID test first asks the reader whether it answers (probeTimeout), then
+// waits up to idTestWait for a card.
+const (
+	probeTimeout = 2500 * time.Millisecond
+	idTestWait   = 20 * time.Second
+)
+
+// MaintIDTest waits for a card and shows it masked.
+func (f *Flow) MaintIDTest() {
+	f.maintOp("maint.idtest", idTestWait, func(ctx context.Context) []string {
+		if f.d.Reader == nil {
+			return []string{"no ID card reader configured"}
+		}
+		if p, ok := f.d.Reader.(ReaderProbe); ok {
+			pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+			err := p.Probe(pctx)
+			cancel()
+			if err != nil {
+				return []string{"FAIL: the reader does not answer (" + err.Error() + ")"}
+			}
+		}
+		c, err := f.d.Reader.ReadCard(ctx)
+		if errors.Is(err, context.DeadlineExceeded) {
+			return []string{"FAIL: the reader answers, but no card was laid within " + idTestWait.String()}
+		}
+		if err != nil {
+			return []string{"FAIL: " + err.Error()}
+		}
+		out := []string{"OK " + pii.MaskName(c.Name) + " " + pii.MaskID(c.IDNumber)}
+		c = Citizen{}
+		return out
+	})
+}
+
+// MaintScanTest waits for a code and shows it (first 80 characters).
+func (f *Flow) MaintScanTest() {
+	f.maintOp("maint.scantest", 30*time.Second, func(ctx context.Context) []string {
+		if f.d.Codes == nil {
+			return []string{"no scanner configured"}
+		}
+		code, err := f.d.Codes.NextCode(ctx)
+		if err != nil {
+			return []string{"FAIL: " + err.Error()}
+		}
+		r := []rune(code)
+		if len(r) > 80 {
+			r = append(r[:80], '…')
+		}
+		return []string{fmt.Sprintf("OK %d chars: %s", len([]rune(code)), string(r))}
+	})
+}
+
+// MaintSync shows the sync status.
+func (f *Flow) MaintSync() {
+	f.maintOp("maint.sync", 5*time.Second, func(ctx context.Context) []string {
+		if f.d.Sync == nil {
+			return []string{"no sync configured"}
+		}
+		return f.d.Sync.SyncStatus(ctx)
+	})
+}
+
+// MaintLogs shows the most recent log lines.
+func (f *Flow) MaintLogs() {
+	f.maintOp("maint.logs", time.Second, func(context.Context) []string {
+		if f.d.Logs == nil {
+			return nil
+		}
+		return f.d.Logs.RecentLogs(20)
+	})
+}
+
+// MaintConfig shows the configuration in effect.
+func (f *Flow) MaintConfig() {
+	f.maintOp("maint.config", time.Second, func(context.Context) []string {
+		return append([]string(nil), f.opt.ConfigLines...)
+	})
+}
+
+// MaintExit leaves maintenance for the locked kiosk.
+func (f *Flow) MaintExit() {
+	f.update(func() {
+		if f.st.Screen != ScreenMaintenance && f.st.Screen != ScreenPIN {
+			return
+		}
+		f.audit("maintenance.exit", "button")
+		f.goHome(true)
+	})
+}

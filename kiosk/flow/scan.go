@@ -1,0 +1,43 @@
+package flow
+
+import (
+	"errors"
+)
+
+// StartScan waits for a licence or certificate QR code.
+func (f *Flow) StartScan() {
+	f.update(func() {
+		if (f.st.Screen != ScreenHome && f.st.Screen != ScreenDocument) || !f.st.Has.Scan {
+			return
+		}
+		f.st.Document = Document{}
+		step, ctx := f.goTo(ScreenScan)
+		f.st.Message = "scan.how"
+		f.say("scan.how")
+		f.spawn(func() {
+			code, err := f.d.Codes.NextCode(ctx)
+			if err != nil {
+				return
+			}
+			doc, err := f.d.Resolver.Resolve(ctx, code)
+			f.at(step, func() {
+				switch {
+				case errors.Is(err, ErrNotFound):
+					f.message("scan.notfound")
+				case errors.Is(err, ErrUntrusted):
+					f.message("scan.untrusted")
+				case err != nil:
+					f.log.Warn("kiosk document lookup failed", "err", err)
+					f.message("scan.offline")
+				case doc.Kind == DocUnknown || doc.Kind == DocAppointment || doc.Kind == DocTicket:
+					f.message("scan.unknown")
+				case doc.Kind == DocUntrusted:
+					f.message("scan.untrusted")
+				default:
+					f.goTo(ScreenDocument)
+					f.st.Document = doc
+				}
+			})
+		})
+	})
+}
