@@ -104,6 +104,13 @@ func (o Options) withDefaults() Options {
 
 // State is a snapshot of the session for the screens. It never holds the
 // citizen's full name or ID number, only the masked name.
+//
+// The fields here are the session's own (screen, language, hall status,
+// devices, the message); each journey keeps its part in its own struct,
+// embedded so that its fields read as State's (s.Ticket, s.Rating, ...):
+// TicketState (ticket.go), ScanState (scan.go), RatingState (rating.go),
+// InvoiceState (invoices.go) and MaintState (maintenance.go). Appointment
+// check-in issues a ticket and shows it through TicketState.
 type State struct {
 	Seq      uint64 // increases with every change
 	Screen   Screen
@@ -125,35 +132,21 @@ type State struct {
 	// TakeCard: an ID card still lies on the reader after its step.
 	TakeCard bool
 
-	Zone    Zone    // zone screen
-	Service Service // service being issued
-	Ticket  Ticket  // ticket / print-failed screens
-	Person  string  // masked name of the session's card holder
-	CanSkip bool    // real-name step may be skipped
+	Person string // masked name of the session's card holder
 
 	Message string // i18n key: message screens and hints on other screens
 	Args    []any  // arguments for Message
 
-	Document Document
-
-	Rating        int
-	RateTicket    string
-	Reasons       []string // chosen reason keys
-	ReasonChoices []string
-
-	Invoices []Invoice
-	Selected []bool
-
-	PINLen      int
-	PINLeft     int
-	LockedUntil time.Time
-
-	Health      []DeviceStatus
-	MaintOutput []string
-	Busy        bool // an operation runs (maintenance)
+	Busy bool // an operation runs (the busy screen, a maintenance test)
 
 	Services map[string]Service // every service by code
 	Has      Features
+
+	TicketState
+	ScanState
+	RatingState
+	InvoiceState
+	MaintState
 }
 
 // Features says which home tiles exist (their parts are wired).
@@ -182,13 +175,10 @@ type Flow struct {
 	idle      Timer
 	idleGen   uint64 // bumps with every rearm; stale countdown ticks stop
 	citizen   *Citizen
-	rateRef   string // issuer id of the ticket being rated
-	rateCode  string // the signed code the citizen scanned to identify it
-	pin       []byte
-	pinFails  int
-	taps      []time.Time
-	watching  bool   // a card-presence watch runs
-	cardStep  uint64 // step on which a card was read (readers without CardPresence)
+	rate      rateSession  // rating.go
+	maint     maintSession // maintenance.go
+	watching  bool         // a card-presence watch runs
+	cardStep  uint64       // step on which a card was read (readers without CardPresence)
 	listeners []func()
 	closed    bool
 }
@@ -205,8 +195,9 @@ func New(d Deps, opt Options) *Flow {
 	}
 	f.base, f.cancel = context.WithCancel(context.Background())
 	f.st = State{Screen: ScreenHome, Lang: opt.Lang, HallName: opt.HallName,
-		Hall: HallStatus{Open: true, Online: true}, ReasonChoices: opt.Reasons, PINLeft: opt.PINTries,
-		Services: map[string]Service{}}
+		Hall: HallStatus{Open: true, Online: true}, Services: map[string]Service{}}
+	f.st.ReasonChoices = opt.Reasons
+	f.st.PINLeft = opt.PINTries
 	if d.Catalogue != nil {
 		f.st.Zones = d.Catalogue.Zones()
 		for _, z := range f.st.Zones {
@@ -239,9 +230,9 @@ func (f *Flow) State() State {
 	defer f.mu.Unlock()
 	s := f.st
 	s.Args = append([]any(nil), s.Args...)
-	s.Reasons = append([]string(nil), s.Reasons...)
-	s.Selected = append([]bool(nil), s.Selected...)
-	s.MaintOutput = append([]string(nil), s.MaintOutput...)
+	s.RatingState = s.RatingState.clone()
+	s.InvoiceState = s.InvoiceState.clone()
+	s.MaintState = s.MaintState.clone()
 	return s
 }
 
@@ -419,25 +410,16 @@ func (f *Flow) wipe() {
 		f.citizen = nil
 	}
 	f.st.Person = ""
-	f.st.Ticket = Ticket{}
-	f.st.Service = Service{}
-	f.st.Zone = Zone{}
-	f.st.Document = Document{}
-	f.st.Invoices, f.st.Selected = nil, nil
-	f.st.Rating, f.st.RateTicket, f.st.Reasons = 0, "", nil
-	f.rateRef, f.rateCode = "", ""
 	f.st.Countdown = 0
 	f.cardStep = 0
 	if !f.watching {
 		f.st.TakeCard = false
 	}
-	f.st.MaintOutput, f.st.Health = nil, nil
-	f.st.CanSkip = false
-	for i := range f.pin {
-		f.pin[i] = 0
-	}
-	f.pin = f.pin[:0]
-	f.st.PINLen = 0
+	f.wipeTicket()
+	f.wipeScan()
+	f.wipeRating()
+	f.wipeInvoices()
+	f.wipeMaint()
 }
 
 // spawn runs fn in a goroutine the flow waits for on Close.

@@ -5,6 +5,20 @@ import (
 	"errors"
 )
 
+// InvoiceState is the invoice pickup's part of the State.
+type InvoiceState struct {
+	Invoices []Invoice // ready for pickup
+	Selected []bool    // which of them to collect, by index
+}
+
+func (s InvoiceState) clone() InvoiceState {
+	s.Selected = append([]bool(nil), s.Selected...)
+	return s
+}
+
+// wipeInvoices (lock held) forgets the card holder's invoices.
+func (f *Flow) wipeInvoices() { f.st.InvoiceState = InvoiceState{} }
+
 // StartInvoices asks for the ID card to list invoices ready for pickup.
 func (f *Flow) StartInvoices() {
 	f.update(func() {

@@ -10,6 +10,41 @@ import (
 	"hallkiosk/internal/pii"
 )
 
+// MaintState is the maintenance mode's part of the State: the PIN pad and
+// the panel.
+type MaintState struct {
+	PINLen      int       // digits typed (never the digits)
+	PINLeft     int       // tries left before the lockout
+	LockedUntil time.Time // the PIN pad refuses until then
+
+	Health      []DeviceStatus
+	MaintOutput []string // the last operation's title and result lines
+}
+
+func (s MaintState) clone() MaintState {
+	s.MaintOutput = append([]string(nil), s.MaintOutput...)
+	return s
+}
+
+// maintSession is what the flow keeps of maintenance beyond the State: the
+// PIN being typed, failures towards the lockout and the corner taps.
+type maintSession struct {
+	pin   []byte
+	fails int
+	taps  []time.Time
+}
+
+// wipeMaint (lock held) forgets the typed PIN and the panel's output; the
+// failure count and the lockout stay.
+func (f *Flow) wipeMaint() {
+	f.st.MaintOutput, f.st.Health = nil, nil
+	for i := range f.maint.pin {
+		f.maint.pin[i] = 0
+	}
+	f.maint.pin = f.maint.pin[:0]
+	f.st.PINLen = 0
+}
+
 // SecretTap counts taps on the maintenance corner; enough taps in a short
 // time open the PIN pad.
 func (f *Flow) SecretTap() {
@@ -18,17 +53,17 @@ func (f *Flow) SecretTap() {
 			return
 		}
 		now := f.clock.Now()
-		keep := f.taps[:0]
-		for _, t := range f.taps {
+		keep := f.maint.taps[:0]
+		for _, t := range f.maint.taps {
 			if now.Sub(t) < f.opt.GestureWithin {
 				keep = append(keep, t)
 			}
 		}
-		f.taps = append(keep, now)
-		if len(f.taps) < f.opt.GestureTaps {
+		f.maint.taps = append(keep, now)
+		if len(f.maint.taps) < f.opt.GestureTaps {
 			return
 		}
-		f.taps = f.taps[:0]
+		f.maint.taps = f.maint.taps[:0]
 		f.goHome(false)
 		f.goTo(ScreenPIN)
 		f.showLock(now)
@@ -37,7 +72,7 @@ func (f *Flow) SecretTap() {
 
 // showLock (lock held) sets the PIN pad's hint.
 func (f *Flow) showLock(now time.Time) {
-	f.st.PINLeft = f.opt.PINTries - f.pinFails
+	f.st.PINLeft = f.opt.PINTries - f.maint.fails
 	if now.Before(f.st.LockedUntil) {
 		f.st.Message, f.st.Args = "maint.pin.locked", []any{f.st.LockedUntil.Format("15:04:05")}
 	}
@@ -46,11 +81,11 @@ func (f *Flow) showLock(now time.Time) {
 // PINDigit adds a digit to the PIN being typed.
 func (f *Flow) PINDigit(d byte) {
 	f.update(func() {
-		if f.st.Screen != ScreenPIN || d < '0' || d > '9' || len(f.pin) >= 12 {
+		if f.st.Screen != ScreenPIN || d < '0' || d > '9' || len(f.maint.pin) >= 12 {
 			return
 		}
-		f.pin = append(f.pin, d)
-		f.st.PINLen = len(f.pin)
+		f.maint.pin = append(f.maint.pin, d)
+		f.st.PINLen = len(f.maint.pin)
 		f.touch()
 	})
 }
@@ -61,7 +96,7 @@ func (f *Flow) PINClear() {
 		if f.st.Screen != ScreenPIN {
 			return
 		}
-		f.pin = f.pin[:0]
+		f.maint.pin = f.maint.pin[:0]
 		f.st.PINLen = 0
 		f.touch()
 	})
@@ -75,11 +110,11 @@ func (f *Flow) PINSubmit() {
 			return
 		}
 		now := f.clock.Now()
-		typed := string(f.pin)
-		for i := range f.pin {
-			f.pin[i] = 0
+		typed := string(f.maint.pin)
+		for i := range f.maint.pin {
+			f.maint.pin[i] = 0
 		}
-		f.pin = f.pin[:0]
+		f.maint.pin = f.maint.pin[:0]
 		f.st.PINLen = 0
 		f.touch()
 		if now.Before(f.st.LockedUntil) {
@@ -88,7 +123,7 @@ func (f *Flow) PINSubmit() {
 			return
 		}
 		if subtle.ConstantTimeCompare([]byte(typed), []byte(f.opt.PIN)) == 1 {
-			f.pinFails = 0
+			f.maint.fails = 0
 			f.st.LockedUntil = time.Time{}
 			f.audit("maintenance.enter", "pin accepted")
 			f.goTo(ScreenMaintenance)
@@ -96,17 +131,17 @@ func (f *Flow) PINSubmit() {
 			f.refreshHealth()
 			return
 		}
-		f.pinFails++
-		f.audit("maintenance.pin_failed", fmt.Sprintf("failure %d of %d", f.pinFails, f.opt.PINTries))
-		if f.pinFails >= f.opt.PINTries {
-			f.pinFails = 0
+		f.maint.fails++
+		f.audit("maintenance.pin_failed", fmt.Sprintf("failure %d of %d", f.maint.fails, f.opt.PINTries))
+		if f.maint.fails >= f.opt.PINTries {
+			f.maint.fails = 0
 			f.st.LockedUntil = now.Add(f.opt.PINLockout)
 			f.audit("maintenance.locked", "until "+f.st.LockedUntil.Format(time.RFC3339))
 			f.showLock(now)
 			f.st.PINLeft = 0
 			return
 		}
-		f.st.PINLeft = f.opt.PINTries - f.pinFails
+		f.st.PINLeft = f.opt.PINTries - f.maint.fails
 		f.st.Message, f.st.Args = "maint.pin.bad", []any{f.st.PINLeft}
 	})
 }

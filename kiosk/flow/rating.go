@@ -6,6 +6,32 @@ import (
 	"time"
 )
 
+// RatingState is the 好差评 journey's part of the State.
+type RatingState struct {
+	Rating        int      // level chosen, 1..5; 0: none yet
+	RateTicket    string   // number of the ticket being rated, once identified
+	Reasons       []string // chosen reason keys
+	ReasonChoices []string // reason keys offered for ratings 1 and 2 (Options.Reasons)
+}
+
+func (s RatingState) clone() RatingState {
+	s.Reasons = append([]string(nil), s.Reasons...)
+	return s
+}
+
+// rateSession is what the flow keeps of the ticket being rated beyond the
+// State: what identifies it to the hall.
+type rateSession struct {
+	ref  string // issuer id of the ticket being rated
+	code string // the signed code the citizen scanned to identify it
+}
+
+// wipeRating (lock held) forgets the rating; the reasons offered stay.
+func (f *Flow) wipeRating() {
+	f.st.RatingState = RatingState{ReasonChoices: f.st.ReasonChoices}
+	f.rate = rateSession{}
+}
+
 // StartRating opens the 好差评 screen. It is tied to a ticket only when the
 // citizen identifies one: by scanning the ticket's QR code, or by laying the
 // ID card of a served real-name ticket (Deps.Served). A ticket just taken
@@ -17,7 +43,7 @@ func (f *Flow) StartRating() {
 		}
 		step, ctx := f.goTo(ScreenRating)
 		f.st.Rating, f.st.Reasons = 0, nil
-		f.st.RateTicket, f.rateRef, f.rateCode = "", "", ""
+		f.st.RateTicket, f.rate.ref, f.rate.code = "", "", ""
 		if f.d.Codes != nil && f.d.Resolver != nil {
 			f.spawn(func() {
 				for ctx.Err() == nil {
@@ -29,7 +55,7 @@ func (f *Flow) StartRating() {
 					switch {
 					case err == nil && doc.Kind == DocTicket && doc.Ref != "":
 						f.at(step, func() {
-							f.st.RateTicket, f.rateRef, f.rateCode = doc.Title, doc.Ref, code
+							f.st.RateTicket, f.rate.ref, f.rate.code = doc.Title, doc.Ref, code
 							f.st.Message = ""
 							f.touch()
 						})
@@ -60,7 +86,7 @@ func (f *Flow) StartRating() {
 						if err != nil || doc.Ref == "" {
 							f.st.Message = "rate.noserved"
 						} else {
-							f.st.RateTicket, f.rateRef, f.rateCode, f.st.Message = doc.Title, doc.Ref, "", ""
+							f.st.RateTicket, f.rate.ref, f.rate.code, f.st.Message = doc.Title, doc.Ref, "", ""
 						}
 						f.touch()
 					})
@@ -116,7 +142,7 @@ func (f *Flow) SubmitRating() {
 		if f.st.Screen != ScreenRating || f.st.Rating == 0 {
 			return
 		}
-		r := Rating{Ticket: f.st.RateTicket, Ref: f.rateRef, Code: f.rateCode, Level: f.st.Rating, Reasons: append([]string(nil), f.st.Reasons...), At: f.clock.Now()}
+		r := Rating{Ticket: f.st.RateTicket, Ref: f.rate.ref, Code: f.rate.code, Level: f.st.Rating, Reasons: append([]string(nil), f.st.Reasons...), At: f.clock.Now()}
 		step, _ := f.goTo(ScreenBusy)
 		f.st.Busy = true
 		f.spawn(func() {

@@ -4,6 +4,14 @@ import (
 	"errors"
 )
 
+// ScanState is the document scan's part of the State.
+type ScanState struct {
+	Document Document // what the scanned code shows
+}
+
+// wipeScan (lock held) forgets the scanned document.
+func (f *Flow) wipeScan() { f.st.ScanState = ScanState{} }
+
 // StartScan waits for a licence or certificate QR code.
 func (f *Flow) StartScan() {
 	f.update(func() {

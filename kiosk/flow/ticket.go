@@ -9,6 +9,19 @@ import (
 	"hallkiosk/kiosk/i18n"
 )
 
+// TicketState is the ticket journey's part of the State: the zone open on
+// the zone screen, the service being issued, its real-name step and the
+// ticket on the ticket and print-failed screens.
+type TicketState struct {
+	Zone    Zone    // zone screen
+	Service Service // service being issued
+	Ticket  Ticket  // ticket / print-failed screens
+	CanSkip bool    // real-name step may be skipped
+}
+
+// wipeTicket (lock held) forgets the ticket journey of the session.
+func (f *Flow) wipeTicket() { f.st.TicketState = TicketState{} }
+
 // PickService starts taking a ticket for the service: the real-name step if
 // the service has one, then issue and print.
 func (f *Flow) PickService(code string) {
