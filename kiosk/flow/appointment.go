@@ -8,7 +8,7 @@ import (
 // StartAppointment waits for an appointment QR code or an ID card.
 func (f *Flow) StartAppointment() {
 	f.update(func() {
-		if f.st.Screen != ScreenHome || !f.st.Has.Appointment {
+		if !f.allows(ActAppointment) || !f.st.Has.Appointment {
 			return
 		}
 		if key := f.printerKey(); key != "" {

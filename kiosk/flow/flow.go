@@ -466,7 +466,7 @@ func (f *Flow) cardWait() time.Duration {
 func (f *Flow) Home() {
 	var void *Ticket
 	f.update(func() {
-		if f.st.Screen == ScreenBusy {
+		if !f.allows(ActHome) {
 			return
 		}
 		if f.st.Screen == ScreenPrintFailed {
@@ -486,10 +486,11 @@ func (f *Flow) Home() {
 // Back goes one level up (zone → home, document → scan, otherwise home).
 func (f *Flow) Back() {
 	f.mu.Lock()
-	s := f.st.Screen
+	s, ok := f.st.Screen, f.allows(ActBack)
 	f.mu.Unlock()
-	switch s {
-	case ScreenDocument:
+	switch {
+	case !ok:
+	case s == ScreenDocument:
 		f.StartScan()
 	default:
 		f.Home()
@@ -499,6 +500,9 @@ func (f *Flow) Back() {
 // ToggleLang switches between Chinese and English.
 func (f *Flow) ToggleLang() {
 	f.update(func() {
+		if !f.allows(ActLang) {
+			return
+		}
 		if f.st.Lang == i18n.ZH {
 			f.st.Lang = i18n.EN
 		} else {
@@ -511,6 +515,9 @@ func (f *Flow) ToggleLang() {
 // ToggleElder switches elder mode (larger text, slower timeouts, voice).
 func (f *Flow) ToggleElder() {
 	f.update(func() {
+		if !f.allows(ActElder) {
+			return
+		}
 		f.st.Elder = !f.st.Elder
 		f.touch()
 		f.say("home.touch")
@@ -609,7 +616,7 @@ func (f *Flow) refreshFaults() {
 // OpenZone shows the services of a zone.
 func (f *Flow) OpenZone(code string) {
 	f.update(func() {
-		if f.st.Screen != ScreenHome && f.st.Screen != ScreenZone {
+		if !f.allows(ActZone) {
 			return
 		}
 		for _, z := range f.st.Zones {

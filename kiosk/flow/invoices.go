@@ -22,7 +22,7 @@ func (f *Flow) wipeInvoices() { f.st.InvoiceState = InvoiceState{} }
 // StartInvoices asks for the ID card to list invoices ready for pickup.
 func (f *Flow) StartInvoices() {
 	f.update(func() {
-		if f.st.Screen != ScreenHome || !f.st.Has.Invoices {
+		if !f.allows(ActInvoices) || !f.st.Has.Invoices {
 			return
 		}
 		if key := f.printerKey(); key != "" {
@@ -72,7 +72,7 @@ func (f *Flow) StartInvoices() {
 // ToggleInvoice selects or deselects invoice i.
 func (f *Flow) ToggleInvoice(i int) {
 	f.update(func() {
-		if f.st.Screen != ScreenInvoices || i < 0 || i >= len(f.st.Selected) {
+		if !f.allows(ActInvoice) || i < 0 || i >= len(f.st.Selected) {
 			return
 		}
 		f.st.Selected[i] = !f.st.Selected[i]
@@ -83,7 +83,7 @@ func (f *Flow) ToggleInvoice(i int) {
 // CollectInvoices marks the selected invoices collected and prints the slip.
 func (f *Flow) CollectInvoices() {
 	f.update(func() {
-		if f.st.Screen != ScreenInvoices || f.citizen == nil {
+		if !f.allows(ActCollect) || f.citizen == nil {
 			return
 		}
 		var ids []string

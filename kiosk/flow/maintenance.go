@@ -49,7 +49,7 @@ func (f *Flow) wipeMaint() {
 // time open the PIN pad.
 func (f *Flow) SecretTap() {
 	f.update(func() {
-		if f.opt.PIN == "" || f.st.Screen == ScreenBusy || f.st.Screen == ScreenPIN || f.st.Screen == ScreenMaintenance {
+		if f.opt.PIN == "" || !f.allows(ActCorner) {
 			return
 		}
 		now := f.clock.Now()
@@ -81,7 +81,7 @@ func (f *Flow) showLock(now time.Time) {
 // PINDigit adds a digit to the PIN being typed.
 func (f *Flow) PINDigit(d byte) {
 	f.update(func() {
-		if f.st.Screen != ScreenPIN || d < '0' || d > '9' || len(f.maint.pin) >= 12 {
+		if !f.allows(ActPINDigit) || d < '0' || d > '9' || len(f.maint.pin) >= 12 {
 			return
 		}
 		f.maint.pin = append(f.maint.pin, d)
@@ -93,7 +93,7 @@ func (f *Flow) PINDigit(d byte) {
 // PINClear clears the typed PIN.
 func (f *Flow) PINClear() {
 	f.update(func() {
-		if f.st.Screen != ScreenPIN {
+		if !f.allows(ActPINClear) {
 			return
 		}
 		f.maint.pin = f.maint.pin[:0]
@@ -106,7 +106,7 @@ func (f *Flow) PINClear() {
 // towards the lockout; every outcome is audited.
 func (f *Flow) PINSubmit() {
 	f.update(func() {
-		if f.st.Screen != ScreenPIN {
+		if !f.allows(ActPINOK) {
 			return
 		}
 		now := f.clock.Now()
@@ -194,9 +194,9 @@ func withFaults(h []DeviceStatus, fl Faults) []DeviceStatus {
 }
 
 // maintOp runs op on the maintenance panel and shows its output lines.
-func (f *Flow) maintOp(title string, timeout time.Duration, op func(ctx context.Context) []string) {
+func (f *Flow) maintOp(kind ActionKind, title string, timeout time.Duration, op func(ctx context.Context) []string) {
 	f.update(func() {
-		if f.st.Screen != ScreenMaintenance || f.st.Busy {
+		if !f.allows(kind) || f.st.Busy {
 			return
 		}
 		f.touch()
@@ -219,7 +219,7 @@ func (f *Flow) maintOp(title string, timeout time.Duration, op func(ctx context.
 
 // MaintTestPrint prints a test page.
 func (f *Flow) MaintTestPrint() {
-	f.maintOp("maint.testprint", 20*time.Second, func(ctx context.Context) []string {
+	f.maintOp(ActTestPrint, "maint.testprint", 20*time.Second, func(ctx context.Context) []string {
 		if f.d.TestPrinter == nil {
 			return []string{"no printer configured"}
 		}
@@ -239,7 +239,7 @@ const (
 
 // MaintIDTest waits for a card and shows it masked.
 func (f *Flow) MaintIDTest() {
-	f.maintOp("maint.idtest", idTestWait, func(ctx context.Context) []string {
+	f.maintOp(ActIDTest, "maint.idtest", idTestWait, func(ctx context.Context) []string {
 		if f.d.Reader == nil {
 			return []string{"no ID card reader configured"}
 		}
@@ -266,7 +266,7 @@ func (f *Flow) MaintIDTest() {
 
 // MaintScanTest waits for a code and shows it (first 80 characters).
 func (f *Flow) MaintScanTest() {
-	f.maintOp("maint.scantest", 30*time.Second, func(ctx context.Context) []string {
+	f.maintOp(ActScanTest, "maint.scantest", 30*time.Second, func(ctx context.Context) []string {
 		if f.d.Codes == nil {
 			return []string{"no scanner configured"}
 		}
@@ -284,7 +284,7 @@ func (f *Flow) MaintScanTest() {
 
 // MaintSync shows the sync status.
 func (f *Flow) MaintSync() {
-	f.maintOp("maint.sync", 5*time.Second, func(ctx context.Context) []string {
+	f.maintOp(ActSync, "maint.sync", 5*time.Second, func(ctx context.Context) []string {
 		if f.d.Sync == nil {
 			return []string{"no sync configured"}
 		}
@@ -294,7 +294,7 @@ func (f *Flow) MaintSync() {
 
 // MaintLogs shows the most recent log lines.
 func (f *Flow) MaintLogs() {
-	f.maintOp("maint.logs", time.Second, func(context.Context) []string {
+	f.maintOp(ActLogs, "maint.logs", time.Second, func(context.Context) []string {
 		if f.d.Logs == nil {
 			return nil
 		}
@@ -304,7 +304,7 @@ func (f *Flow) MaintLogs() {
 
 // MaintConfig shows the configuration in effect.
 func (f *Flow) MaintConfig() {
-	f.maintOp("maint.config", time.Second, func(context.Context) []string {
+	f.maintOp(ActConfig, "maint.config", time.Second, func(context.Context) []string {
 		return append([]string(nil), f.opt.ConfigLines...)
 	})
 }
@@ -312,7 +312,7 @@ func (f *Flow) MaintConfig() {
 // MaintExit leaves maintenance for the locked kiosk.
 func (f *Flow) MaintExit() {
 	f.update(func() {
-		if f.st.Screen != ScreenMaintenance && f.st.Screen != ScreenPIN {
+		if !f.allows(ActExit) {
 			return
 		}
 		f.audit("maintenance.exit", "button")

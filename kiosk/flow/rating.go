@@ -38,7 +38,7 @@ func (f *Flow) wipeRating() {
 // is not served yet and is never offered.
 func (f *Flow) StartRating() {
 	f.update(func() {
-		if (f.st.Screen != ScreenHome && f.st.Screen != ScreenTicket) || !f.st.Has.Rating {
+		if !f.allows(ActRate) || !f.st.Has.Rating {
 			return
 		}
 		step, ctx := f.goTo(ScreenRating)
@@ -103,7 +103,7 @@ func (f *Flow) StartRating() {
 // SetRating chooses a level 1..5.
 func (f *Flow) SetRating(level int) {
 	f.update(func() {
-		if f.st.Screen != ScreenRating || level < 1 || level > 5 {
+		if !f.allows(ActRateLevel) || level < 1 || level > 5 {
 			return
 		}
 		f.st.Rating = level
@@ -117,7 +117,7 @@ func (f *Flow) SetRating(level int) {
 // ToggleReason adds or removes a reason (only for ratings 1 and 2).
 func (f *Flow) ToggleReason(key string) {
 	f.update(func() {
-		if f.st.Screen != ScreenRating || f.st.Rating == 0 || f.st.Rating > 2 {
+		if !f.allows(ActReason) || f.st.Rating == 0 || f.st.Rating > 2 {
 			return
 		}
 		for i, r := range f.st.Reasons {
@@ -139,7 +139,7 @@ func (f *Flow) ToggleReason(key string) {
 // SubmitRating records the rating.
 func (f *Flow) SubmitRating() {
 	f.update(func() {
-		if f.st.Screen != ScreenRating || f.st.Rating == 0 {
+		if !f.allows(ActSubmit) || f.st.Rating == 0 {
 			return
 		}
 		r := Rating{Ticket: f.st.RateTicket, Ref: f.rate.ref, Code: f.rate.code, Level: f.st.Rating, Reasons: append([]string(nil), f.st.Reasons...), At: f.clock.Now()}

@@ -15,7 +15,7 @@ func (f *Flow) wipeScan() { f.st.ScanState = ScanState{} }
 // StartScan waits for a licence or certificate QR code.
 func (f *Flow) StartScan() {
 	f.update(func() {
-		if (f.st.Screen != ScreenHome && f.st.Screen != ScreenDocument) || !f.st.Has.Scan {
+		if !f.allows(ActScan) || !f.st.Has.Scan {
 			return
 		}
 		f.st.Document = Document{}

@@ -26,7 +26,7 @@ func (f *Flow) wipeTicket() { f.st.TicketState = TicketState{} }
 // the service has one, then issue and print.
 func (f *Flow) PickService(code string) {
 	f.update(func() {
-		if f.st.Screen != ScreenZone && f.st.Screen != ScreenHome {
+		if !f.allows(ActService) {
 			return
 		}
 		svc, ok := f.st.Services[code]
@@ -122,7 +122,7 @@ func (f *Flow) realName(svc Service, req IssueRequest) {
 // SkipRealName issues the ticket without the card where the service allows.
 func (f *Flow) SkipRealName() {
 	f.update(func() {
-		if f.st.Screen != ScreenRealName || !f.st.CanSkip {
+		if !f.allows(ActSkip) || !f.st.CanSkip {
 			return
 		}
 		f.issue(IssueRequest{Service: f.st.Service.Code})
@@ -206,7 +206,7 @@ func (f *Flow) printTicket(ctx context.Context, step uint64, t Ticket) {
 // RetryPrint prints the failed ticket again.
 func (f *Flow) RetryPrint() {
 	f.update(func() {
-		if f.st.Screen != ScreenPrintFailed {
+		if !f.allows(ActRetry) {
 			return
 		}
 		t := f.st.Ticket
