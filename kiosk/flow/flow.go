@@ -63,6 +63,26 @@ type Options struct {
 	GestureWithin time.Duration // ... within this time
 	Reasons       []string      // reason keys offered for low ratings
 	ConfigLines   []string      // what the maintenance "config" view shows
+
+	// How long the flow waits inside a step (device and hall calls, the
+	// countdown); zero takes DefaultOptions'.
+	Countdown     time.Duration // the last part of the idle timeout counted down on screen
+	StatusWait    time.Duration // the status pull after a session ends
+	AnnounceWait  time.Duration // one elder-mode prompt
+	FaultRecheck  time.Duration // asking a printer with a fault whether it cleared (home refresh)
+	ReadyWait     time.Duration // asking the printer, before a number is taken, whether it can print
+	VoidWait      time.Duration // voiding a ticket
+	CardRetry     time.Duration // pause after a failed card read before reading again
+	CardPoll      time.Duration // how often a read card is looked for on the reader (请取回身份证)
+	CardPollFor   time.Duration // ... for at most this long
+	CardAsk       time.Duration // one look for the card
+	HealthWait    time.Duration // device health for the maintenance panel
+	TestPrintWait time.Duration // maintenance test print
+	ProbeWait     time.Duration // ID test: does the reader answer at all
+	IDTestWait    time.Duration // ID test: waiting for a card
+	ScanTestWait  time.Duration // scanner test: waiting for a code
+	SyncWait      time.Duration // maintenance sync status
+	LocalWait     time.Duration // maintenance logs and config views
 }
 
 // DefaultOptions are the defaults the config file documents.
@@ -72,6 +92,12 @@ var DefaultOptions = Options{
 	CardWait: 30 * time.Second, ElderCardWait: 60 * time.Second, PrintTimeout: 20 * time.Second,
 	MaintIdle: 5 * time.Minute, PINTries: 3, PINLockout: 5 * time.Minute,
 	GestureTaps: 5, GestureWithin: 3 * time.Second,
+	Countdown: 10 * time.Second, StatusWait: 3 * time.Second, AnnounceWait: 10 * time.Second,
+	FaultRecheck: 2 * time.Second, ReadyWait: 3 * time.Second, VoidWait: 10 * time.Second,
+	CardRetry: 200 * time.Millisecond, CardPoll: 500 * time.Millisecond, CardPollFor: 5 * time.Minute,
+	CardAsk: 2 * time.Second, HealthWait: 5 * time.Second, TestPrintWait: 20 * time.Second,
+	ProbeWait: 2500 * time.Millisecond, IDTestWait: 20 * time.Second, ScanTestWait: 30 * time.Second,
+	SyncWait: 5 * time.Second, LocalWait: time.Second,
 	Reasons: []string{"reason.wait", "reason.attitude", "reason.again", "reason.docs", "reason.system"},
 }
 
@@ -85,6 +111,12 @@ func (o Options) withDefaults() Options {
 		{&o.ElderResult, &d.ElderResult}, {&o.CardWait, &d.CardWait}, {&o.ElderCardWait, &d.ElderCardWait},
 		{&o.PrintTimeout, &d.PrintTimeout}, {&o.MaintIdle, &d.MaintIdle}, {&o.PINLockout, &d.PINLockout},
 		{&o.GestureWithin, &d.GestureWithin},
+		{&o.Countdown, &d.Countdown}, {&o.StatusWait, &d.StatusWait}, {&o.AnnounceWait, &d.AnnounceWait},
+		{&o.FaultRecheck, &d.FaultRecheck}, {&o.ReadyWait, &d.ReadyWait}, {&o.VoidWait, &d.VoidWait},
+		{&o.CardRetry, &d.CardRetry}, {&o.CardPoll, &cardPoll}, {&o.CardPollFor, &d.CardPollFor},
+		{&o.CardAsk, &d.CardAsk}, {&o.HealthWait, &d.HealthWait}, {&o.TestPrintWait, &d.TestPrintWait},
+		{&o.ProbeWait, &d.ProbeWait}, {&o.IDTestWait, &d.IDTestWait}, {&o.ScanTestWait, &d.ScanTestWait},
+		{&o.SyncWait, &d.SyncWait}, {&o.LocalWait, &d.LocalWait},
 	} {
 		if *p.v <= 0 {
 			*p.v = *p.d
@@ -320,6 +352,7 @@ func (f *Flow) armIdle() {
 		}
 	}
 	step, gen := f.step, f.idleGen
+	countdownFrom := f.opt.Countdown
 	if d <= countdownFrom || f.st.Screen == ScreenMaintenance {
 		f.idle = f.clock.AfterFunc(d, func() { f.onIdle(step, gen) })
 		return
@@ -328,9 +361,6 @@ func (f *Flow) armIdle() {
 	deadline := f.clock.Now().Add(d)
 	f.idle = f.clock.AfterFunc(d-countdownFrom, func() { f.tick(step, gen, deadline) })
 }
-
-// countdownFrom is how long before the idle timeout the screen counts down.
-const countdownFrom = 10 * time.Second
 
 // tick shows the seconds left before the idle deadline and arms the next
 // tick; at the deadline the session times out.
@@ -392,7 +422,7 @@ func (f *Flow) goHome(fresh bool) {
 	if f.d.Status != nil && !f.closed {
 		// Waiting counts changed with this session's ticket: show them now.
 		f.spawn(func() {
-			ctx, cancel := context.WithTimeout(f.base, 3*time.Second)
+			ctx, cancel := context.WithTimeout(f.base, f.opt.StatusWait)
 			defer cancel()
 			_ = f.Refresh(ctx)
 		})
@@ -437,7 +467,7 @@ func (f *Flow) say(key string) {
 	}
 	lang := f.st.Lang
 	f.spawn(func() {
-		ctx, cancel := context.WithTimeout(f.base, 10*time.Second)
+		ctx, cancel := context.WithTimeout(f.base, f.opt.AnnounceWait)
 		defer cancel()
 		if err := f.d.Announcer.Say(ctx, lang, key); err != nil && ctx.Err() == nil {
 			f.log.Warn("kiosk announce failed", "key", key, "err", err)
@@ -590,7 +620,7 @@ func (f *Flow) refreshFaults() {
 		// A known fault (or one the last status poll saw, such as the
 		// printer not yet connected at start): ask the printer now whether
 		// it cleared (paper refilled) instead of waiting for its next poll.
-		ctx, cancel := context.WithTimeout(f.base, 2*time.Second)
+		ctx, cancel := context.WithTimeout(f.base, f.opt.FaultRecheck)
 		fl.Printer = ready.Ready(ctx)
 		cancel()
 	}
@@ -677,10 +707,7 @@ func (f *Flow) readCard(ctx context.Context, step uint64, wait time.Duration, do
 			}
 			f.log.Info("kiosk id card read failed", "err", err)
 			f.at(step, func() { f.st.Message = "realname.failed" })
-			select { // a broken reader must not spin
-			case <-rctx.Done():
-			case <-time.After(200 * time.Millisecond):
-			}
+			f.pause(rctx, f.opt.CardRetry) // a broken reader must not spin
 		}
 	})
 }
@@ -704,13 +731,13 @@ func (f *Flow) watchCard() {
 	readStep := f.step
 	f.spawn(func() {
 		defer f.update(func() { f.watching = false; f.st.TakeCard = false })
-		for range 600 { // at most about 5 minutes
+		for range max(1, int(f.opt.CardPollFor/f.opt.CardPoll)) {
 			select {
 			case <-f.base.Done():
 				return
-			case <-time.After(cardPoll):
+			case <-time.After(f.opt.CardPoll):
 			}
-			ctx, cancel := context.WithTimeout(f.base, 2*time.Second)
+			ctx, cancel := context.WithTimeout(f.base, f.opt.CardAsk)
 			present, err := p.CardPresent(ctx)
 			cancel()
 			if err != nil || !present {
@@ -727,5 +754,17 @@ func (f *Flow) watchCard() {
 	})
 }
 
-// cardPoll is how often watchCard asks the reader.
-var cardPoll = 500 * time.Millisecond
+// cardPoll is the default of Options.CardPoll (a seam for tests that poll
+// faster).
+var cardPoll = DefaultOptions.CardPoll
+
+// pause waits d on the flow's clock, or until ctx ends.
+func (f *Flow) pause(ctx context.Context, d time.Duration) {
+	done := make(chan struct{})
+	t := f.clock.AfterFunc(d, func() { close(done) })
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-done:
+	}
+}

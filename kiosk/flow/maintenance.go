@@ -153,7 +153,7 @@ func (f *Flow) refreshHealth() {
 	}
 	step := f.step
 	f.spawn(func() {
-		ctx, cancel := context.WithTimeout(f.base, 5*time.Second)
+		ctx, cancel := context.WithTimeout(f.base, f.opt.HealthWait)
 		defer cancel()
 		h := f.d.Health.Health(ctx)
 		if f.d.Faults != nil {
@@ -219,7 +219,7 @@ func (f *Flow) maintOp(kind ActionKind, title string, timeout time.Duration, op 
 
 // MaintTestPrint prints a test page.
 func (f *Flow) MaintTestPrint() {
-	f.maintOp(ActTestPrint, "maint.testprint", 20*time.Second, func(ctx context.Context) []string {
+	f.maintOp(ActTestPrint, "maint.testprint", f.opt.TestPrintWait, func(ctx context.Context) []string {
 		if f.d.TestPrinter == nil {
 			return []string{"no printer configured"}
 		}
@@ -230,21 +230,14 @@ func (f *Flow) MaintTestPrint() {
 	})
 }
 
-// The ID test first asks the reader whether it answers (probeTimeout), then
-// waits up to idTestWait for a card.
-const (
-	probeTimeout = 2500 * time.Millisecond
-	idTestWait   = 20 * time.Second
-)
-
 // MaintIDTest waits for a card and shows it masked.
 func (f *Flow) MaintIDTest() {
-	f.maintOp(ActIDTest, "maint.idtest", idTestWait, func(ctx context.Context) []string {
+	f.maintOp(ActIDTest, "maint.idtest", f.opt.IDTestWait, func(ctx context.Context) []string {
 		if f.d.Reader == nil {
 			return []string{"no ID card reader configured"}
 		}
 		if p, ok := f.d.Reader.(ReaderProbe); ok {
-			pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+			pctx, cancel := context.WithTimeout(ctx, f.opt.ProbeWait)
 			err := p.Probe(pctx)
 			cancel()
 			if err != nil {
@@ -253,7 +246,7 @@ func (f *Flow) MaintIDTest() {
 		}
 		c, err := f.d.Reader.ReadCard(ctx)
 		if errors.Is(err, context.DeadlineExceeded) {
-			return []string{"FAIL: the reader answers, but no card was laid within " + idTestWait.String()}
+			return []string{"FAIL: the reader answers, but no card was laid within " + f.opt.IDTestWait.String()}
 		}
 		if err != nil {
 			return []string{"FAIL: " + err.Error()}
@@ -266,7 +259,7 @@ func (f *Flow) MaintIDTest() {
 
 // MaintScanTest waits for a code and shows it (first 80 characters).
 func (f *Flow) MaintScanTest() {
-	f.maintOp(ActScanTest, "maint.scantest", 30*time.Second, func(ctx context.Context) []string {
+	f.maintOp(ActScanTest, "maint.scantest", f.opt.ScanTestWait, func(ctx context.Context) []string {
 		if f.d.Codes == nil {
 			return []string{"no scanner configured"}
 		}
@@ -284,7 +277,7 @@ func (f *Flow) MaintScanTest() {
 
 // MaintSync shows the sync status.
 func (f *Flow) MaintSync() {
-	f.maintOp(ActSync, "maint.sync", 5*time.Second, func(ctx context.Context) []string {
+	f.maintOp(ActSync, "maint.sync", f.opt.SyncWait, func(ctx context.Context) []string {
 		if f.d.Sync == nil {
 			return []string{"no sync configured"}
 		}
@@ -294,7 +287,7 @@ func (f *Flow) MaintSync() {
 
 // MaintLogs shows the most recent log lines.
 func (f *Flow) MaintLogs() {
-	f.maintOp(ActLogs, "maint.logs", time.Second, func(context.Context) []string {
+	f.maintOp(ActLogs, "maint.logs", f.opt.LocalWait, func(context.Context) []string {
 		if f.d.Logs == nil {
 			return nil
 		}
@@ -304,7 +297,7 @@ func (f *Flow) MaintLogs() {
 
 // MaintConfig shows the configuration in effect.
 func (f *Flow) MaintConfig() {
-	f.maintOp(ActConfig, "maint.config", time.Second, func(context.Context) []string {
+	f.maintOp(ActConfig, "maint.config", f.opt.LocalWait, func(context.Context) []string {
 		return append([]string(nil), f.opt.ConfigLines...)
 	})
 }

@@ -3,7 +3,6 @@ package flow
 import (
 	"context"
 	"errors"
-	"time"
 )
 
 // RatingState is the 好差评 journey's part of the State.
@@ -73,11 +72,7 @@ func (f *Flow) StartRating() {
 						if ctx.Err() != nil {
 							return
 						}
-						select {
-						case <-ctx.Done():
-							return
-						case <-time.After(200 * time.Millisecond):
-						}
+						f.pause(ctx, f.opt.CardRetry) // a broken reader must not spin
 						continue
 					}
 					doc, err := f.d.Served.ServedTicket(ctx, c)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"time"
 
 	"hallkiosk/kiosk/i18n"
 )
@@ -162,7 +161,7 @@ func (f *Flow) printerReady(ctx context.Context, step uint64) bool {
 	if !ok {
 		return true
 	}
-	rctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	rctx, cancel := context.WithTimeout(ctx, f.opt.ReadyWait)
 	fault := p.Ready(rctx)
 	cancel()
 	if fault == PrinterOK {
@@ -238,7 +237,7 @@ func (f *Flow) CancelPrint() {
 
 func (f *Flow) voidAsync(t Ticket, reason string) {
 	f.spawn(func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(f.base), 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(f.base), f.opt.VoidWait)
 		defer cancel()
 		if err := f.d.Issuer.Void(ctx, t, reason); err != nil {
 			f.log.Error("kiosk ticket void failed", "ticket", t.Number, "err", err)
