@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"hallkiosk/kiosk/flow"
@@ -19,7 +17,8 @@ import (
 // The control endpoint (kiosk.control, loopback only, off by default) lets
 // scripts drive the flows of a kiosk without touching the screen: the demo
 // and CI run a headless kiosk through it, and the screenshot script walks
-// every screen. Targets are the names the screens give their buttons.
+// every screen. Targets are the names the screens give their buttons: the
+// flow's action vocabulary (flow.ActionKind, flow.ParseAction).
 //
 //	GET  /state                 the session state (no personal data: names are masked);
 //	                            besides the screen: online (the hall answered), hall_open,
@@ -36,6 +35,22 @@ func serveControl(ctx context.Context, addr string, f *flow.Flow, log *slog.Logg
 	if err != nil {
 		return nil, fmt.Errorf("kiosk.control: %w", err)
 	}
+	srv := &http.Server{Handler: controlHandler(f), ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("kiosk control endpoint failed", "err", err)
+		}
+	}()
+	log.Info("kiosk control endpoint", "addr", ln.Addr().String())
+	return func() {
+		sctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}, nil
+}
+
+// controlHandler serves GET /state and POST /tap for f.
+func controlHandler(f *flow.Flow) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /state", func(w http.ResponseWriter, r *http.Request) {
 		writeState(w, f.State())
@@ -48,18 +63,7 @@ func serveControl(ctx context.Context, addr string, f *flow.Flow, log *slog.Logg
 		}
 		writeState(w, f.State())
 	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("kiosk control endpoint failed", "err", err)
-		}
-	}()
-	log.Info("kiosk control endpoint", "addr", ln.Addr().String())
-	return func() {
-		sctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	}, nil
+	return mux
 }
 
 // stateView is the JSON form of the state for scripts.
@@ -111,55 +115,16 @@ func writeState(w http.ResponseWriter, s flow.State) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// tap performs the button named target.
+// tap performs the button named target: the flow's action of that name
+// (flow.ParseAction). An action the current screen does not allow changes
+// nothing and is not an error (the reply is the unchanged state).
 func tap(f *flow.Flow, target string) error {
-	name, arg, _ := strings.Cut(target, ":")
-	simple := map[string]func(){
-		"home": f.Home, "back": f.Back, "lang": f.ToggleLang, "elder": f.ToggleElder, "skip": f.SkipRealName,
-		"retry": f.RetryPrint, "appointment": f.StartAppointment, "scan": f.StartScan,
-		"submit": f.SubmitRating, "collect": f.CollectInvoices, "corner": f.SecretTap, "exit": f.MaintExit,
-		"maint.testprint": f.MaintTestPrint, "maint.idtest": f.MaintIDTest, "maint.scantest": f.MaintScanTest,
-		"maint.sync": f.MaintSync, "maint.logs": f.MaintLogs, "maint.config": f.MaintConfig,
+	a, err := flow.ParseAction(target)
+	if err != nil {
+		return err
 	}
-	switch {
-	case name == "zone" && arg != "":
-		f.OpenZone(arg)
-	case name == "service" && arg != "":
-		f.PickService(arg)
-	case name == "cancel":
-		if f.State().Screen == flow.ScreenPrintFailed {
-			f.CancelPrint()
-		} else {
-			f.Home()
-		}
-	case name == "rate" && arg == "":
-		f.StartRating()
-	case name == "rate":
-		n, err := strconv.Atoi(arg)
-		if err != nil {
-			return fmt.Errorf("bad rating %q", arg)
-		}
-		f.SetRating(n)
-	case name == "reason" && arg != "":
-		f.ToggleReason(arg)
-	case name == "invoice" && arg == "":
-		f.StartInvoices()
-	case name == "invoice":
-		n, err := strconv.Atoi(arg)
-		if err != nil {
-			return fmt.Errorf("bad invoice index %q", arg)
-		}
-		f.ToggleInvoice(n)
-	case name == "pin" && arg == "ok":
-		f.PINSubmit()
-	case name == "pin" && arg == "clear":
-		f.PINClear()
-	case name == "pin" && len(arg) == 1 && arg[0] >= '0' && arg[0] <= '9':
-		f.PINDigit(arg[0])
-	case simple[target] != nil:
-		simple[target]()
-	default:
-		return fmt.Errorf("unknown target %q", target)
+	if err := f.Do(a); err != nil && !errors.Is(err, flow.ErrNotAllowed) {
+		return err
 	}
 	return nil
 }

@@ -9,8 +9,15 @@
 // The flow declares the small interfaces it needs (TicketIssuer,
 // TicketPrinter, CardReader, CodeSource, CodeResolver, Rater, InvoiceDesk,
 // Announcer, HealthSource, Clock, ...); package flow/adapters wires them to
-// the queue, printer and driver packages. Screens (package kiosk/ui) call the
-// flow's methods on taps and redraw from State when a listener fires.
+// the queue, printer and driver packages. Screens (package kiosk/ui) pass
+// taps to Do as actions of the one vocabulary (ActionKind, ParseAction; the
+// kiosk control endpoint uses the same names) and redraw from State when a
+// listener fires. Which screen allows which action is one table (rules.go).
+//
+// flow.go is the session machinery; each journey has its own file and its
+// own part of State: ticket.go (TicketState), appointment.go, scan.go
+// (ScanState), rating.go (RatingState), invoices.go (InvoiceState) and
+// maintenance.go (MaintState).
 //
 // Personal data (the card holder's name and ID number) lives only in the
 // session: the State exposes a masked name, and returning home — by a tap or

@@ -32,41 +32,41 @@ var (
 // build makes the screen for state s.
 func (k *Kiosk) build(s flow.State) *Screen {
 	sc := &Screen{Kind: s.Screen, Buttons: map[string]*Button{}, Tiles: map[string]*Tile{}}
-	sc.Corner = NewGesture(fyne.NewSize(MinTouch, MinTouch), k.Flow.SecretTap)
+	sc.Corner = NewGesture(fyne.NewSize(MinTouch, MinTouch), k.act(flow.Act(flow.ActCorner)))
 	L := s.Lang
 	var footer fyne.CanvasObject
 	switch s.Screen {
 	case flow.ScreenHome:
 		footer = k.notices(s)
 	case flow.ScreenZone:
-		footer = k.button(sc, "back", L.T("nav.back"), false, k.Flow.Back)
+		footer = k.actButton(sc, flow.Act(flow.ActBack), L.T("nav.back"), false)
 	case flow.ScreenRealName, flow.ScreenAppointment, flow.ScreenScan, flow.ScreenInvoiceID:
 		footer = k.cancelRow(sc, s, s.Screen == flow.ScreenRealName && s.CanSkip)
 	case flow.ScreenTicket, flow.ScreenMessage, flow.ScreenRated, flow.ScreenInvoiceDone:
-		footer = k.button(sc, "home", L.T("nav.home"), true, k.Flow.Home)
+		footer = k.actButton(sc, flow.Act(flow.ActHome), L.T("nav.home"), true)
 	case flow.ScreenPrintFailed:
 		if s.Faults.Printer == flow.PrinterOK {
-			footer = grid(2, k.button(sc, "cancel", L.T("nav.cancel"), false, k.Flow.CancelPrint),
-				k.button(sc, "retry", L.T("print.retry"), true, k.Flow.RetryPrint))
+			footer = grid(2, k.actButton(sc, flow.Act(flow.ActCancel), L.T("nav.cancel"), false),
+				k.actButton(sc, flow.Act(flow.ActRetry), L.T("print.retry"), true))
 		} else { // no paper: printing again cannot help
-			footer = k.button(sc, "cancel", L.T("nav.home"), true, k.Flow.CancelPrint)
+			footer = k.actButton(sc, flow.Act(flow.ActCancel), L.T("nav.home"), true)
 		}
 	case flow.ScreenDocument:
-		footer = grid(2, k.button(sc, "back", L.T("home.scan"), false, k.Flow.Back),
-			k.button(sc, "home", L.T("nav.home"), true, k.Flow.Home))
+		footer = grid(2, k.actButton(sc, flow.Act(flow.ActBack), L.T("home.scan"), false),
+			k.actButton(sc, flow.Act(flow.ActHome), L.T("nav.home"), true))
 	case flow.ScreenRating:
-		footer = grid(2, k.button(sc, "cancel", L.T("nav.cancel"), false, k.Flow.Home),
-			k.button(sc, "submit", L.T("rate.submit"), true, k.Flow.SubmitRating))
+		footer = grid(2, k.actButton(sc, flow.Act(flow.ActCancel), L.T("nav.cancel"), false),
+			k.actButton(sc, flow.Act(flow.ActSubmit), L.T("rate.submit"), true))
 		if s.Rating == 0 {
 			sc.Buttons["submit"].Disable()
 		}
 	case flow.ScreenInvoices:
-		footer = grid(2, k.button(sc, "cancel", L.T("nav.cancel"), false, k.Flow.Home),
-			k.button(sc, "collect", L.T("invoice.collect"), true, k.Flow.CollectInvoices))
+		footer = grid(2, k.actButton(sc, flow.Act(flow.ActCancel), L.T("nav.cancel"), false),
+			k.actButton(sc, flow.Act(flow.ActCollect), L.T("invoice.collect"), true))
 	case flow.ScreenPIN:
-		footer = k.button(sc, "exit", L.T("nav.cancel"), false, k.Flow.MaintExit)
+		footer = k.actButton(sc, flow.Act(flow.ActExit), L.T("nav.cancel"), false)
 	case flow.ScreenMaintenance:
-		footer = k.button(sc, "exit", L.T("maint.exit"), true, k.Flow.MaintExit)
+		footer = k.actButton(sc, flow.Act(flow.ActExit), L.T("maint.exit"), true)
 	}
 	if footer != nil {
 		footer = container.NewPadded(footer)
@@ -140,9 +140,10 @@ func (k *Kiosk) header(sc *Screen, s flow.State) fyne.CanvasObject {
 		if s.Elder {
 			elder = "home.elder.off"
 		}
-		lb := k.newButton(L.T("home.lang"), false, k.Flow.ToggleLang)
-		eb := k.newButton(L.T(elder), false, k.Flow.ToggleElder)
-		sc.Buttons["lang"], sc.Buttons["elder"] = lb, eb
+		lang, eld := flow.Act(flow.ActLang), flow.Act(flow.ActElder)
+		lb := k.newButton(L.T("home.lang"), false, k.act(lang))
+		eb := k.newButton(L.T(elder), false, k.act(eld))
+		sc.Buttons[lang.String()], sc.Buttons[eld.String()] = lb, eb
 		// Fixed widths: the switches stay where they are in both languages.
 		w := float32(230)
 		if s.Elder {
@@ -227,11 +228,11 @@ func (k *Kiosk) centre(objs ...fyne.CanvasObject) fyne.CanvasObject {
 }
 
 func (k *Kiosk) cancelRow(sc *Screen, s flow.State, skip bool) fyne.CanvasObject {
-	c := k.button(sc, "cancel", s.Lang.T("nav.cancel"), false, k.Flow.Home)
+	c := k.actButton(sc, flow.Act(flow.ActCancel), s.Lang.T("nav.cancel"), false)
 	if !skip {
 		return c
 	}
-	return grid(2, c, k.button(sc, "skip", s.Lang.T("nav.skip"), true, k.Flow.SkipRealName))
+	return grid(2, c, k.actButton(sc, flow.Act(flow.ActSkip), s.Lang.T("nav.skip"), true))
 }
 
 // ticketsBlocked is the tile hint when no ticket can be printed ("" when
@@ -266,29 +267,28 @@ func (k *Kiosk) home(sc *Screen, s flow.State) fyne.CanvasObject {
 			if blocked != "" {
 				sub = blocked
 			}
-			z := z
-			t := k.tile(sc, "zone:"+z.Code, z.Name(L), sub, colTile, func() { k.Flow.OpenZone(z.Code) })
+			t := k.actTile(sc, flow.ActText(flow.ActZone, z.Code), z.Name(L), sub, colTile)
 			t.Disabled = blocked != ""
 			zones = append(zones, t)
 		}
 	}
 	if s.Has.Appointment {
-		t := k.tile(sc, "appointment", L.T("home.appointment"), blocked, colAppt, k.Flow.StartAppointment)
+		t := k.actTile(sc, flow.Act(flow.ActAppointment), L.T("home.appointment"), blocked, colAppt)
 		t.Disabled = blocked != ""
 		extra = append(extra, t)
 	}
 	if s.Has.Scan {
-		extra = append(extra, k.tile(sc, "scan", L.T("home.scan"), "", colScan, k.Flow.StartScan))
+		extra = append(extra, k.actTile(sc, flow.Act(flow.ActScan), L.T("home.scan"), "", colScan))
 	}
 	if s.Has.Rating {
-		extra = append(extra, k.tile(sc, "rate", L.T("home.rate"), "", colRate, k.Flow.StartRating))
+		extra = append(extra, k.actTile(sc, flow.Act(flow.ActRate), L.T("home.rate"), "", colRate))
 	}
 	if s.Has.Invoices {
 		sub := blocked
 		if sub == "" && s.Faults.Reader {
 			sub = L.T("service.reader")
 		}
-		t := k.tile(sc, "invoice", L.T("home.invoice"), sub, colInvoice, k.Flow.StartInvoices)
+		t := k.actTile(sc, flow.Act(flow.ActInvoices), L.T("home.invoice"), sub, colInvoice)
 		t.Disabled = sub != ""
 		extra = append(extra, t)
 	}
@@ -457,8 +457,7 @@ func (k *Kiosk) zone(sc *Screen, s flow.State) fyne.CanvasObject {
 		case s.Faults.Reader && svc.RealName == flow.RealNameRequired:
 			sub, muted = L.T("service.reader"), true
 		}
-		code := svc.Code
-		t := k.tile(sc, "service:"+code, svc.Name(L), sub, colTile, func() { k.Flow.PickService(code) })
+		t := k.actTile(sc, flow.ActText(flow.ActService, svc.Code), svc.Name(L), sub, colTile)
 		t.Disabled, t.Muted = blocked != "", muted
 		tiles = append(tiles, t)
 	}
@@ -661,8 +660,8 @@ func (k *Kiosk) rating(sc *Screen, s flow.State) fyne.CanvasObject {
 		if s.Rating == lvl {
 			col = colPrimary
 		}
-		t := k.tileH(sc, fmt.Sprintf("rate:%d", lvl), stars(lvl), L.T(fmt.Sprintf("rate.%d", lvl)), col,
-			MinTouch+10, func() { k.Flow.SetRating(lvl) })
+		a := flow.ActN(flow.ActRateLevel, lvl)
+		t := k.tileH(sc, a.String(), stars(lvl), L.T(fmt.Sprintf("rate.%d", lvl)), col, MinTouch+10, k.act(a))
 		levels = append(levels, t)
 	}
 	lcols := 1
@@ -684,7 +683,7 @@ func (k *Kiosk) rating(sc *Screen, s flow.State) fyne.CanvasObject {
 			if on {
 				mark = "■ "
 			}
-			rs = append(rs, k.button(sc, "reason:"+r, mark+L.T(r), on, func() { k.Flow.ToggleReason(r) }))
+			rs = append(rs, k.actButton(sc, flow.ActText(flow.ActReason, r), mark+L.T(r), on))
 		}
 		rcols := 2
 		if k.opt.Landscape {
@@ -707,7 +706,7 @@ func (k *Kiosk) invoices(sc *Screen, s flow.State) fyne.CanvasObject {
 			mark = "■ "
 		}
 		label := mark + L.T("invoice.item", inv.Number, inv.Seller, inv.Amount)
-		items = append(items, k.button(sc, fmt.Sprintf("invoice:%d", i), label, false, func() { k.Flow.ToggleInvoice(i) }))
+		items = append(items, k.actButton(sc, flow.ActN(flow.ActInvoice, i), label, false))
 	}
 	return k.paged(sc, head, items, 1)
 }
@@ -730,15 +729,14 @@ func (k *Kiosk) pin(sc *Screen, s flow.State) fyne.CanvasObject {
 	var keys []fyne.CanvasObject
 	for _, d := range order {
 		d := d
-		name, label := "pin:"+string(d), string(d)
-		tap := func() { k.Flow.PINDigit(byte(d)) }
+		a := flow.ActN(flow.ActPINDigit, int(d-'0'))
 		switch d {
 		case 'C':
-			name, tap = "pin:clear", k.Flow.PINClear
+			a = flow.Act(flow.ActPINClear)
 		case '✓':
-			name, tap = "pin:ok", k.Flow.PINSubmit
+			a = flow.Act(flow.ActPINOK)
 		}
-		keys = append(keys, k.button(sc, name, label, d == '✓', tap))
+		keys = append(keys, k.actButton(sc, a, string(d), d == '✓'))
 	}
 	margin := max(0, (k.bodySize.Width-700)/2)
 	box.Add(container.NewBorder(nil, nil, spacerW(margin), spacerW(margin), grid(cols, keys...)))
@@ -750,14 +748,12 @@ func (k *Kiosk) maintenance(sc *Screen, s flow.State) fyne.CanvasObject {
 	h := NewFitText(L.T("maint.devices"), colPrimary, k.textSize())
 	h.Align = fyne.TextAlignLeading
 	var ops []fyne.CanvasObject
-	for _, op := range []struct {
-		key string
-		fn  func()
-	}{{"maint.testprint", k.Flow.MaintTestPrint}, {"maint.idtest", k.Flow.MaintIDTest}, {"maint.scantest", k.Flow.MaintScanTest},
-		{"maint.sync", k.Flow.MaintSync}, {"maint.logs", k.Flow.MaintLogs}, {"maint.config", k.Flow.MaintConfig}} {
-		ops = append(ops, k.button(sc, op.key, L.T(op.key), false, op.fn))
+	for _, kind := range []flow.ActionKind{flow.ActTestPrint, flow.ActIDTest, flow.ActScanTest, flow.ActSync, flow.ActLogs, flow.ActConfig} {
+		a := flow.Act(kind)
+		key := a.String() // the button's name is also its label's i18n key
+		ops = append(ops, k.actButton(sc, a, L.T(key), false))
 		if s.Busy {
-			sc.Buttons[op.key].Disable()
+			sc.Buttons[key].Disable()
 		}
 	}
 	ocols := 3

@@ -264,6 +264,21 @@ func (k *Kiosk) button(sc *Screen, name, label string, primary bool, tapped func
 	return minHeight(b, MinTouch)
 }
 
+// act returns the tap handler of action a: the flow's Do, which refuses an
+// action the current screen does not allow.
+func (k *Kiosk) act(a flow.Action) func() { return func() { _ = k.Flow.Do(a) } }
+
+// actButton is a button for action a, named by it (a.String(): the name the
+// control endpoint taps).
+func (k *Kiosk) actButton(sc *Screen, a flow.Action, label string, primary bool) fyne.CanvasObject {
+	return k.button(sc, a.String(), label, primary, k.act(a))
+}
+
+// actTile is a tile for action a, named by it.
+func (k *Kiosk) actTile(sc *Screen, a flow.Action, title, sub string, col color.NRGBA) *Tile {
+	return k.tile(sc, a.String(), title, sub, col, k.act(a))
+}
+
 func (k *Kiosk) tile(sc *Screen, name, title, sub string, col color.NRGBA, tapped func()) *Tile {
 	h := float32(150)
 	if k.opt.Landscape {

@@ -2,8 +2,10 @@ package adapters
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"hallkiosk/drivers/voice"
@@ -14,9 +16,21 @@ import (
 // say and message calls) has a recorded prompt in Mandarin and in English,
 // and every prompt belongs to a text the screens show.
 func TestEverySpokenKeyHasAPrompt(t *testing.T) {
-	src, err := os.ReadFile("../flow.go")
+	// The flow's sources: session machinery and one file per journey.
+	files, err := filepath.Glob("../*.go")
 	if err != nil {
 		t.Fatal(err)
+	}
+	var src []byte
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src = append(src, b...)
 	}
 	var keys []string
 	for _, m := range regexp.MustCompile(`f\.(?:say|message)\("([a-z.]+)"`).FindAllSubmatch(src, -1) {
@@ -25,7 +39,7 @@ func TestEverySpokenKeyHasAPrompt(t *testing.T) {
 		}
 	}
 	if len(keys) < 10 {
-		t.Fatalf("found only %d spoken keys in flow.go: %v", len(keys), keys)
+		t.Fatalf("found only %d spoken keys in kiosk/flow: %v", len(keys), keys)
 	}
 	p, err := voice.DefaultPrompts()
 	if err != nil {
