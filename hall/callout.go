@@ -26,7 +26,7 @@ import (
 // openCallout sets up the call-out; nil when nothing is configured.
 func (h *Hall) openCallout() error {
 	names := windowNames(h.eng)
-	s, err := callout.Open(h.cfg.Display, h.cfg.Voice, callout.SetupOpts{
+	s, err := openSetup(h.cfg.Display, h.cfg.Voice, setupOpts{
 		Log:         h.log,
 		Soundcard:   h.opts.Soundcard,
 		WrapSink:    h.opts.WrapSink,
@@ -180,3 +180,7 @@ func OpenSoundcard(device string) (voice.Sink, func() error, error) {
 	}
 	return c, c.Close, nil
 }
+
+// CalloutEnabled reports whether a display or a voice output is
+// configured.
+func (h *Hall) CalloutEnabled() bool { return h.callout != nil }

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"hallkiosk/drivers/callout"
 	"hallkiosk/hall/uplink"
 	"hallkiosk/internal/config"
 )
@@ -24,8 +23,8 @@ type Config struct {
 	Ratings RatingsConfig `ini:"ratings"`
 	Keys    KeysConfig    `ini:"keys"`
 	// Display and Voice: window strips, hall board, announcements (callout.go).
-	Display callout.DisplayConfig `ini:"display"`
-	Voice   callout.VoiceConfig   `ini:"voice"`
+	Display DisplayConfig `ini:"display"`
+	Voice   VoiceConfig   `ini:"voice"`
 	// Evaluator: the evaluator pads at the windows (evaluator.go).
 	Evaluator EvaluatorConfig `ini:"evaluator"`
 	// Privacy: how long personal data is kept.
@@ -131,7 +130,7 @@ func DefaultConfig() *Config {
 	c.Ratings.RerateWindow = 24 * time.Hour
 	c.Ratings.RectifyWorkingDays = 15
 	c.Privacy.PersonalDataDays = 30
-	c.Display, c.Voice = callout.DefaultDisplayConfig(), callout.DefaultVoiceConfig()
+	c.Display, c.Voice = DefaultDisplayConfig(), DefaultVoiceConfig()
 	c.Evaluator = DefaultEvaluatorConfig()
 	c.Invoices = DefaultInvoicesConfig()
 	return c

@@ -227,3 +227,12 @@ func (p *pads) close() {
 		p.conn.Close()
 	}
 }
+
+// PadsHealth returns the evaluator bus's connection state; false without
+// pads.
+func (h *Hall) PadsHealth() (serialport.Health, bool) {
+	if h.pads == nil {
+		return serialport.Health{}, false
+	}
+	return h.pads.conn.Health(), true
+}

@@ -29,7 +29,6 @@ import (
 	"time"
 
 	"hallkiosk/city/wire"
-	"hallkiosk/drivers/callout"
 	"hallkiosk/drivers/voice"
 	"hallkiosk/hall/uplink"
 	"hallkiosk/internal/codesign"
@@ -85,7 +84,7 @@ type Hall struct {
 	sync        *qsync.HallSync
 	fingerprint string
 	tls         *tls.Config
-	callout     *callout.Setup
+	callout     *setup
 	pads        *pads
 	ln, tln     net.Listener
 

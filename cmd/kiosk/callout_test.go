@@ -18,7 +18,7 @@ import (
 	"hallkiosk/queue/engine"
 )
 
-// TestStandaloneCallout: in a township box the kiosk's own engine drives
+// TestStandaloneCallout: in a township box the kiosk's own hall drives
 // the board and the strips (one shared bus on a pty, played by the display
 // simulator) and the announcements (a WAV directory).
 func TestStandaloneCallout(t *testing.T) {
@@ -43,16 +43,15 @@ func TestStandaloneCallout(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	e, err := engine.Open(ctx, filepath.Join(dir, "hall.db"), engine.Options{Catalog: catalog.Default(), IgnoreHours: true})
+	cfg.Kiosk.DataDir = filepath.Join(dir, "data")
+	os.MkdirAll(cfg.Kiosk.DataDir, 0o750)
+	k := &kiosk{cfg: cfg, log: slog.New(slog.DiscardHandler), cat: catalog.Default(), health: &health{}}
+	h, err := startHall(ctx, k) // the box's hall, as assemble opens it
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := &kiosk{cfg: cfg, log: slog.New(slog.DiscardHandler), cat: catalog.Default(), health: &health{}}
-	k.closers = append(k.closers, func() { e.Close() })
-	if err := attachCallout(ctx, k, e); err != nil {
-		t.Fatal(err)
-	}
 	defer k.Close()
+	e := h.Engine()
 
 	tk, err := e.Issue(ctx, engine.IssueRequest{Service: "tax-invoice", DeviceID: "kiosk-01"})
 	if err != nil {

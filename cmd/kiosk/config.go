@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"hallkiosk/drivers/callout"
+	"hallkiosk/hall"
 	"hallkiosk/hall/uplink"
 	"hallkiosk/internal/config"
 	"hallkiosk/kiosk/i18n"
@@ -68,16 +68,12 @@ type Config struct {
 		Baud int    `ini:"baud"`
 	} `ini:"scanner"`
 	Voice struct {
+		// Enabled turns the elder-mode prompts on (prompts.go).
 		Enabled bool `ini:"enabled"`
-		// Call announcements of a standalone box (callout.go).
-		Output       string        `ini:"output"`
-		Language     string        `ini:"language"`
-		Repeat       int           `ini:"repeat"`
-		RecallRepeat int           `ini:"recall_repeat"`
-		Volume       int           `ini:"volume"`
-		QuietHours   string        `ini:"quiet_hours"`
-		QuietVolume  int           `ini:"quiet_volume"`
-		MaxWait      time.Duration `ini:"max_wait"`
+		// The call announcements of a standalone box, the hall's [voice]
+		// keys (output, language, repeat, zones, backlog_limit, ...);
+		// output is also where the prompts go.
+		hall.VoiceConfig
 	} `ini:"voice"`
 	Registry struct {
 		Import string `ini:"import"`
@@ -86,8 +82,12 @@ type Config struct {
 		Enabled bool   `ini:"enabled"`
 		Import  string `ini:"import"`
 	} `ini:"invoices"`
-	// Display: window strips and hall board of a standalone box (callout.go).
-	Display callout.DisplayConfig `ini:"display"`
+	// Display: window strips and hall board of a standalone box, the
+	// hall's [display] (callout.go).
+	Display hall.DisplayConfig `ini:"display"`
+	// Evaluator: the evaluator pads at a standalone box's windows, the
+	// hall's [evaluator] (callout.go).
+	Evaluator hall.EvaluatorConfig `ini:"evaluator"`
 	// Standalone: the hall pages a standalone box serves (hallpages.go).
 	Standalone StandaloneConfig `ini:"standalone"`
 	// City: a standalone box's uplink to the city server (city.go).
@@ -97,12 +97,13 @@ type Config struct {
 // defaults returns the configuration the demo runs with.
 func defaults() *Config {
 	c := &Config{}
+	h := hall.DefaultConfig() // a standalone box's hall keys default as a hall's
 	c.Kiosk.DeviceID = "kiosk-01"
 	c.Kiosk.Language = "zh"
 	c.Kiosk.Orientation = "portrait"
 	c.Kiosk.Fullscreen = true
 	c.Kiosk.DataDir = "var/kiosk"
-	c.Kiosk.PersonalDataDays = 30
+	c.Kiosk.PersonalDataDays = h.Privacy.PersonalDataDays
 	c.Kiosk.LogLevel = "info"
 	c.Kiosk.SimDir = "var/dev"
 	c.Hall.URL = "http://127.0.0.1:8080"
@@ -126,9 +127,8 @@ func defaults() *Config {
 	c.Scanner.Port = "/dev/ttyACM0"
 	c.Scanner.Baud = 9600
 	c.Voice.Enabled = true
-	c.voiceDefaults()
-	c.Standalone.defaults()
-	c.Display = callout.DefaultDisplayConfig()
+	c.Voice.VoiceConfig, c.Display, c.Evaluator = h.Voice, h.Display, h.Evaluator
+	c.Standalone.AuthConfig = h.Auth
 	c.Invoices.Enabled = true
 	return c
 }
