@@ -54,7 +54,11 @@ func (h *Hall) runCallout(ctx context.Context) {
 	rctx, cancel := context.WithCancel(ctx)
 	g := group{}
 	g.Go(func() { s.Run(rctx) })
-	g.Go(func() { follow(h.eng, events, s.Hub) })
+	publish := s.Hub.Publish
+	if h.published != nil { // tests: see what the hub gets
+		publish = func(ev callout.Event) { h.published(ev); s.Hub.Publish(ev) }
+	}
+	g.Go(func() { follow(h.eng, events, publish) })
 	<-ctx.Done()
 	unsubscribe() // closes events: follow returns
 	cancel()
@@ -119,7 +123,7 @@ func writeCalloutMetrics(b *strings.Builder, st callout.Status, dropped int64) {
 
 // follow publishes the events that show or say something until events is
 // closed; a catalogue change reloads the window names.
-func follow(eng *engine.Engine, events <-chan engine.Event, hub *callout.Hub) {
+func follow(eng *engine.Engine, events <-chan engine.Event, publish func(callout.Event)) {
 	names := windowNames(eng)
 	for ev := range events {
 		if ev.Kind == engine.EvCatalog {
@@ -130,7 +134,7 @@ func follow(eng *engine.Engine, events <-chan engine.Event, hub *callout.Hub) {
 		if !ok || ev.Label == "" || ev.Window <= 0 {
 			continue
 		}
-		hub.Publish(callout.Event{Kind: k, Number: ev.Label, Window: ev.Window, WindowName: names[ev.Window],
+		publish(callout.Event{Kind: k, Number: ev.Label, Window: ev.Window, WindowName: names[ev.Window],
 			Service: ev.Service, At: ev.At})
 	}
 }

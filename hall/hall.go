@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"hallkiosk/city/wire"
+	"hallkiosk/drivers/callout"
 	"hallkiosk/drivers/voice"
 	"hallkiosk/hall/uplink"
 	"hallkiosk/internal/codesign"
@@ -87,6 +88,7 @@ type Hall struct {
 	callout     *setup
 	pads        *pads
 	ln, tln     net.Listener
+	published   func(callout.Event) // tests: every event given to the hub
 
 	closers []func() error
 }
