@@ -166,7 +166,9 @@ func TestRoutesOneErrorFormat(t *testing.T) {
 		{"GET", "/api/v1/registry/export", ""},
 	} {
 		resp, b := th.do(r.method, r.path, r.token, "")
-		var e struct{ Error struct{ Code, Message string } }
+		var e struct {
+			Error struct{ Code, Message string }
+		}
 		if err := json.Unmarshal(b, &e); err != nil || resp.StatusCode != 403 || e.Error.Code != "forbidden" || e.Error.Message == "" ||
 			resp.Header.Get("Cache-Control") != "no-store" {
 			t.Errorf("%s %s: %d %q %s", r.method, r.path, resp.StatusCode, resp.Header.Get("Cache-Control"), b)
