@@ -229,23 +229,15 @@ func (c DisplayConfig) plan(section string) (*plan, error) {
 	if len(c.Windows) == 0 {
 		return nil, keyErr(section, "windows", "want auto or window:address pairs")
 	}
-	for _, pair := range c.Windows {
-		w, a, ok := strings.Cut(pair, ":")
-		n, err := strconv.Atoi(strings.TrimSpace(w))
-		if !ok || err != nil || n < 1 || n > voice.MaxWindow {
-			return nil, keyErr(section, "windows", "want window:address pairs (e.g. 1:0x01), not %q", pair)
+	pairs, err := parseWindowAddrs(c.Windows, voice.MaxWindow, 0, 254)
+	if err != nil {
+		return nil, keyErr(section, "windows", "%v", err)
+	}
+	for _, x := range pairs {
+		if p.shared && slices.Contains(p.board, x.addr) {
+			return nil, keyErr(section, "windows", "address %d used twice on one bus", x.addr)
 		}
-		addr, err := parseAddr(strings.TrimSpace(a))
-		if err != nil {
-			return nil, keyErr(section, "windows", "window %d: %v", n, err)
-		}
-		if slices.Contains(p.windows, n) {
-			return nil, keyErr(section, "windows", "window %d twice", n)
-		}
-		if slices.Contains(p.strip, addr) || p.shared && slices.Contains(p.board, addr) {
-			return nil, keyErr(section, "windows", "address %d used twice on one bus", addr)
-		}
-		p.windows, p.strip = append(p.windows, n), append(p.strip, addr)
+		p.windows, p.strip = append(p.windows, x.window), append(p.strip, x.addr)
 	}
 	return p, nil
 }

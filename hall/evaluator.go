@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strconv"
-	"strings"
 	"time"
 
 	"hallkiosk/drivers/evaluator"
@@ -87,21 +85,12 @@ func (c EvaluatorConfig) padMap(known []int) (map[int]byte, error) {
 	if len(c.Windows) == 0 {
 		return nil, bad("required when port is set: window:address pairs (e.g. 1:1, 2:2) or auto")
 	}
-	used := map[byte]int{}
-	for _, p := range c.Windows {
-		w, a, ok := strings.Cut(p, ":")
-		n, err1 := strconv.Atoi(strings.TrimSpace(w))
-		addr, err2 := strconv.ParseUint(strings.TrimSpace(a), 0, 8)
-		if !ok || err1 != nil || err2 != nil || n < 1 || addr < 1 || addr > 247 {
-			return nil, bad("%q: want window:address, window ≥ 1, address 1..247", p)
-		}
-		if _, dup := out[n]; dup {
-			return nil, bad("window %d given twice", n)
-		}
-		if other, dup := used[byte(addr)]; dup {
-			return nil, bad("address %d given to windows %d and %d", addr, other, n)
-		}
-		out[n], used[byte(addr)] = byte(addr), n
+	pairs, err := parseWindowAddrs(c.Windows, 0, 1, 247)
+	if err != nil {
+		return nil, bad("%v", err)
+	}
+	for _, x := range pairs {
+		out[x.window] = x.addr
 	}
 	return out, nil
 }
