@@ -10,6 +10,7 @@ import (
 	"hallkiosk/hall"
 	"hallkiosk/hall/uplink"
 	"hallkiosk/internal/config"
+	"hallkiosk/kiosk/flow"
 	"hallkiosk/kiosk/i18n"
 )
 
@@ -109,16 +110,12 @@ func defaults() *Config {
 	c.Hall.URL = "http://127.0.0.1:8080"
 	c.Hall.Timeout = 3 * time.Second
 	c.Hall.StatusInterval = 10 * time.Second
-	c.Timeouts.Idle = 60 * time.Second
-	c.Timeouts.ElderIdle = 120 * time.Second
-	c.Timeouts.Result = 15 * time.Second
-	c.Timeouts.ElderResult = 30 * time.Second
-	c.Timeouts.CardWait = 30 * time.Second
-	c.Timeouts.ElderCardWait = 60 * time.Second
-	c.Timeouts.Print = 20 * time.Second
-	c.Maintenance.Tries = 3
-	c.Maintenance.Lockout = 5 * time.Minute
-	c.Maintenance.Idle = 5 * time.Minute
+	f := flow.DefaultOptions // the flow's defaults, written once there
+	c.Timeouts.Idle, c.Timeouts.ElderIdle = f.Idle, f.ElderIdle
+	c.Timeouts.Result, c.Timeouts.ElderResult = f.Result, f.ElderResult
+	c.Timeouts.CardWait, c.Timeouts.ElderCardWait = f.CardWait, f.ElderCardWait
+	c.Timeouts.Print = f.PrintTimeout
+	c.Maintenance.Tries, c.Maintenance.Lockout, c.Maintenance.Idle = f.PINTries, f.PINLockout, f.MaintIdle
 	c.Printer.Port = "/dev/ttyUSB0"
 	c.Printer.Baud = 115200
 	c.Printer.Profile = "80mm"
