@@ -9,7 +9,9 @@
 // e.g. 30s, 5m) or comma-separated lists. Every key must be known: a typo, a
 // bad value or a duplicate key is an error naming the file, line and key, and
 // the caller refuses to start. Keys that are absent keep the defaults the
-// caller filled in before parsing.
+// caller filled in before parsing. A struct embedded without an ini tag
+// lends its keys to the struct that embeds it, so two programs can share a
+// section's type and one of them add keys of its own beside it.
 package config
 
 import (
