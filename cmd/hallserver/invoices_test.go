@@ -162,11 +162,3 @@ func TestInvoiceRoutesKioskKeyAndCSVFeed(t *testing.T) {
 		t.Fatalf("pending from the CSV feed (no demo invoices): %s", body)
 	}
 }
-
-func TestInvoicesConfig(t *testing.T) {
-	cfg := defaults()
-	cfg.Invoices.Every = 0
-	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "invoices.every") {
-		t.Errorf("every = 0: %v", err)
-	}
-}

@@ -9,13 +9,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"hallkiosk/internal/config"
 )
 
 type syncBuf struct {
@@ -182,15 +179,5 @@ func TestConfigErrors(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"--config", filepath.Join(dir, "missing.conf")}, io.Discard, io.Discard, nil); err == nil {
 		t.Error("an explicit missing config file is not an error")
-	}
-}
-
-func TestExampleConfig(t *testing.T) {
-	cfg := defaults()
-	if err := config.Load(filepath.Join("..", "..", "deploy", "hallserver.conf.example"), cfg, false); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(cfg, defaults()) {
-		t.Errorf("the example's values differ from the defaults:\n%+v\n%+v", cfg, defaults())
 	}
 }

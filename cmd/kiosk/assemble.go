@@ -6,17 +6,18 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"hallkiosk/drivers/idcard"
 	"hallkiosk/drivers/scanner"
 	"hallkiosk/drivers/serialport"
+	"hallkiosk/hall"
 	"hallkiosk/kiosk/flow"
 	"hallkiosk/kiosk/flow/adapters"
 	"hallkiosk/kiosk/i18n"
 	"hallkiosk/kiosk/store"
 	"hallkiosk/queue/catalog"
-	"hallkiosk/queue/engine"
 	qsync "hallkiosk/queue/sync"
 )
 
@@ -96,22 +97,14 @@ func assemble(ctx context.Context, cfg *Config, log *slog.Logger, logs *ring) (*
 		}
 	}
 	hours := adapters.Hours{C: cat}
+	var box *hall.Hall // the hall inside a standalone box
 	if cfg.Kiosk.Standalone {
-		e, err := engine.Open(ctx, filepath.Join(cfg.Kiosk.DataDir, "hall.db"), engine.Options{Catalog: cat, Log: log})
+		h, err := startHall(ctx, k) // the whole hall on kiosk.data_dir (hallpages.go)
 		if err != nil {
 			return fail(err)
 		}
-		k.closers = append(k.closers, func() { e.Close() })
-		go e.RunPurge(ctx, cfg.Kiosk.PersonalDataDays)   // real-name data of earlier days
-		if err := attachCallout(ctx, k, e); err != nil { // displays and voice (callout.go)
-			return fail(err)
-		}
-		if err := serveHallPages(ctx, k, e); err != nil { // caller, display pages (hallpages.go)
-			return fail(err)
-		}
-		if err := startCity(ctx, k, e); err != nil { // uplink to the city (city.go)
-			return fail(err)
-		}
+		box = h
+		e := h.Engine()
 		ea := &adapters.Engine{E: e, Device: cfg.Kiosk.DeviceID}
 		d.Issuer, d.Status, d.Appointments = ea, ea, ea
 		d.Rater = adapters.Ratings{First: ea, Store: stAd}
@@ -151,11 +144,11 @@ func assemble(ctx context.Context, cfg *Config, log *slog.Logger, logs *ring) (*
 			return true, cfg.Hall.URL
 		})
 	}
-	reg, err := openRegistry(ctx, cfg, hc, log)
+	reg, err := openRegistry(ctx, cfg, box, hc, log)
 	if err != nil {
 		return fail(err)
 	}
-	if reg.Local != nil {
+	if reg.Local != nil && box == nil {
 		k.closers = append(k.closers, func() { reg.Local.Close() })
 	}
 	if reg.Client != nil && reg.Client.Cache != nil {
@@ -163,7 +156,7 @@ func assemble(ctx context.Context, cfg *Config, log *slog.Logger, logs *ring) (*
 	}
 	k.registry = reg
 	if cfg.Invoices.Enabled {
-		inv, closeInv, err := openInvoices(ctx, cfg, hc, log) // hall's desk, or the kiosk's own when standalone (data.go)
+		inv, closeInv, err := openInvoices(ctx, cfg, box, hc, log) // the hall's desk, remote or the box's own (data.go)
 		if err != nil {
 			return fail(err)
 		}
@@ -255,23 +248,30 @@ func (f fallbackStatus) HallStatus(ctx context.Context) (flow.HallStatus, error)
 	return fb, nil
 }
 
-// health gathers device checks for the maintenance screen.
+// health gathers device checks for the maintenance screen (and a
+// standalone box's uplink, which may ask while checks are still added).
 type health struct {
+	mu     sync.Mutex
 	names  []string
 	checks []func(context.Context) (bool, string)
 }
 
 func (h *health) add(name string, check func(context.Context) (bool, string)) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	h.names = append(h.names, name)
 	h.checks = append(h.checks, check)
 }
 
 // Health runs every check.
 func (h *health) Health(ctx context.Context) []flow.DeviceStatus {
-	out := make([]flow.DeviceStatus, len(h.names))
-	for i, c := range h.checks {
+	h.mu.Lock()
+	names, checks := h.names, h.checks
+	h.mu.Unlock()
+	out := make([]flow.DeviceStatus, len(names))
+	for i, c := range checks {
 		ok, detail := c(ctx)
-		out[i] = flow.DeviceStatus{Name: h.names[i], OK: ok, Detail: detail}
+		out[i] = flow.DeviceStatus{Name: names[i], OK: ok, Detail: detail}
 	}
 	return out
 }

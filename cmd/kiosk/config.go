@@ -7,9 +7,10 @@ import (
 	"strings"
 	"time"
 
-	"hallkiosk/drivers/callout"
+	"hallkiosk/hall"
 	"hallkiosk/hall/uplink"
 	"hallkiosk/internal/config"
+	"hallkiosk/kiosk/flow"
 	"hallkiosk/kiosk/i18n"
 )
 
@@ -68,16 +69,12 @@ type Config struct {
 		Baud int    `ini:"baud"`
 	} `ini:"scanner"`
 	Voice struct {
+		// Enabled turns the elder-mode prompts on (prompts.go).
 		Enabled bool `ini:"enabled"`
-		// Call announcements of a standalone box (callout.go).
-		Output       string        `ini:"output"`
-		Language     string        `ini:"language"`
-		Repeat       int           `ini:"repeat"`
-		RecallRepeat int           `ini:"recall_repeat"`
-		Volume       int           `ini:"volume"`
-		QuietHours   string        `ini:"quiet_hours"`
-		QuietVolume  int           `ini:"quiet_volume"`
-		MaxWait      time.Duration `ini:"max_wait"`
+		// The call announcements of a standalone box, the hall's [voice]
+		// keys (output, language, repeat, zones, backlog_limit, ...);
+		// output is also where the prompts go.
+		hall.VoiceConfig
 	} `ini:"voice"`
 	Registry struct {
 		Import string `ini:"import"`
@@ -86,8 +83,12 @@ type Config struct {
 		Enabled bool   `ini:"enabled"`
 		Import  string `ini:"import"`
 	} `ini:"invoices"`
-	// Display: window strips and hall board of a standalone box (callout.go).
-	Display callout.DisplayConfig `ini:"display"`
+	// Display: window strips and hall board of a standalone box, the
+	// hall's [display] (callout.go).
+	Display hall.DisplayConfig `ini:"display"`
+	// Evaluator: the evaluator pads at a standalone box's windows, the
+	// hall's [evaluator] (callout.go).
+	Evaluator hall.EvaluatorConfig `ini:"evaluator"`
 	// Standalone: the hall pages a standalone box serves (hallpages.go).
 	Standalone StandaloneConfig `ini:"standalone"`
 	// City: a standalone box's uplink to the city server (city.go).
@@ -97,27 +98,24 @@ type Config struct {
 // defaults returns the configuration the demo runs with.
 func defaults() *Config {
 	c := &Config{}
+	h := hall.DefaultConfig() // a standalone box's hall keys default as a hall's
 	c.Kiosk.DeviceID = "kiosk-01"
 	c.Kiosk.Language = "zh"
 	c.Kiosk.Orientation = "portrait"
 	c.Kiosk.Fullscreen = true
 	c.Kiosk.DataDir = "var/kiosk"
-	c.Kiosk.PersonalDataDays = 30
+	c.Kiosk.PersonalDataDays = h.Privacy.PersonalDataDays
 	c.Kiosk.LogLevel = "info"
 	c.Kiosk.SimDir = "var/dev"
 	c.Hall.URL = "http://127.0.0.1:8080"
 	c.Hall.Timeout = 3 * time.Second
 	c.Hall.StatusInterval = 10 * time.Second
-	c.Timeouts.Idle = 60 * time.Second
-	c.Timeouts.ElderIdle = 120 * time.Second
-	c.Timeouts.Result = 15 * time.Second
-	c.Timeouts.ElderResult = 30 * time.Second
-	c.Timeouts.CardWait = 30 * time.Second
-	c.Timeouts.ElderCardWait = 60 * time.Second
-	c.Timeouts.Print = 20 * time.Second
-	c.Maintenance.Tries = 3
-	c.Maintenance.Lockout = 5 * time.Minute
-	c.Maintenance.Idle = 5 * time.Minute
+	f := flow.DefaultOptions // the flow's defaults, written once there
+	c.Timeouts.Idle, c.Timeouts.ElderIdle = f.Idle, f.ElderIdle
+	c.Timeouts.Result, c.Timeouts.ElderResult = f.Result, f.ElderResult
+	c.Timeouts.CardWait, c.Timeouts.ElderCardWait = f.CardWait, f.ElderCardWait
+	c.Timeouts.Print = f.PrintTimeout
+	c.Maintenance.Tries, c.Maintenance.Lockout, c.Maintenance.Idle = f.PINTries, f.PINLockout, f.MaintIdle
 	c.Printer.Port = "/dev/ttyUSB0"
 	c.Printer.Baud = 115200
 	c.Printer.Profile = "80mm"
@@ -126,9 +124,8 @@ func defaults() *Config {
 	c.Scanner.Port = "/dev/ttyACM0"
 	c.Scanner.Baud = 9600
 	c.Voice.Enabled = true
-	c.voiceDefaults()
-	c.Standalone.defaults()
-	c.Display = callout.DefaultDisplayConfig()
+	c.Voice.VoiceConfig, c.Display, c.Evaluator = h.Voice, h.Display, h.Evaluator
+	c.Standalone.AuthConfig = h.Auth
 	c.Invoices.Enabled = true
 	return c
 }

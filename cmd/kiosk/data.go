@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -12,57 +10,67 @@ import (
 	"path/filepath"
 	"strings"
 
+	"hallkiosk/hall"
 	"hallkiosk/internal/config"
-	"hallkiosk/internal/pii"
 	"hallkiosk/kiosk/flow"
 	"hallkiosk/kiosk/flow/adapters"
 	"hallkiosk/queue/invoices"
 	"hallkiosk/queue/registry"
 )
 
-// openRegistry opens the licence registry: a local database loaded from
-// registry.import when set (standalone, or a hall without a registry), the
-// hall's registry API with an offline cache otherwise.
-func openRegistry(ctx context.Context, cfg *Config, hc *http.Client, log *slog.Logger) (adapters.RegistryLookup, error) {
-	if cfg.Registry.Import != "" {
-		st, err := registry.Open(filepath.Join(cfg.Kiosk.DataDir, "registry.db"))
-		if err != nil {
+// openRegistry opens the licence registry: a standalone box's hall's
+// registry (DATA/registry.db), or a local database when registry.import
+// is set in a hall without a registry, each loaded from registry.import
+// when set; the hall's registry API with an offline cache otherwise.
+func openRegistry(ctx context.Context, cfg *Config, box *hall.Hall, hc *http.Client, log *slog.Logger) (adapters.RegistryLookup, error) {
+	var st *registry.Store
+	switch {
+	case box != nil:
+		st = box.Registry()
+	case cfg.Registry.Import != "":
+		var err error
+		if st, err = registry.Open(filepath.Join(cfg.Kiosk.DataDir, "registry.db")); err != nil {
 			return adapters.RegistryLookup{}, fmt.Errorf("registry.import: %w", err)
 		}
-		f, err := os.Open(cfg.Registry.Import)
+	default:
+		c, err := registry.OpenCache(filepath.Join(cfg.Kiosk.DataDir, "registry-cache.db"))
 		if err != nil {
-			st.Close()
-			return adapters.RegistryLookup{}, fmt.Errorf("registry.import: %w", err)
+			return adapters.RegistryLookup{}, err
 		}
-		defer f.Close()
-		res, err := st.ImportCSV(ctx, f)
-		if err != nil {
-			st.Close()
-			return adapters.RegistryLookup{}, fmt.Errorf("registry.import: %s: %w", cfg.Registry.Import, err)
-		}
-		log.Info("kiosk registry imported", "file", cfg.Registry.Import, "result", fmt.Sprintf("%+v", res))
+		return adapters.RegistryLookup{Client: &registry.Client{Base: strings.TrimSuffix(cfg.Hall.URL, "/") + "/api/v1/registry/",
+			HTTP: hc, Cache: c}}, nil
+	}
+	if cfg.Registry.Import == "" {
 		return adapters.RegistryLookup{Local: st}, nil
 	}
-	if cfg.Kiosk.Standalone {
-		return adapters.RegistryLookup{}, nil // no registry: scans say the registry is unavailable
-	}
-	c, err := registry.OpenCache(filepath.Join(cfg.Kiosk.DataDir, "registry-cache.db"))
-	if err != nil {
+	fail := func(err error) (adapters.RegistryLookup, error) {
+		if box == nil {
+			st.Close()
+		}
 		return adapters.RegistryLookup{}, err
 	}
-	return adapters.RegistryLookup{Client: &registry.Client{Base: strings.TrimSuffix(cfg.Hall.URL, "/") + "/api/v1/registry/",
-		HTTP: hc, Cache: c}}, nil
+	f, err := os.Open(cfg.Registry.Import)
+	if err != nil {
+		return fail(fmt.Errorf("registry.import: %w", err))
+	}
+	defer f.Close()
+	res, err := st.ImportCSV(ctx, f)
+	if err != nil {
+		return fail(fmt.Errorf("registry.import: %s: %w", cfg.Registry.Import, err))
+	}
+	log.Info("kiosk registry imported", "file", cfg.Registry.Import, "result", fmt.Sprintf("%+v", res))
+	return adapters.RegistryLookup{Local: st}, nil
 }
 
 // openInvoices returns the invoice pickup desk. In a hall it is the hall's
 // desk over its API (adapters.HallInvoices, queue/invoices at the hall); a
-// standalone kiosk keeps its own (DATA/invoices.db) and imports
-// invoices.import at start ("demo": the fictional invoices of the simulated
-// ID cards). invoices.import in hall mode is a configuration error: the
-// hall's [invoices] feed serves the kiosks there. The returned function
-// closes what was opened.
-func openInvoices(ctx context.Context, cfg *Config, hc *http.Client, log *slog.Logger) (flow.InvoiceDesk, func(), error) {
-	if !cfg.Kiosk.Standalone {
+// standalone box uses its own hall's desk (DATA/invoices.db, purged as a
+// hall's) and imports invoices.import at start ("demo": the fictional
+// invoices of the simulated ID cards). invoices.import in hall mode is a
+// configuration error: the hall's [invoices] feed serves the kiosks
+// there. The returned function closes what was opened.
+func openInvoices(ctx context.Context, cfg *Config, box *hall.Hall, hc *http.Client, log *slog.Logger) (flow.InvoiceDesk, func(), error) {
+	if box == nil {
 		if cfg.Invoices.Import != "" {
 			return nil, nil, &config.Error{Key: "invoices.import",
 				Msg: "only for a standalone kiosk: in a hall, invoices come from the hall's desk ([invoices] feed in hallserver.conf)"}
@@ -73,58 +81,23 @@ func openInvoices(ctx context.Context, cfg *Config, hc *http.Client, log *slog.L
 		h := &adapters.Hall{URL: cfg.Hall.URL, Device: cfg.Kiosk.DeviceID, Secret: cfg.Hall.Key, Client: hc}
 		return adapters.HallInvoices{Hall: h}, func() {}, nil
 	}
-	key, err := secretFile(filepath.Join(cfg.Kiosk.DataDir, "pii.key"), 32)
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := invoices.Open(filepath.Join(cfg.Kiosk.DataDir, "invoices.db"), pii.NewHasher(key))
-	if err != nil {
-		return nil, nil, err
-	}
-	pctx, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); st.RunPurge(pctx, min(cfg.Kiosk.PersonalDataDays, 30), log) }()
-	closeAll := func() { stop(); <-done; st.Close() }
+	st := box.Invoices()
 	var data []byte
 	switch cfg.Invoices.Import {
 	case "":
-		return &adapters.Invoices{S: st}, closeAll, nil
+		return &adapters.Invoices{S: st}, func() {}, nil
 	case "demo":
 		data = invoices.DemoCSV
 	default:
+		var err error
 		if data, err = os.ReadFile(cfg.Invoices.Import); err != nil {
-			closeAll()
 			return nil, nil, fmt.Errorf("invoices.import: %w", err)
 		}
 	}
 	n, err := st.ImportCSV(ctx, bytes.NewReader(data))
 	if err != nil {
-		closeAll()
 		return nil, nil, fmt.Errorf("invoices.import: %w", err)
 	}
 	log.Info("kiosk invoices imported", "new", n)
-	return &adapters.Invoices{S: st}, closeAll, nil
-}
-
-// secretFile reads a random key of n bytes, making it (mode 0600) on first
-// start.
-func secretFile(path string, n int) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		b = make([]byte, n)
-		if _, err := rand.Read(b); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(path, b, 0o600); err != nil {
-			return nil, fmt.Errorf("kiosk.data_dir: %w", err)
-		}
-		return b, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("kiosk.data_dir: %w", err)
-	}
-	if len(b) != n {
-		return nil, fmt.Errorf("kiosk: %s: want %d bytes, found %d", path, n, len(b))
-	}
-	return b, nil
+	return &adapters.Invoices{S: st}, func() {}, nil
 }

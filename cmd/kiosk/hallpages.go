@@ -3,43 +3,35 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
-	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
 
+	"hallkiosk/hall"
 	"hallkiosk/internal/config"
-	"hallkiosk/queue/engine"
-	"hallkiosk/queue/hallapi"
 )
 
-// A township box (--standalone) is its own hall: besides issuing tickets it
-// serves the hall server's pages from its embedded engine, so that the
-// window PCs call from /caller, a TV shows /display, citizens book on
-// /booking and the administrator keeps accounts and the catalogue on
-// /admin, all on the box itself. Section [standalone]; off while
-// standalone.listen is empty.
+// A township box (--standalone) is its own hall: package hall runs inside
+// the kiosk on kiosk.data_dir, with everything a hall server has (engine,
+// sync for other kiosks, registry, invoice desk, call-out, evaluator
+// pads, purges, city uplink). With standalone.listen it also serves the
+// hall server's pages, so that the window PCs call from /caller, a TV
+// shows /display, citizens book on /booking and the administrator keeps
+// accounts and the catalogue on /admin, all on the box itself.
 
 // StandaloneConfig is the [standalone] section.
 type StandaloneConfig struct {
 	// Listen is the address of the staff caller, display, booking and admin
 	// pages and their API (e.g. 0.0.0.0:8080); empty: not served.
 	Listen string `ini:"listen"`
-	// SessionTTL is how long a staff sign-in lasts.
-	SessionTTL time.Duration `ini:"session_ttl"`
-	// AdminUser and AdminPasswordBcrypt make the first administrator
-	// (only when there are no accounts). Without a hash a random one-time
-	// password is written to DATA/admin-password.txt (mode 0600).
-	AdminUser           string `ini:"admin_user"`
-	AdminPasswordBcrypt string `ini:"admin_password_bcrypt"`
-}
-
-func (c *StandaloneConfig) defaults() {
-	c.SessionTTL = 12 * time.Hour
-	c.AdminUser = "admin"
+	// The hall's [auth] keys: session_ttl (how long a staff sign-in
+	// lasts), admin_user and admin_password_bcrypt (the first
+	// administrator, made only when there are no accounts; without a hash
+	// a random one-time password is written to DATA/admin-password.txt,
+	// mode 0600).
+	hall.AuthConfig
 }
 
 // validate checks the section. (In a hall, kiosk.standalone false, the
@@ -57,60 +49,60 @@ func (c *StandaloneConfig) validate() error {
 	return nil
 }
 
-// serveHallPages serves the hall pages of a standalone box from e until
-// the kiosk closes; the address it listens on is logged.
-func serveHallPages(ctx context.Context, k *kiosk, e *engine.Engine) error {
-	c := k.cfg.Standalone
-	if c.Listen == "" {
-		return nil
-	}
-	srv, err := hallapi.New(ctx, e, hallapi.Config{SessionTTL: c.SessionTTL, Log: k.log})
-	if err != nil {
-		return fmt.Errorf("standalone pages: %w", err)
-	}
+// hallConfig is the hall of a standalone box: its data in kiosk.data_dir
+// (the ID-number key in pii.key, as the box has always kept it), the
+// pages on standalone.listen, the call-out, the pads and the uplink from
+// the kiosk's sections, and one retention, kiosk.personal_data_days, for
+// the engine's and the invoice desk's personal data.
+func (c *Config) hallConfig() hall.Config {
+	h := *hall.DefaultConfig()
+	h.Server.Data = c.Kiosk.DataDir
+	h.Server.Listen = c.Standalone.Listen
+	h.Server.LogLevel = c.Kiosk.LogLevel
+	h.Auth = c.Standalone.AuthConfig
+	h.Keys.PIIKeyFile = filepath.Join(c.Kiosk.DataDir, "pii.key")
+	h.Display, h.Voice, h.Evaluator = c.Display, c.Voice.VoiceConfig, c.Evaluator
+	h.Privacy.PersonalDataDays = c.Kiosk.PersonalDataDays
+	h.City = c.City
+	return h
+}
+
+// startHall opens the box's hall and runs it until the kiosk closes.
+func startHall(ctx context.Context, k *kiosk) (*hall.Hall, error) {
+	opts := hall.Opts{Log: k.log, Catalog: k.cat, Kiosks: k.cityKiosks,
+		AdminPassword: func(user, pw string) error {
+			f := filepath.Join(k.cfg.Kiosk.DataDir, "admin-password.txt")
+			msg := fmt.Sprintf("administrator %q, one-time password %s\nsign in on /admin and set a new password, then delete this file\n", user, pw)
+			if err := os.WriteFile(f, []byte(msg), 0o600); err != nil {
+				return fmt.Errorf("standalone pages: %w", err)
+			}
+			k.log.Warn("kiosk: first start of the standalone hall: administrator password written", "file", f)
+			return nil
+		}}
 	// The ticket progress page (GET /q) trusts the codes this box prints.
 	if signer, _, err := ticketKey(ctx, k.cfg, nil); err == nil {
-		srv.SetTicketKeys(func(_ context.Context, kid string) (ed25519.PublicKey, bool) {
-			return signer.Public(), kid == signer.KeyID()
-		})
+		opts.TicketKeys = map[string]ed25519.PublicKey{signer.KeyID(): signer.Public()}
 	}
-	pw, err := srv.Bootstrap(ctx, c.AdminUser, c.AdminPasswordBcrypt)
+	h, err := hall.Open(ctx, k.cfg.hallConfig(), opts)
 	if err != nil {
-		return fmt.Errorf("standalone pages: %w", err)
+		return nil, err
 	}
-	if pw != "" {
-		f := filepath.Join(k.cfg.Kiosk.DataDir, "admin-password.txt")
-		msg := fmt.Sprintf("administrator %q, one-time password %s\nsign in on /admin and set a new password, then delete this file\n", c.AdminUser, pw)
-		if err := os.WriteFile(f, []byte(msg), 0o600); err != nil {
-			return fmt.Errorf("standalone pages: %w", err)
-		}
-		k.log.Warn("kiosk: first start of the standalone pages: administrator password written", "file", f)
-	}
-	ln, err := net.Listen("tcp", c.Listen)
-	if err != nil {
-		return fmt.Errorf("standalone pages: listen: %w", err)
-	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-	rctx, cancel := context.WithCancel(ctx)
-	go srv.Run(rctx)
+	rctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			k.log.Error("kiosk: standalone pages stopped", "err", err)
+		if err := h.Run(rctx); err != nil {
+			k.log.Error("kiosk: the standalone hall stopped", "err", err)
 		}
 	}()
-	k.closers = append(k.closers, func() {
-		cancel()
-		sctx, scancel := context.WithTimeout(context.Background(), 3*time.Second)
-		defer scancel()
-		hs.Shutdown(sctx)
-		<-done
-	})
-	addr := ln.Addr().String()
-	k.log.Info("kiosk: hall pages of the standalone box", "addr", addr, "caller", "/caller", "display", "/display")
-	k.health.add("pages", func(context.Context) (bool, string) {
-		return srv.Healthy(), "caller, display, booking and admin pages on " + addr
-	})
-	return nil
+	k.closers = append(k.closers, func() { cancel(); <-done; h.Close() })
+	if a := h.Addr(); a != nil {
+		addr := a.String()
+		k.log.Info("kiosk: hall pages of the standalone box", "addr", addr, "caller", "/caller", "display", "/display")
+		k.health.add("pages", func(context.Context) (bool, string) {
+			return h.Healthy(), "caller, display, booking and admin pages on " + addr
+		})
+	}
+	k.addCalloutHealth(h)
+	return h, nil
 }

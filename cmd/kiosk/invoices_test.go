@@ -141,11 +141,17 @@ func TestInvoicesImportOnlyStandalone(t *testing.T) {
 	cfg.Kiosk.DataDir = dir
 	cfg.Invoices.Import = "demo"
 	var ce *config.Error
-	if _, _, err := openInvoices(context.Background(), cfg, nil, slog.New(slog.DiscardHandler)); !errors.As(err, &ce) || ce.Key != "invoices.import" {
+	if _, _, err := openInvoices(context.Background(), cfg, nil, nil, slog.New(slog.DiscardHandler)); !errors.As(err, &ce) || ce.Key != "invoices.import" {
 		t.Fatalf("hall mode with invoices.import: %v", err)
 	}
 	cfg.Kiosk.Standalone = true
-	desk, closeDesk, err := openInvoices(context.Background(), cfg, nil, slog.New(slog.DiscardHandler))
+	k := &kiosk{cfg: cfg, log: slog.New(slog.DiscardHandler), cat: catalog.Default(), health: &health{}}
+	box, err := startHall(context.Background(), k) // the standalone box's own hall
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	desk, closeDesk, err := openInvoices(context.Background(), cfg, box, nil, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -79,6 +79,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 // loadConfig reads the file over the defaults and applies the flags.
 func loadConfig(o *options) (*Config, error) {
 	cfg := defaults()
+	// --standalone holds while the file is read too, so that the file's
+	// standalone-only sections ([display], [evaluator]) are checked as
+	// such.
+	cfg.Kiosk.Standalone = o.standalone
 	if o.config != "" {
 		if err := config.Load(o.config, cfg, false); err != nil {
 			return nil, err

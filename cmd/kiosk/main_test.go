@@ -14,7 +14,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -25,18 +24,9 @@ import (
 	"hallkiosk/printer/printersim"
 )
 
-// iniKeys lists every "section.key" of the Config struct.
-func iniKeys() []string {
-	var out []string
-	t := reflect.TypeOf(Config{})
-	for i := 0; i < t.NumField(); i++ {
-		sec := t.Field(i)
-		for j := 0; j < sec.Type.NumField(); j++ {
-			out = append(out, sec.Tag.Get("ini")+"."+sec.Type.Field(j).Tag.Get("ini"))
-		}
-	}
-	return out
-}
+// iniKeys lists every "section.key" of the Config struct, the keys of the
+// hall's sections it embeds included.
+func iniKeys() []string { return config.Keys(Config{}) }
 
 func TestExampleConfigIsValidAndEveryKeyDocumented(t *testing.T) {
 	cfg := defaults()

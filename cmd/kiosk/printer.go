@@ -3,16 +3,14 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/rand"
-	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"time"
 
 	"hallkiosk/drivers/serialport"
 	"hallkiosk/internal/codesign"
+	"hallkiosk/internal/keyfile"
 	"hallkiosk/kiosk/credential"
 	"hallkiosk/kiosk/flow"
 	"hallkiosk/kiosk/flow/adapters"
@@ -75,21 +73,9 @@ func attachPrinter(ctx context.Context, k *kiosk, d *flow.Deps, dial func(string
 // with a key of its own in kiosk.data_dir/ticket-signing.key, made on
 // first start. The verifier trusts both.
 func ticketKey(ctx context.Context, cfg *Config, st identityStore) (*codesign.Signer, *codesign.Verifier, error) {
-	path := filepath.Join(cfg.Kiosk.DataDir, "ticket-signing.key")
-	seed, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		seed = make([]byte, ed25519.SeedSize)
-		if _, err := rand.Read(seed); err != nil {
-			return nil, nil, err
-		}
-		if err := os.WriteFile(path, seed, 0o600); err != nil {
-			return nil, nil, fmt.Errorf("kiosk.data_dir: %w", err)
-		}
-	} else if err != nil {
+	seed, err := keyfile.Load(filepath.Join(cfg.Kiosk.DataDir, "ticket-signing.key"), ed25519.SeedSize)
+	if err != nil {
 		return nil, nil, fmt.Errorf("kiosk.data_dir: %w", err)
-	}
-	if len(seed) != ed25519.SeedSize {
-		return nil, nil, fmt.Errorf("kiosk: %s: not an ed25519 seed", path)
 	}
 	priv := ed25519.NewKeyFromSeed(seed)
 	kid := cfg.Kiosk.DeviceID

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -208,60 +206,6 @@ func TestBacklogReported(t *testing.T) {
 	waitUntil(t, "ten lines on the top row", func() bool { return slices.Equal(board.texts(1), want) })
 	if rows := m.BoardRows(); !slices.Equal(rows, []string{"L9", "L8"}) {
 		t.Fatalf("rows %v", rows)
-	}
-}
-
-// TestVoiceZones: a call is announced on its window's zone output; windows
-// of no zone use the main output, a zone configured silent stays silent.
-func TestVoiceZones(t *testing.T) {
-	dir := t.TempDir()
-	d, v := callout.DefaultDisplayConfig(), callout.DefaultVoiceConfig()
-	v.Output = "wav:" + filepath.Join(dir, "main")
-	v.Zones = []string{"tax=wav:" + filepath.Join(dir, "tax"), "police = wav:" + filepath.Join(dir, "police"), "vip=none"}
-	s, err := callout.Open(d, v, callout.SetupOpts{WindowZones: map[int]string{1: "tax", 2: "tax", 3: "police", 4: "general", 5: "vip"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); s.Run(ctx) }()
-	for w := 1; w <= 5; w++ {
-		s.Hub.Publish(callout.Event{Kind: callout.Call, Number: fmt.Sprintf("A%03d", w), Window: w})
-	}
-	said := func() int64 {
-		var n int64
-		for _, vs := range s.Hub.Status().Voices {
-			n += vs.Said
-		}
-		return n
-	}
-	waitUntil(t, "four announcements", func() bool { return said() == 4 })
-	cancel()
-	<-done
-	count := func(sub string) int {
-		es, _ := os.ReadDir(filepath.Join(dir, sub))
-		return len(es)
-	}
-	if count("tax") != 2 || count("police") != 1 || count("main") != 1 {
-		t.Fatalf("files: tax %d, police %d, main %d", count("tax"), count("police"), count("main"))
-	}
-	st := s.Hub.Status()
-	if len(st.Voices) != 3 || st.Voices[0].Zone != "" || st.Voices[1].Zone != "tax" || st.Voices[1].Said != 2 {
-		t.Fatalf("voices %+v", st.Voices)
-	}
-	bad := v
-	bad.Zones = []string{"tax"}
-	if err := bad.Validate("voice"); err == nil {
-		t.Fatal("zone without output accepted")
-	}
-	bad.Zones = []string{"tax=wav:/a", "tax=none"}
-	if err := bad.Validate("voice"); err == nil {
-		t.Fatal("zone twice accepted")
-	}
-	bad.Zones, bad.BacklogLimit = nil, -2
-	if err := bad.Validate("voice"); err == nil {
-		t.Fatal("backlog_limit -2 accepted")
 	}
 }
 

@@ -15,12 +15,11 @@
 // strip goes straight to the new number. A dead bus is logged once, not at
 // every write.
 //
-// Open sets everything up from the [display] and [voice] configuration
-// sections (DisplayConfig, VoiceConfig) shared by the hall server and the
-// standalone kiosk, on reconnecting serial ports (serialport.Dial).
-// KindFromEngine maps the queue engine's event names. The package depends
-// only on drivers (and the configuration loader's error type): it has its
-// own Event type and never imports the queue or kiosk packages.
+// The package is a driver: options in, events out. Reading the [display]
+// and [voice] configuration sections, opening the ports they name and
+// mapping the queue engine's events are the hall's (package hall). The
+// package depends only on drivers: it has its own Event type and never
+// imports the queue or kiosk packages.
 //
 // Wiring, as a hall server or kiosk does it:
 //

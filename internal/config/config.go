@@ -9,7 +9,9 @@
 // e.g. 30s, 5m) or comma-separated lists. Every key must be known: a typo, a
 // bad value or a duplicate key is an error naming the file, line and key, and
 // the caller refuses to start. Keys that are absent keep the defaults the
-// caller filled in before parsing.
+// caller filled in before parsing. A struct embedded without an ini tag
+// lends its keys to the struct that embeds it, so two programs can share a
+// section's type and one of them add keys of its own beside it.
 package config
 
 import (
@@ -167,6 +169,8 @@ func unquote(v string) string {
 	return v
 }
 
+// field finds the field tagged name in the struct v, looking into
+// embedded structs without an ini tag as if their fields were v's own.
 func field(v reflect.Value, name string) (reflect.Value, bool) {
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
@@ -174,7 +178,48 @@ func field(v reflect.Value, name string) (reflect.Value, bool) {
 			return v.Field(i), true
 		}
 	}
+	for i := 0; i < t.NumField(); i++ {
+		if f := t.Field(i); embedded(f) {
+			if fv, ok := field(v.Field(i), name); ok {
+				return fv, true
+			}
+		}
+	}
 	return reflect.Value{}, false
+}
+
+// embedded reports whether f is an exported embedded struct without an
+// ini tag, whose keys belong to the struct that embeds it.
+func embedded(f reflect.StructField) bool {
+	return f.Anonymous && f.IsExported() && f.Type.Kind() == reflect.Struct && f.Tag.Get("ini") == ""
+}
+
+// Keys lists every "section.key" (and top-level "key") of the
+// configuration struct v (a struct or a pointer to one), embedded
+// structs' keys included, in field order.
+func Keys(v any) []string {
+	t := reflect.TypeOf(v)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	var out []string
+	var walk func(t reflect.Type, prefix string)
+	walk = func(t reflect.Type, prefix string) {
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			switch tag := f.Tag.Get("ini"); {
+			case embedded(f):
+				walk(f.Type, prefix)
+			case tag == "":
+			case prefix == "" && f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeOf(time.Duration(0)):
+				walk(f.Type, tag+".")
+			default:
+				out = append(out, prefix+tag)
+			}
+		}
+	}
+	walk(t, "")
+	return out
 }
 
 func set(fv reflect.Value, v string) error {

@@ -88,3 +88,62 @@ func FuzzParse(f *testing.F) {
 		_ = Parse(strings.NewReader(s), "f", &c)
 	})
 }
+
+// Voice and Site are sections shared by two programs' files, embedded by
+// the structs below.
+type Voice struct {
+	Output string `ini:"output"`
+	Repeat int    `ini:"repeat"`
+}
+
+type Site struct {
+	Name string `ini:"name"`
+}
+
+type embedConf struct {
+	Voice struct {
+		Enabled bool `ini:"enabled"`
+		Voice
+	} `ini:"voice"`
+	Shared struct {
+		Site
+	} `ini:"site"`
+}
+
+func (c *embedConf) Validate() error {
+	if c.Voice.Repeat > 5 {
+		return &Error{Key: "voice.repeat", Msg: "want 1..5"}
+	}
+	return nil
+}
+
+// TestEmbedded: an embedded struct's keys belong to the section that
+// embeds it; errors still name the file, line and key.
+func TestEmbedded(t *testing.T) {
+	var c embedConf
+	c.Voice.Repeat = 2
+	src := "[voice]\nenabled = true\noutput = wav:/tmp/v\n[site]\nname = 玉门\n"
+	if err := Parse(strings.NewReader(src), "k.conf", &c); err != nil {
+		t.Fatal(err)
+	}
+	if !c.Voice.Enabled || c.Voice.Output != "wav:/tmp/v" || c.Voice.Repeat != 2 || c.Shared.Name != "玉门" {
+		t.Fatalf("bad parse: %+v", c)
+	}
+	for src, want := range map[string]string{
+		"[voice]\nrepeat = x\n":             `k.conf:2: key "voice.repeat": not an integer`,
+		"[voice]\n\nrepeat = 9\n":           `k.conf:3: key "voice.repeat": want 1..5`,
+		"[voice]\nvoice = x\n":              `k.conf:2: key "voice.voice": unknown key`,
+		"[voice]\noutput = a\noutput = b\n": `k.conf:3: key "voice.output": set twice`,
+		"[site]\nrepeat = 1\n":              `k.conf:2: key "site.repeat": unknown key`,
+	} {
+		var c embedConf
+		err := Parse(strings.NewReader(src), "k.conf", &c)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %s", src, err, want)
+		}
+	}
+	got := strings.Join(Keys(&c), " ")
+	if want := "voice.enabled voice.output voice.repeat site.name"; got != want {
+		t.Errorf("keys %q, want %q", got, want)
+	}
+}

@@ -1,86 +1,72 @@
-package main
+package hall
 
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"maps"
-	"net/http"
 	"slices"
 	"strings"
-	"sync"
 
 	"hallkiosk/drivers/callout"
 	"hallkiosk/drivers/serialport"
 	"hallkiosk/drivers/voice"
 	"hallkiosk/drivers/voice/soundcard"
 	"hallkiosk/queue/engine"
-	"hallkiosk/queue/hallapi"
 )
 
-// wrapCalloutSink, when set (tests and benchmarks), wraps the voice output
-// to time the first sample of each announcement.
-var wrapCalloutSink func(voice.Sink) voice.Sink
+// The call-out drives the window strips, the hall board and the voice
+// announcements ([display] and [voice]) from the engine's committed
+// events: call, recall, no-show, finish, and transfer, park or next step
+// (the ticket leaves the window). Display ports are opened in the
+// background and reopened after a failure, and a dead port never holds up
+// calling (the engine drops events for a subscriber that falls behind; the
+// hub drops rather than blocks). Window names are read again when the
+// catalogue changes.
 
-// startCallout drives the window strips, the hall board and the voice
-// announcements ([display] and [voice] in the configuration) from the
-// engine's committed events: call, recall, no-show, finish, and transfer,
-// park or next step (the ticket leaves the window). It returns at once:
-// display ports are opened in the background and reopened after a
-// failure, and a dead port never holds up calling (the engine drops events
-// for a subscriber that falls behind; the hub drops rather than blocks).
-// stop unsubscribes, stops the hub and closes the ports.
-//
-// GET /api/v1/callout (technician, supervisor or admin) reports the display
-// buses' connections and the events dropped, for field diagnosis.
-func startCallout(ctx context.Context, srv *hallapi.Server, eng *engine.Engine, cfg *Config, log *slog.Logger) (stop func(), err error) {
-	s, err := callout.Open(cfg.Display, cfg.Voice, callout.SetupOpts{
-		Log:         log,
-		Soundcard:   openSoundcard,
-		WrapSink:    wrapCalloutSink,
-		Windows:     slices.Sorted(maps.Keys(windowNames(eng))),
-		WindowZones: windowZones(eng),
+// openCallout sets up the call-out; nil when nothing is configured.
+func (h *Hall) openCallout() error {
+	names := windowNames(h.eng)
+	s, err := openSetup(h.cfg.Display, h.cfg.Voice, setupOpts{
+		Log:         h.log,
+		Soundcard:   h.opts.Soundcard,
+		WrapSink:    h.opts.WrapSink,
+		Windows:     slices.Sorted(maps.Keys(names)),
+		WindowZones: windowZones(h.eng),
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	enabled := s.Enabled()
-	srv.Handle("GET /api/v1/callout", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !srv.HasRole(r, hallapi.RoleTechnician, hallapi.RoleSupervisor) {
-			writeErr(w, http.StatusForbidden, "forbidden", "没有权限")
-			return
-		}
-		st := calloutStatus{Enabled: enabled, Board: cfg.Display.BoardPort, Strips: cfg.Display.StripPort, Voice: cfg.Voice.Output}
-		if enabled {
-			st.Buses, st.Failing, st.Dropped = s.Health(), s.Hub.DisplayFailing(), s.Hub.Dropped()
-			st.Status = s.Hub.Status()
-		}
-		writeJSON(w, http.StatusOK, st)
-	}))
-	if enabled {
-		srv.AddMetrics(func(b *strings.Builder) { writeCalloutMetrics(b, s.Hub.Status(), s.Hub.Dropped()) })
-	}
-	if !enabled {
+	if !s.Enabled() {
 		s.Close()
-		log.Info("hallserver: no displays or voice configured ([display], [voice])")
-		return func() {}, nil
+		h.log.Info("hall: no displays or voice configured ([display], [voice])")
+		return nil
 	}
-	log.Info("hallserver: calling out", "board", cfg.Display.BoardPort, "strips", cfg.Display.StripPort, "voice", cfg.Voice.Output)
-	events, unsubscribe := eng.Subscribe(256)
-	rctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() { s.Run(rctx) })
-	wg.Go(func() { follow(eng, events, s.Hub) })
-	return func() {
-		unsubscribe() // closes events: follow returns
-		cancel()
-		wg.Wait()
-		s.Close()
-	}, nil
+	h.callout = s
+	h.srv.AddMetrics(func(b *strings.Builder) { writeCalloutMetrics(b, s.Hub.Status(), s.Hub.Dropped()) })
+	return nil
 }
 
-// calloutStatus is the reply of GET /api/v1/callout.
-type calloutStatus struct {
+// runCallout follows the engine's events with the hub until ctx ends.
+func (h *Hall) runCallout(ctx context.Context) {
+	s := h.callout
+	h.log.Info("hall: calling out", "board", h.cfg.Display.BoardPort, "strips", h.cfg.Display.StripPort, "voice", h.cfg.Voice.Output)
+	events, unsubscribe := h.eng.Subscribe(256)
+	rctx, cancel := context.WithCancel(ctx)
+	g := group{}
+	g.Go(func() { s.Run(rctx) })
+	publish := s.Hub.Publish
+	if h.published != nil { // tests: see what the hub gets
+		publish = func(ev callout.Event) { h.published(ev); s.Hub.Publish(ev) }
+	}
+	g.Go(func() { follow(h.eng, events, publish) })
+	<-ctx.Done()
+	unsubscribe() // closes events: follow returns
+	cancel()
+	g.Wait()
+}
+
+// CalloutStatus is the reply of GET /api/v1/callout.
+type CalloutStatus struct {
 	Enabled bool                `json:"enabled"`
 	Board   string              `json:"board_port,omitempty"`
 	Strips  string              `json:"strip_port,omitempty"`
@@ -91,6 +77,24 @@ type calloutStatus struct {
 	// The backlog: board_backlog, board_oldest_unshown_ms, board_shown,
 	// voices (per output: waiting, oldest_ms, said, skipped, limit).
 	callout.Status
+}
+
+func (h *Hall) calloutStatus() CalloutStatus {
+	st := CalloutStatus{Enabled: h.callout != nil, Board: h.cfg.Display.BoardPort, Strips: h.cfg.Display.StripPort, Voice: h.cfg.Voice.Output}
+	if s := h.callout; s != nil {
+		st.Buses, st.Failing, st.Dropped = s.Health(), s.Hub.DisplayFailing(), s.Hub.Dropped()
+		st.Status = s.Hub.Status()
+	}
+	return st
+}
+
+// CalloutHealth returns the display buses' connection states (nil without
+// a call-out).
+func (h *Hall) CalloutHealth() []serialport.Health {
+	if h.callout == nil {
+		return nil
+	}
+	return h.callout.Health()
 }
 
 // writeCalloutMetrics appends the call-out's backlog to /metrics.
@@ -118,21 +122,41 @@ func writeCalloutMetrics(b *strings.Builder, st callout.Status, dropped int64) {
 }
 
 // follow publishes the events that show or say something until events is
-// closed.
-func follow(eng *engine.Engine, events <-chan engine.Event, hub *callout.Hub) {
+// closed; a catalogue change reloads the window names.
+func follow(eng *engine.Engine, events <-chan engine.Event, publish func(callout.Event)) {
 	names := windowNames(eng)
 	for ev := range events {
 		if ev.Kind == engine.EvCatalog {
 			names = windowNames(eng)
 			continue
 		}
-		k, ok := callout.KindFromEngine(string(ev.Kind))
+		k, ok := calloutKind(ev.Kind)
 		if !ok || ev.Label == "" || ev.Window <= 0 {
 			continue
 		}
-		hub.Publish(callout.Event{Kind: k, Number: ev.Label, Window: ev.Window, WindowName: names[ev.Window],
+		publish(callout.Event{Kind: k, Number: ev.Label, Window: ev.Window, WindowName: names[ev.Window],
 			Service: ev.Service, At: ev.At})
 	}
+}
+
+// calloutKind maps the engine's event kinds to call-out kinds: call,
+// recall, no_show and finish as themselves; transfer, park and next_step
+// (the ticket leaves the window and waits again) as Leave. Other kinds
+// show nothing.
+func calloutKind(k engine.EventKind) (callout.Kind, bool) {
+	switch k {
+	case engine.EvCall:
+		return callout.Call, true
+	case engine.EvRecall:
+		return callout.Recall, true
+	case engine.EvNoShow:
+		return callout.NoShow, true
+	case engine.EvFinish:
+		return callout.Finish, true
+	case engine.EvTransfer, engine.EvPark, engine.EvNextStep:
+		return callout.Leave, true
+	}
+	return 0, false
 }
 
 func windowNames(eng *engine.Engine) map[int]string {
@@ -152,10 +176,15 @@ func windowZones(eng *engine.Engine) map[int]string {
 	return zones
 }
 
-func openSoundcard(device string) (voice.Sink, func() error, error) {
+// OpenSoundcard opens a sound card output for the call-out (Opts.Soundcard).
+func OpenSoundcard(device string) (voice.Sink, func() error, error) {
 	c, err := soundcard.Open(&soundcard.Opts{Device: device})
 	if err != nil {
-		return nil, nil, fmt.Errorf("hallserver: %w", err)
+		return nil, nil, fmt.Errorf("hall: %w", err)
 	}
 	return c, c.Close, nil
 }
+
+// CalloutEnabled reports whether a display or a voice output is
+// configured.
+func (h *Hall) CalloutEnabled() bool { return h.callout != nil }

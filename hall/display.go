@@ -1,4 +1,4 @@
-package callout
+package hall
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"hallkiosk/drivers/callout"
 	"hallkiosk/drivers/display"
 	"hallkiosk/drivers/serialport"
 	"hallkiosk/drivers/voice"
@@ -18,7 +19,7 @@ import (
 )
 
 // DisplayConfig is the [display] section of the hall server's and the
-// kiosk's configuration file (deploy/*.conf.example document every key).
+// township box's configuration file (deploy/*.conf.example document every key).
 // Empty ports mean no displays; the hall works without them.
 type DisplayConfig struct {
 	// BoardPort is the hall board's serial port (a path or
@@ -228,23 +229,15 @@ func (c DisplayConfig) plan(section string) (*plan, error) {
 	if len(c.Windows) == 0 {
 		return nil, keyErr(section, "windows", "want auto or window:address pairs")
 	}
-	for _, pair := range c.Windows {
-		w, a, ok := strings.Cut(pair, ":")
-		n, err := strconv.Atoi(strings.TrimSpace(w))
-		if !ok || err != nil || n < 1 || n > voice.MaxWindow {
-			return nil, keyErr(section, "windows", "want window:address pairs (e.g. 1:0x01), not %q", pair)
+	pairs, err := parseWindowAddrs(c.Windows, voice.MaxWindow, 0, 254)
+	if err != nil {
+		return nil, keyErr(section, "windows", "%v", err)
+	}
+	for _, x := range pairs {
+		if p.shared && slices.Contains(p.board, x.addr) {
+			return nil, keyErr(section, "windows", "address %d used twice on one bus", x.addr)
 		}
-		addr, err := parseAddr(strings.TrimSpace(a))
-		if err != nil {
-			return nil, keyErr(section, "windows", "window %d: %v", n, err)
-		}
-		if slices.Contains(p.windows, n) {
-			return nil, keyErr(section, "windows", "window %d twice", n)
-		}
-		if slices.Contains(p.strip, addr) || p.shared && slices.Contains(p.board, addr) {
-			return nil, keyErr(section, "windows", "address %d used twice on one bus", addr)
-		}
-		p.windows, p.strip = append(p.windows, n), append(p.strip, addr)
+		p.windows, p.strip = append(p.windows, x.window), append(p.strip, x.addr)
 	}
 	return p, nil
 }
@@ -310,8 +303,8 @@ func clock(s string) (time.Duration, error) {
 	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
 }
 
-// SetupOpts is what Open needs besides the configuration.
-type SetupOpts struct {
+// setupOpts is what openSetup needs besides the configuration.
+type setupOpts struct {
 	// Log gets the hub's and the ports' events; nil means slog.Default.
 	Log *slog.Logger
 	// Soundcard opens the sound output for output = soundcard (device
@@ -333,12 +326,13 @@ type SetupOpts struct {
 	Windows []int
 }
 
-// Setup is a configured call-out: the Hub with its display buses, which
-// reconnect by themselves, and its voice output.
-type Setup struct {
-	// Hub takes the events; Setup.Run runs it.
-	Hub *Hub
+// setup is a configured call-out: the Hub with its display buses, which
+// reconnect by themselves, and its voice outputs.
+type setup struct {
+	// Hub takes the events; setup.Run runs it.
+	Hub *callout.Hub
 
+	enabled    bool // a display or a voice output is configured
 	log        *slog.Logger
 	conns      []*serialport.Conn
 	brightness int
@@ -346,10 +340,10 @@ type Setup struct {
 	closers    []func() error
 }
 
-// Open sets up the displays and the voice as configured. Ports are
+// openSetup sets up the displays and the voice as configured. Ports are
 // opened in the background (serialport.Dial): a display that is missing
 // now is picked up when it appears, and calls never wait for it.
-func Open(dc DisplayConfig, vc VoiceConfig, o SetupOpts) (*Setup, error) {
+func openSetup(dc DisplayConfig, vc VoiceConfig, o setupOpts) (*setup, error) {
 	p, err := dc.plan("display")
 	if err != nil {
 		return nil, err
@@ -361,7 +355,7 @@ func Open(dc DisplayConfig, vc VoiceConfig, o SetupOpts) (*Setup, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	s := &Setup{log: o.Log, brightness: dc.Brightness}
+	s := &setup{log: o.Log, brightness: dc.Brightness}
 	gap := dc.Gap
 	if gap == 0 {
 		gap = -1 // no pacing
@@ -410,7 +404,7 @@ func Open(dc DisplayConfig, vc VoiceConfig, o SetupOpts) (*Setup, error) {
 			mo.Windows[w] = display.Target{Dev: stripDev, Addr: p.strip[i]}
 		}
 	}
-	ho := &Opts{Log: o.Log, Repeat: vc.Repeat, RecallRepeat: vc.RecallRepeat, Languages: langs}
+	ho := &callout.Opts{Log: o.Log, Repeat: vc.Repeat, RecallRepeat: vc.RecallRepeat, Languages: langs}
 	if p.boardP != "" || p.stripP != "" {
 		s.mgr = display.NewManager(mo)
 		ho.Display = s.mgr
@@ -461,7 +455,7 @@ func Open(dc DisplayConfig, vc VoiceConfig, o SetupOpts) (*Setup, error) {
 			s.Close()
 			return nil, err
 		}
-		zone := Zone{Name: z.zone, Voice: a}
+		zone := callout.Zone{Name: z.zone, Voice: a}
 		for w, id := range o.WindowZones {
 			if id == z.zone {
 				zone.Windows = append(zone.Windows, w)
@@ -474,19 +468,18 @@ func Open(dc DisplayConfig, vc VoiceConfig, o SetupOpts) (*Setup, error) {
 		}
 		ho.Zones = append(ho.Zones, zone)
 	}
-	s.Hub = New(ho)
+	s.enabled = ho.Display != nil || ho.Voice != nil || slices.ContainsFunc(ho.Zones, func(z callout.Zone) bool { return z.Voice != nil })
+	s.Hub = callout.New(ho)
 	return s, nil
 }
 
 // Enabled reports whether anything is configured (a display or a voice
 // output).
-func (s *Setup) Enabled() bool {
-	return s.Hub.o.Display != nil || s.Hub.o.Voice != nil || slices.ContainsFunc(s.Hub.o.Zones, func(z Zone) bool { return z.Voice != nil })
-}
+func (s *setup) Enabled() bool { return s.enabled }
 
 // Run runs the hub until ctx ends, and sends the configured brightness to
 // the displays whenever a bus (re)connects.
-func (s *Setup) Run(ctx context.Context) error {
+func (s *setup) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	if s.brightness > 0 && s.mgr != nil {
 		wg.Go(func() { s.keepBrightness(ctx) })
@@ -496,7 +489,7 @@ func (s *Setup) Run(ctx context.Context) error {
 	return err
 }
 
-func (s *Setup) keepBrightness(ctx context.Context) {
+func (s *setup) keepBrightness(ctx context.Context) {
 	seen := make([]int, len(s.conns)) // reconnect count last applied, -1 never
 	for i := range seen {
 		seen[i] = -1
@@ -525,7 +518,7 @@ func (s *Setup) keepBrightness(ctx context.Context) {
 }
 
 // Health returns the display buses' connection states.
-func (s *Setup) Health() []serialport.Health {
+func (s *setup) Health() []serialport.Health {
 	var out []serialport.Health
 	for _, c := range s.conns {
 		out = append(out, c.Health())
@@ -534,32 +527,11 @@ func (s *Setup) Health() []serialport.Health {
 }
 
 // Close closes the ports and the sound output. Call it after Run returned.
-func (s *Setup) Close() error {
+func (s *setup) Close() error {
 	var errs []error
 	for i := len(s.closers) - 1; i >= 0; i-- {
 		errs = append(errs, s.closers[i]())
 	}
 	s.closers = nil
 	return errors.Join(errs...)
-}
-
-// KindFromEngine maps the queue engine's event kinds (package
-// hallkiosk/queue/engine, which this package does not import) to call-out
-// kinds: call, recall, no_show and finish as themselves; transfer, park and
-// next_step (the ticket leaves the window and waits again) as Leave. Other
-// kinds show nothing.
-func KindFromEngine(kind string) (Kind, bool) {
-	switch kind {
-	case "call":
-		return Call, true
-	case "recall":
-		return Recall, true
-	case "no_show":
-		return NoShow, true
-	case "finish":
-		return Finish, true
-	case "transfer", "park", "next_step":
-		return Leave, true
-	}
-	return 0, false
 }

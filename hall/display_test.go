@@ -1,9 +1,10 @@
-package callout_test
+package hall
 
 import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -18,30 +19,31 @@ import (
 	"hallkiosk/drivers/serialtest"
 	"hallkiosk/drivers/voice"
 	"hallkiosk/internal/config"
+	"hallkiosk/queue/engine"
 )
 
 func TestConfigValidate(t *testing.T) {
-	if err := callout.DefaultDisplayConfig().Validate("display"); err != nil {
+	if err := DefaultDisplayConfig().Validate("display"); err != nil {
 		t.Fatal(err)
 	}
-	if err := callout.DefaultVoiceConfig().Validate("voice"); err != nil {
+	if err := DefaultVoiceConfig().Validate("voice"); err != nil {
 		t.Fatal(err)
 	}
-	disp := map[string]func(*callout.DisplayConfig){
-		"display.encoding":       func(c *callout.DisplayConfig) { c.Encoding = "big5" },
-		"display.board_protocol": func(c *callout.DisplayConfig) { c.BoardProtocol = "modbus" },
-		"display.strip_baud":     func(c *callout.DisplayConfig) { c.StripBaud = 1234 },
-		"display.brightness":     func(c *callout.DisplayConfig) { c.Brightness = 16 },
-		"display.idle_clock":     func(c *callout.DisplayConfig) { c.IdleClock = time.Second },
-		"display.board_rows":     func(c *callout.DisplayConfig) { c.BoardPort = "/dev/ttyS0"; c.BoardRows = []string{"0x100"} },
-		"display.strip_protocol": func(c *callout.DisplayConfig) { c.BoardPort, c.StripPort = "/dev/ttyS0", "/dev/ttyS0" },
-		"display.windows": func(c *callout.DisplayConfig) {
+	disp := map[string]func(*DisplayConfig){
+		"display.encoding":       func(c *DisplayConfig) { c.Encoding = "big5" },
+		"display.board_protocol": func(c *DisplayConfig) { c.BoardProtocol = "modbus" },
+		"display.strip_baud":     func(c *DisplayConfig) { c.StripBaud = 1234 },
+		"display.brightness":     func(c *DisplayConfig) { c.Brightness = 16 },
+		"display.idle_clock":     func(c *DisplayConfig) { c.IdleClock = time.Second },
+		"display.board_rows":     func(c *DisplayConfig) { c.BoardPort = "/dev/ttyS0"; c.BoardRows = []string{"0x100"} },
+		"display.strip_protocol": func(c *DisplayConfig) { c.BoardPort, c.StripPort = "/dev/ttyS0", "/dev/ttyS0" },
+		"display.windows": func(c *DisplayConfig) {
 			c.StripPort, c.Windows = "/dev/ttyS1", []string{"1:0x01", "2:0x01"}
 		},
-		"display.board_port": func(c *callout.DisplayConfig) { c.BoardPort = "usb:zz" },
+		"display.board_port": func(c *DisplayConfig) { c.BoardPort = "usb:zz" },
 	}
 	for key, mod := range disp {
-		c := callout.DefaultDisplayConfig()
+		c := DefaultDisplayConfig()
 		mod(&c)
 		var ce *config.Error
 		if err := c.Validate("display"); !errors.As(err, &ce) || ce.Key != key {
@@ -49,7 +51,7 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 	// A shared bus skips the board rows in the automatic window map.
-	c := callout.DefaultDisplayConfig()
+	c := DefaultDisplayConfig()
 	c.BoardPort, c.StripPort, c.StripProtocol, c.Windows = "/dev/ttyS0", "/dev/ttyS0", "framed", []string{"1:1", "0xC8:2"}
 	if err := c.Validate("display"); err == nil {
 		t.Error("window 0xC8 accepted")
@@ -58,15 +60,15 @@ func TestConfigValidate(t *testing.T) {
 	if err := c.Validate("display"); err == nil {
 		t.Error("a strip on a board row's address accepted")
 	}
-	voiceCases := map[string]func(*callout.VoiceConfig){
-		"voice.output":      func(c *callout.VoiceConfig) { c.Output = "wav:" },
-		"voice.language":    func(c *callout.VoiceConfig) { c.Language = "fr" },
-		"voice.repeat":      func(c *callout.VoiceConfig) { c.Repeat = 0 },
-		"voice.volume":      func(c *callout.VoiceConfig) { c.Volume = 101 },
-		"voice.quiet_hours": func(c *callout.VoiceConfig) { c.QuietHours = "22:00" },
+	voiceCases := map[string]func(*VoiceConfig){
+		"voice.output":      func(c *VoiceConfig) { c.Output = "wav:" },
+		"voice.language":    func(c *VoiceConfig) { c.Language = "fr" },
+		"voice.repeat":      func(c *VoiceConfig) { c.Repeat = 0 },
+		"voice.volume":      func(c *VoiceConfig) { c.Volume = 101 },
+		"voice.quiet_hours": func(c *VoiceConfig) { c.QuietHours = "22:00" },
 	}
 	for key, mod := range voiceCases {
-		c := callout.DefaultVoiceConfig()
+		c := DefaultVoiceConfig()
 		mod(&c)
 		var ce *config.Error
 		if err := c.Validate("voice"); !errors.As(err, &ce) || ce.Key != key {
@@ -75,17 +77,19 @@ func TestConfigValidate(t *testing.T) {
 	}
 }
 
-func TestKindFromEngine(t *testing.T) {
-	want := map[string]callout.Kind{"call": callout.Call, "recall": callout.Recall, "no_show": callout.NoShow,
-		"finish": callout.Finish, "transfer": callout.Leave, "park": callout.Leave, "next_step": callout.Leave}
-	for name, k := range want {
-		if got, ok := callout.KindFromEngine(name); !ok || got != k {
-			t.Errorf("%s: %v %v", name, got, ok)
+// TestCalloutKind: the engine's event kinds that show or say something map
+// to call-out kinds; the others show nothing.
+func TestCalloutKind(t *testing.T) {
+	want := map[engine.EventKind]callout.Kind{engine.EvCall: callout.Call, engine.EvRecall: callout.Recall, engine.EvNoShow: callout.NoShow,
+		engine.EvFinish: callout.Finish, engine.EvTransfer: callout.Leave, engine.EvPark: callout.Leave, engine.EvNextStep: callout.Leave}
+	for kind, k := range want {
+		if got, ok := calloutKind(kind); !ok || got != k {
+			t.Errorf("%s: %v %v", kind, got, ok)
 		}
 	}
-	for _, name := range []string{"issue", "start", "rate", ""} {
-		if _, ok := callout.KindFromEngine(name); ok {
-			t.Errorf("%s maps", name)
+	for _, kind := range []engine.EventKind{engine.EvIssue, engine.EvStart, engine.EvRate, engine.EvCatalog, ""} {
+		if _, ok := calloutKind(kind); ok {
+			t.Errorf("%s maps", kind)
 		}
 	}
 }
@@ -126,13 +130,13 @@ func TestOpenOverPTY(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	board, strips := newSimBus(t, ctx), newSimBus(t, ctx)
 	dir := t.TempDir()
-	dc := callout.DefaultDisplayConfig()
+	dc := DefaultDisplayConfig()
 	dc.BoardPort, dc.BoardRows = board.pty.SlavePath, []string{"200", "201"}
 	dc.StripPort, dc.StripProtocol, dc.Windows = strips.pty.SlavePath, "line", []string{"3:0x13", "5:0x15"}
 	dc.Gap, dc.Brightness = 5*time.Millisecond, 9
-	vc := callout.DefaultVoiceConfig()
+	vc := DefaultVoiceConfig()
 	vc.Output, vc.Repeat = "wav:"+dir, 1
-	s, err := callout.Open(dc, vc, callout.SetupOpts{})
+	s, err := openSetup(dc, vc, setupOpts{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,12 +198,12 @@ func TestDeadDisplay(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	dir := t.TempDir()
 	link := filepath.Join(dir, "display")
-	dc := callout.DefaultDisplayConfig()
+	dc := DefaultDisplayConfig()
 	dc.StripPort, dc.Windows, dc.Gap = link, []string{"3:3"}, time.Millisecond
-	vc := callout.DefaultVoiceConfig()
+	vc := DefaultVoiceConfig()
 	vc.Output = "wav:" + filepath.Join(dir, "voice")
 	var logs syncBuf
-	s, err := callout.Open(dc, vc, callout.SetupOpts{Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	s, err := openSetup(dc, vc, setupOpts{Log: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +241,7 @@ func FuzzConfig(f *testing.F) {
 	f.Add("1:0x01, 2:0x02, 105:0x69", "200", "22:00-07:00", "none")
 	f.Add("0:1", "0x100", "25:00-01:00", "wav:")
 	f.Fuzz(func(t *testing.T, windows, rows, quiet, output string) {
-		dc := callout.DefaultDisplayConfig()
+		dc := DefaultDisplayConfig()
 		dc.BoardPort, dc.StripPort = "/dev/null-board", "/dev/null-strips"
 		dc.Windows, dc.BoardRows = strings.Split(windows, ","), strings.Split(rows, ",")
 		for i := range dc.Windows {
@@ -246,7 +250,7 @@ func FuzzConfig(f *testing.F) {
 		for i := range dc.BoardRows {
 			dc.BoardRows[i] = strings.TrimSpace(dc.BoardRows[i])
 		}
-		vc := callout.DefaultVoiceConfig()
+		vc := DefaultVoiceConfig()
 		vc.QuietHours, vc.Output = quiet, "none"
 		derr, verr := dc.Validate("display"), vc.Validate("voice")
 		vc.Output = output
@@ -259,11 +263,65 @@ func FuzzConfig(f *testing.F) {
 		}
 		if derr == nil && verr == nil {
 			vc.Output = "none"
-			s, err := callout.Open(dc, vc, callout.SetupOpts{Log: slog.New(slog.DiscardHandler)})
+			s, err := openSetup(dc, vc, setupOpts{Log: slog.New(slog.DiscardHandler)})
 			if err != nil {
 				t.Fatalf("valid configuration did not open: %v", err)
 			}
 			s.Close()
 		}
 	})
+}
+
+// TestVoiceZones: a call is announced on its window's zone output; windows
+// of no zone use the main output, a zone configured silent stays silent.
+func TestVoiceZones(t *testing.T) {
+	dir := t.TempDir()
+	d, v := DefaultDisplayConfig(), DefaultVoiceConfig()
+	v.Output = "wav:" + filepath.Join(dir, "main")
+	v.Zones = []string{"tax=wav:" + filepath.Join(dir, "tax"), "police = wav:" + filepath.Join(dir, "police"), "vip=none"}
+	s, err := openSetup(d, v, setupOpts{WindowZones: map[int]string{1: "tax", 2: "tax", 3: "police", 4: "general", 5: "vip"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); s.Run(ctx) }()
+	for w := 1; w <= 5; w++ {
+		s.Hub.Publish(callout.Event{Kind: callout.Call, Number: fmt.Sprintf("A%03d", w), Window: w})
+	}
+	said := func() int64 {
+		var n int64
+		for _, vs := range s.Hub.Status().Voices {
+			n += vs.Said
+		}
+		return n
+	}
+	waitFor(t, "four announcements", func() bool { return said() == 4 })
+	cancel()
+	<-done
+	count := func(sub string) int {
+		es, _ := os.ReadDir(filepath.Join(dir, sub))
+		return len(es)
+	}
+	if count("tax") != 2 || count("police") != 1 || count("main") != 1 {
+		t.Fatalf("files: tax %d, police %d, main %d", count("tax"), count("police"), count("main"))
+	}
+	st := s.Hub.Status()
+	if len(st.Voices) != 3 || st.Voices[0].Zone != "" || st.Voices[1].Zone != "tax" || st.Voices[1].Said != 2 {
+		t.Fatalf("voices %+v", st.Voices)
+	}
+	bad := v
+	bad.Zones = []string{"tax"}
+	if err := bad.Validate("voice"); err == nil {
+		t.Fatal("zone without output accepted")
+	}
+	bad.Zones = []string{"tax=wav:/a", "tax=none"}
+	if err := bad.Validate("voice"); err == nil {
+		t.Fatal("zone twice accepted")
+	}
+	bad.Zones, bad.BacklogLimit = nil, -2
+	if err := bad.Validate("voice"); err == nil {
+		t.Fatal("backlog_limit -2 accepted")
+	}
 }
