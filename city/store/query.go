@@ -56,6 +56,15 @@ WHERE t.day IS NOT NULL
 GROUP BY t.site_id, t.day, GROUPING SETS ((), (t.service), (t.win), (t.staff))
 ORDER BY 1, 2, 3, 4`
 
+// statsQuery is the statistics query and its arguments. Two plans: one
+// site by its (site_id, day) index, all sites by day.
+func statsQuery(from, to, site string) (string, []any) {
+	if site != "" {
+		return strings.Replace(statsSQL, "SITE_FILTER", "AND site_id = $3", 1), []any{from, to, site}
+	}
+	return strings.Replace(statsSQL, "SITE_FILTER", "", 1), []any{from, to}
+}
+
 // Stats computes statistics for days from..to (inclusive, YYYY-MM-DD) of
 // one site or, with site "", of every site.
 func (s *Store) Stats(ctx context.Context, from, to, site string) ([]StatRow, error) {
@@ -71,11 +80,7 @@ func (s *Store) Stats(ctx context.Context, from, to, site string) ([]StatRow, er
 	if err != nil {
 		return nil, err
 	}
-	// Two plans: one site by its (site_id, day) index, all sites by day.
-	q, args := strings.Replace(statsSQL, "SITE_FILTER", "", 1), []any{from, to}
-	if site != "" {
-		q, args = strings.Replace(statsSQL, "SITE_FILTER", "AND site_id = $3", 1), []any{from, to, site}
-	}
+	q, args := statsQuery(from, to, site)
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: stats: %w", err)
@@ -263,4 +268,24 @@ func (s *Store) Fleet(ctx context.Context) ([]FleetKiosk, error) {
 		out = append(out, k)
 	}
 	return out, rows.Err()
+}
+
+// ExplainStats returns EXPLAIN (ANALYZE, BUFFERS) of the statistics query
+// for from..to of site (every site with ""), for the benchmarks.
+func (s *Store) ExplainStats(ctx context.Context, from, to, site string) (string, error) {
+	q, args := statsQuery(from, to, site)
+	rows, err := s.pool.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+q, args...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return "", err
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String(), rows.Err()
 }
