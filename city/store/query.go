@@ -28,16 +28,17 @@ type StatRow struct {
 	Satisfied float64 `json:"satisfied"`
 }
 
-// statsSQL counts the tickets (ticket_facts, kept by the rollup) per
-// site, day and dimension in one pass (GROUPING SETS). Times are the site's.
-const statsSQL = `
+// statDaysSQL counts the tickets (ticket_facts, kept by the rollup) per
+// site, day and dimension in one pass (GROUPING SETS), for stat_days.
+// TICKETS_FILTER restricts the tickets. Times are the site's.
+const statDaysSQL = `
 WITH t AS (
 	SELECT site_id, ticket, day, issued_at AS issued, called_at AS called, ended_at AS ended,
 		NULLIF(state, '') AS state, NULLIF(service, '') AS service, win, staff, rating
 	FROM ticket_facts
-	WHERE day BETWEEN $1::date AND $2::date SITE_FILTER
+	WHERE day IS NOT NULL TICKETS_FILTER
 )
-SELECT t.site_id, to_char(t.day, 'YYYY-MM-DD'),
+SELECT t.site_id, t.day,
 	CASE WHEN GROUPING(t.service) = 0 THEN 'service' WHEN GROUPING(t.win) = 0 THEN 'window' WHEN GROUPING(t.staff) = 0 THEN 'staff' ELSE 'hall' END,
 	COALESCE(t.service, t.win::text, t.staff, ''),
 	count(*) FILTER (WHERE t.issued IS NOT NULL),
@@ -52,9 +53,27 @@ SELECT t.site_id, to_char(t.day, 'YYYY-MM-DD'),
 	COALESCE(avg(t.rating), 0),
 	COALESCE(avg((t.rating >= 4)::int) FILTER (WHERE t.rating IS NOT NULL), 0)
 FROM t
-WHERE t.day IS NOT NULL
-GROUP BY t.site_id, t.day, GROUPING SETS ((), (t.service), (t.win), (t.staff))
-ORDER BY 1, 2, 3, 4`
+GROUP BY t.site_id, t.day, GROUPING SETS ((), (t.service), (t.win), (t.staff))`
+
+// statsSQL reads the statistics of days $1..$2 from stat_days, the rows
+// the rollup keeps per site, day and dimension.
+const statsSQL = `
+SELECT site_id, to_char(day, 'YYYY-MM-DD'), dimension, key, issued, served, no_show, cancelled, void,
+	wait_p50, wait_p90, serve_avg, rated, rating_avg, satisfied
+FROM stat_days
+WHERE day BETWEEN $1::date AND $2::date SITE_FILTER
+ORDER BY site_id, day, dimension, key`
+
+// RebuildStatDays recomputes stat_days from every ticket fact (after a
+// bulk load that wrote ticket_facts directly).
+func (s *Store) RebuildStatDays(ctx context.Context) error {
+	_, err := s.pool.Exec(ctx, `TRUNCATE stat_days; INSERT INTO stat_days `+strings.Replace(statDaysSQL, "TICKETS_FILTER", "", 1)+`; ANALYZE stat_days`)
+	if err != nil {
+		return fmt.Errorf("store: stat days: %w", err)
+	}
+	return nil
+}
+
 
 // statsQuery is the statistics query and its arguments. Two plans: one
 // site by its (site_id, day) index, all sites by day.
