@@ -165,7 +165,10 @@ func (s *Server) ExportOf(x store.Rating) Export {
 	score := min(max(x.Score, 1), 5)
 	e := Export{CaseID: x.Site + "-" + x.Ticket, Channel: code, ChannelName: name, Rater: hex.EncodeToString(mac.Sum(nil))[:32],
 		Time: x.At.In(s.opts.Zone).Format("20060102T150405"), Count: max(x.Count, 1), Satisfaction: satisfaction[score],
-		SatisfactCode: strconv.Itoa(score), Reasons: []string{}, Region: region, ItemCode: x.ItemCode, Staff: x.Staff, Site: x.Site, Seq: x.Seq}
+		SatisfactCode: strconv.Itoa(score), Reasons: x.Reasons, Text: x.Text, Region: region, ItemCode: x.ItemCode, Staff: x.Staff, Site: x.Site, Seq: x.Seq}
+	if e.Reasons == nil {
+		e.Reasons = []string{}
+	}
 	if e.ItemCode == "" {
 		e.ItemCode = x.Service
 	}

@@ -74,7 +74,6 @@ func (s *Store) RebuildStatDays(ctx context.Context) error {
 	return nil
 }
 
-
 // statsQuery is the statistics query and its arguments. Two plans: one
 // site by its (site_id, day) index, all sites by day.
 func statsQuery(from, to, site string) (string, []any) {
@@ -169,11 +168,13 @@ type Rating struct {
 	ItemCode   string
 	RegionCode string
 	Staff      string
-	Count      int // 1 for the ticket's first rating, 2 for a re-rating
+	Count      int      // 1 for the ticket's first rating, 2 for a re-rating
+	Reasons    []string // the reasons the citizen chose (never nil)
+	Text       string   // the citizen's words
 }
 
 const ratingsSQL = `
-SELECT r.site_id, r.seq, r.ticket, r.at, r.actor, r.detail, r.service, s.region_code,
+SELECT r.site_id, r.seq, r.ticket, r.at, r.actor, r.detail, r.service, s.region_code, r.reasons, r.rating_text,
 	COALESCE(NULLIF(i.impl_code, ''), i.basic_code, ''),
 	COALESCE((SELECT f.actor FROM events f WHERE f.site_id = r.site_id AND f.day BETWEEN r.day - 1 AND r.day AND f.ticket = r.ticket AND f.kind = 'finish' ORDER BY f.seq DESC LIMIT 1), ''),
 	(SELECT count(*) FROM events p WHERE p.site_id = r.site_id AND p.day BETWEEN r.day - 7 AND r.day AND p.ticket = r.ticket AND p.kind = 'rate' AND p.seq <= r.seq)
@@ -193,8 +194,11 @@ func (s *Store) ratings(ctx context.Context, where string, args ...any) ([]Ratin
 		var r Rating
 		var detail string
 		var n int64
-		if err := rows.Scan(&r.Site, &r.Seq, &r.Ticket, &r.At, &r.Actor, &detail, &r.Service, &r.RegionCode, &r.ItemCode, &r.Staff, &n); err != nil {
+		if err := rows.Scan(&r.Site, &r.Seq, &r.Ticket, &r.At, &r.Actor, &detail, &r.Service, &r.RegionCode, &r.Reasons, &r.Text, &r.ItemCode, &r.Staff, &n); err != nil {
 			return nil, fmt.Errorf("store: ratings: %w", err)
+		}
+		if r.Reasons == nil {
+			r.Reasons = []string{}
 		}
 		lv, count, _ := RateDetail(detail)
 		r.Score = lv

@@ -3,6 +3,7 @@ package uplink
 import (
 	"context"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -46,6 +47,14 @@ func TestHallEngineReportsToCity(t *testing.T) {
 		}
 		if _, err := e.Finish(ctx, 1, "wang"); err != nil {
 			t.Fatal(err)
+		}
+		if i == 2 {
+			// A rating with reasons and words: they travel to the export.
+			if _, err := e.RateStep(ctx, engine.RateRequest{Ticket: tk.ID, Level: 3, Channel: engine.ChannelPad, Device: "pad", Window: 1,
+				Reasons: []string{"等候时间长", "材料说明不清"}, Text: "  希望增加窗口  "}); err != nil {
+				t.Fatal(err)
+			}
+			continue
 		}
 		if _, err := e.Rate(ctx, tk.ID, 5-i, engine.Actor{Name: "pad", Window: 1}); err != nil {
 			t.Fatal(err)
@@ -93,6 +102,13 @@ func TestHallEngineReportsToCity(t *testing.T) {
 	rs, err := c.st.Ratings(ctx, day, day)
 	if err != nil || len(rs) != 3 || rs[0].Staff != "wang" {
 		t.Fatalf("ratings %+v %v", rs, err)
+	}
+	x := c.srv.ExportOf(rs[2])
+	if !reflect.DeepEqual(x.Reasons, []string{"等候时间长", "材料说明不清"}) || x.Text != "希望增加窗口" || x.SatisfactCode != "3" || x.Channel != "4" {
+		t.Fatalf("export of the rating with reasons: %+v", x)
+	}
+	if x := c.srv.ExportOf(rs[0]); x.Reasons == nil || len(x.Reasons) != 0 || x.Text != "" {
+		t.Fatalf("export of a score alone: %+v", x)
 	}
 }
 

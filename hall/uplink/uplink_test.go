@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	gosync "sync"
 	"testing"
@@ -284,7 +285,7 @@ func TestCityDownForDaysThenBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, e := range got {
-		if e != src.evs[i] {
+		if !reflect.DeepEqual(e, src.evs[i]) {
 			t.Fatalf("event %d differs: %+v vs %+v", i, e, src.evs[i])
 		}
 	}
