@@ -155,8 +155,14 @@ func ChannelCode(actor string) (code, name string) {
 
 // ExportOf renders a stored rating for the province.
 func (s *Server) ExportOf(x store.Rating) Export {
+	// 评价人: the person (the hall's keyed hash of the ID number, keyed
+	// again) where the hall knows it, else the ticket.
 	mac := hmac.New(sha256.New, s.opts.RaterKey)
-	mac.Write([]byte(x.Site + "\x00" + x.Ticket))
+	if x.Rater != "" {
+		mac.Write([]byte("person\x00" + x.Rater))
+	} else {
+		mac.Write([]byte(x.Site + "\x00" + x.Ticket))
+	}
 	code, name := ChannelCode(x.Actor)
 	region := x.RegionCode
 	if region == "" {

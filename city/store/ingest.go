@@ -68,7 +68,7 @@ func (s *Store) EnsurePartitions(ctx context.Context, days ...string) error {
 	return nil
 }
 
-var eventCols = []string{"site_id", "day", "seq", "at", "received_at", "kind", "ticket", "label", "service", "win", "actor", "state", "detail", "reasons", "rating_text"}
+var eventCols = []string{"site_id", "day", "seq", "at", "received_at", "kind", "ticket", "label", "service", "win", "actor", "state", "detail", "reasons", "rating_text", "rater_hash"}
 
 // Ingest applies one pushed batch of a site, exactly once: under the
 // site's row lock it skips events up to the site's checkpoint
@@ -118,7 +118,7 @@ func (s *Store) Ingest(ctx context.Context, p *wire.Push, now time.Time) (*wire.
 			for i := range evs {
 				e := &evs[i]
 				d, _ := time.Parse(time.DateOnly, e.Day)
-				rows[i] = []any{p.Site, d, e.Seq, time.UnixMilli(e.At), now, e.Kind, e.Ticket, e.Label, e.Service, int32(e.Window), e.Actor, e.State, e.Detail, nonNil(e.Reasons), e.Text}
+				rows[i] = []any{p.Site, d, e.Seq, time.UnixMilli(e.At), now, e.Kind, e.Ticket, e.Label, e.Service, int32(e.Window), e.Actor, e.State, e.Detail, nonNil(e.Reasons), e.Text, e.Rater}
 			}
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"events"}, eventCols, pgx.CopyFromRows(rows)); err != nil {
 				return fmt.Errorf("copy: %w", err)

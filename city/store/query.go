@@ -171,10 +171,11 @@ type Rating struct {
 	Count      int      // 1 for the ticket's first rating, 2 for a re-rating
 	Reasons    []string // the reasons the citizen chose (never nil)
 	Text       string   // the citizen's words
+	Rater      string   // the hall's keyed hash of the person, "" when unknown
 }
 
 const ratingsSQL = `
-SELECT r.site_id, r.seq, r.ticket, r.at, r.actor, r.detail, r.service, s.region_code, r.reasons, r.rating_text,
+SELECT r.site_id, r.seq, r.ticket, r.at, r.actor, r.detail, r.service, s.region_code, r.reasons, r.rating_text, r.rater_hash,
 	COALESCE(NULLIF(i.impl_code, ''), i.basic_code, ''),
 	COALESCE((SELECT f.actor FROM events f WHERE f.site_id = r.site_id AND f.day BETWEEN r.day - 1 AND r.day AND f.ticket = r.ticket AND f.kind = 'finish' ORDER BY f.seq DESC LIMIT 1), ''),
 	(SELECT count(*) FROM events p WHERE p.site_id = r.site_id AND p.day BETWEEN r.day - 7 AND r.day AND p.ticket = r.ticket AND p.kind = 'rate' AND p.seq <= r.seq)
@@ -194,7 +195,7 @@ func (s *Store) ratings(ctx context.Context, where string, args ...any) ([]Ratin
 		var r Rating
 		var detail string
 		var n int64
-		if err := rows.Scan(&r.Site, &r.Seq, &r.Ticket, &r.At, &r.Actor, &detail, &r.Service, &r.RegionCode, &r.Reasons, &r.Text, &r.ItemCode, &r.Staff, &n); err != nil {
+		if err := rows.Scan(&r.Site, &r.Seq, &r.Ticket, &r.At, &r.Actor, &detail, &r.Service, &r.RegionCode, &r.Reasons, &r.Text, &r.Rater, &r.ItemCode, &r.Staff, &n); err != nil {
 			return nil, fmt.Errorf("store: ratings: %w", err)
 		}
 		if r.Reasons == nil {

@@ -68,6 +68,10 @@ type Event struct {
 	// rate event only; the site sends no other personal data of it).
 	Reasons []string `json:"reasons,omitempty"`
 	Text    string   `json:"text,omitempty"`
+	// Rater is the hall's keyed hash of the rating person's ID number
+	// (hex, never the number), when the ticket was taken by ID card; the
+	// city keys it again for 评价人.
+	Rater string `json:"rater,omitempty"`
 }
 
 // Status is the site's live state, sent with every push (not sequenced:
@@ -222,6 +226,9 @@ func (p *Push) Check() error {
 		if len(e.Detail) > MaxDetail {
 			return fmt.Errorf("%w: event seq %d: detail over %d bytes", ErrMalformed, e.Seq, MaxDetail)
 		}
+		if e.Rater != "" && (e.Kind != "rate" || !hexRe.MatchString(e.Rater)) {
+			return fmt.Errorf("%w: event seq %d: rater is 64 hex digits on a rate event", ErrMalformed, e.Seq)
+		}
 		if (len(e.Reasons) > 0 || e.Text != "") && e.Kind != "rate" {
 			return fmt.Errorf("%w: event seq %d: reasons or text on a %s event", ErrMalformed, e.Seq, e.Kind)
 		}
@@ -342,3 +349,5 @@ func (s *Signed) Verify(r *http.Request, body []byte, pub ed25519.PublicKey) boo
 	}
 	return ed25519.Verify(pub, SigningText(r.Method, r.URL.Path, sha256.Sum256(body), s.TimeMS, s.Nonce, s.Site), s.Sig)
 }
+
+var hexRe = regexp.MustCompile(`^[0-9a-f]{64}$`)

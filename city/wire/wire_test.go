@@ -39,6 +39,8 @@ func TestDecodePush(t *testing.T) {
 		{"NUL", strings.Replace(good, `"wang"`, `"wa\u0000ng"`, 1), ErrMalformed},
 		{"long detail", strings.Replace(good, `"actor":"wang"`, `"detail":"`+strings.Repeat("x", MaxDetail+1)+`"`, 1), ErrMalformed},
 		{"too many events", many, ErrTooLarge},
+		{"rater on a call", strings.Replace(good, `"actor":"wang"`, `"actor":"wang","rater":"5f1c0e9a7b3d2c4e5f1c0e9a7b3d2c4e5f1c0e9a7b3d2c4e5f1c0e9a7b3d2c4e"`, 1), ErrMalformed},
+		{"rater not hex", strings.Replace(strings.Replace(good, `"kind":"call"`, `"kind":"rate"`, 1), `"actor":"wang"`, `"actor":"wang","rater":"110101199003071234"`, 1), ErrMalformed},
 		{"reasons on a call", strings.Replace(good, `"actor":"wang"`, `"actor":"wang","reasons":["慢"]`, 1), ErrMalformed},
 		{"text on a call", strings.Replace(good, `"actor":"wang"`, `"actor":"wang","text":"慢"`, 1), ErrMalformed},
 		{"too many reasons", strings.Replace(strings.Replace(good, `"kind":"call"`, `"kind":"rate"`, 1), `"actor":"wang"`, `"actor":"wang","reasons":["a"`+strings.Repeat(`,"a"`, MaxReasons)+`]`, 1), ErrMalformed},

@@ -3,6 +3,7 @@ package uplink
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +51,11 @@ func (s EngineSource) EventsAfter(ctx context.Context, after int64, limit int) (
 		}
 		if r, ok := ratings[fmt.Sprintf("%s.%d.%d", e.Ticket, step, count)]; ok {
 			out[i].Reasons, out[i].Text = ratingReasons(r.Reasons), clip(r.Text, wire.MaxDetail)
+		}
+		// The person's keyed hash, while the engine holds it (today's
+		// tickets; personal data is purged after its days).
+		if t, err := s.Engine.Ticket(ctx, e.Ticket); err == nil && raterRe.MatchString(t.PersonHash) {
+			out[i].Rater = t.PersonHash
 		}
 	}
 	return out, nil
@@ -120,3 +126,5 @@ func stepCount(d string) (step, count int, ok bool) {
 	}
 	return step, count, haveStep && haveCount
 }
+
+var raterRe = regexp.MustCompile(`^[0-9a-f]{64}$`)

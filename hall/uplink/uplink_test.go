@@ -84,7 +84,7 @@ func startCityB(t testing.TB) *city {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(st, &server.Options{Fingerprint: fp, RegionCode: "620981"})
+	srv := server.New(st, &server.Options{Fingerprint: fp, RegionCode: "620981", RaterKey: []byte("city-rater-key")})
 	ts := httptest.NewUnstartedServer(srv)
 	ts.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 	ts.Config.ErrorLog = log.New(io.Discard, "", 0)
