@@ -155,8 +155,14 @@ func ChannelCode(actor string) (code, name string) {
 
 // ExportOf renders a stored rating for the province.
 func (s *Server) ExportOf(x store.Rating) Export {
+	// 评价人: the person (the hall's keyed hash of the ID number, keyed
+	// again) where the hall knows it, else the ticket.
 	mac := hmac.New(sha256.New, s.opts.RaterKey)
-	mac.Write([]byte(x.Site + "\x00" + x.Ticket))
+	if x.Rater != "" {
+		mac.Write([]byte("person\x00" + x.Rater))
+	} else {
+		mac.Write([]byte(x.Site + "\x00" + x.Ticket))
+	}
 	code, name := ChannelCode(x.Actor)
 	region := x.RegionCode
 	if region == "" {
@@ -165,7 +171,10 @@ func (s *Server) ExportOf(x store.Rating) Export {
 	score := min(max(x.Score, 1), 5)
 	e := Export{CaseID: x.Site + "-" + x.Ticket, Channel: code, ChannelName: name, Rater: hex.EncodeToString(mac.Sum(nil))[:32],
 		Time: x.At.In(s.opts.Zone).Format("20060102T150405"), Count: max(x.Count, 1), Satisfaction: satisfaction[score],
-		SatisfactCode: strconv.Itoa(score), Reasons: []string{}, Region: region, ItemCode: x.ItemCode, Staff: x.Staff, Site: x.Site, Seq: x.Seq}
+		SatisfactCode: strconv.Itoa(score), Reasons: x.Reasons, Text: x.Text, Region: region, ItemCode: x.ItemCode, Staff: x.Staff, Site: x.Site, Seq: x.Seq}
+	if e.Reasons == nil {
+		e.Reasons = []string{}
+	}
 	if e.ItemCode == "" {
 		e.ItemCode = x.Service
 	}

@@ -74,6 +74,10 @@ FROM events WHERE ticket <> '' GROUP BY site_id, ticket`); err != nil {
 	if _, err := pool.Exec(ctx, `ANALYZE events; ANALYZE ticket_facts`); err != nil {
 		b.Fatal(err)
 	}
+	// The statistics rows the rollup would have kept.
+	if err := f.st.RebuildStatDays(ctx); err != nil {
+		b.Fatal(err)
+	}
 	var n int64
 	pool.QueryRow(ctx, `SELECT count(*) FROM events`).Scan(&n)
 	return n
@@ -120,9 +124,25 @@ func BenchmarkDashboardStats(b *testing.B) {
 			}
 			latency.Report(b, name, ds)
 		}
+		if os.Getenv("CITY_EXPLAIN") != "" {
+			explainStats(b, f)
+		}
 		measure("sites", "/api/v1/sites", 200)
 		measure("stats-day-all-sites", "/api/v1/stats?from=2026-11-30&to=2026-11-30", 50)
 		measure("stats-30days-one-site", fmt.Sprintf("/api/v1/stats?from=2026-11-01&to=2026-11-30&site=s%03d", 7), 50)
 		measure("stats-csv-day", "/api/v1/stats?from=2026-11-30&to=2026-11-30&format=csv", 50)
+		measure("stats-90days-all-sites", "/api/v1/stats?from=2026-09-02&to=2026-11-30", 20)
+	}
+}
+
+// explainStats logs the plans of a day's and 90 days' statistics across
+// every site (CITY_EXPLAIN=1).
+func explainStats(b *testing.B, f *fixture) {
+	for _, r := range [][2]string{{"2026-11-30", "2026-11-30"}, {"2026-09-02", "2026-11-30"}} {
+		plan, err := f.st.ExplainStats(context.Background(), r[0], r[1], "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("EXPLAIN ANALYZE stats %s..%s:\n%s", r[0], r[1], plan)
 	}
 }

@@ -68,7 +68,7 @@ func (s *Store) EnsurePartitions(ctx context.Context, days ...string) error {
 	return nil
 }
 
-var eventCols = []string{"site_id", "day", "seq", "at", "received_at", "kind", "ticket", "label", "service", "win", "actor", "state", "detail"}
+var eventCols = []string{"site_id", "day", "seq", "at", "received_at", "kind", "ticket", "label", "service", "win", "actor", "state", "detail", "reasons", "rating_text", "rater_hash"}
 
 // Ingest applies one pushed batch of a site, exactly once: under the
 // site's row lock it skips events up to the site's checkpoint
@@ -118,7 +118,7 @@ func (s *Store) Ingest(ctx context.Context, p *wire.Push, now time.Time) (*wire.
 			for i := range evs {
 				e := &evs[i]
 				d, _ := time.Parse(time.DateOnly, e.Day)
-				rows[i] = []any{p.Site, d, e.Seq, time.UnixMilli(e.At), now, e.Kind, e.Ticket, e.Label, e.Service, int32(e.Window), e.Actor, e.State, e.Detail}
+				rows[i] = []any{p.Site, d, e.Seq, time.UnixMilli(e.At), now, e.Kind, e.Ticket, e.Label, e.Service, int32(e.Window), e.Actor, e.State, e.Detail, nonNil(e.Reasons), e.Text, e.Rater}
 			}
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"events"}, eventCols, pgx.CopyFromRows(rows)); err != nil {
 				return fmt.Errorf("copy: %w", err)
@@ -345,6 +345,9 @@ FROM events WHERE site_id=$1 AND seq>$2 ORDER BY seq LIMIT 5000`, site, seq)
 		if err := upsertFacts(ctx, tx, site, evs); err != nil {
 			return err
 		}
+		if err := refreshStatDays(ctx, tx, site, evs); err != nil {
+			return err
+		}
 		_, err = tx.Exec(ctx, `UPDATE rollup_checkpoints SET seq=$2 WHERE site_id=$1`, site, evs[n-1].Seq)
 		return err
 	})
@@ -393,4 +396,49 @@ func RateDetail(d string) (level, count int, ok bool) {
 		return 0, 0, false
 	}
 	return level, count, true
+}
+
+// refreshStatDays recomputes the stat_days rows of site for the issue
+// days of the tickets that evs touched (in the rollup's transaction).
+func refreshStatDays(ctx context.Context, tx pgx.Tx, site string, evs []wire.Event) error {
+	seen := map[string]bool{}
+	var tickets []string
+	for _, e := range evs {
+		if e.Ticket != "" && !seen[e.Ticket] {
+			seen[e.Ticket] = true
+			tickets = append(tickets, e.Ticket)
+		}
+	}
+	if len(tickets) == 0 {
+		return nil
+	}
+	var days []time.Time
+	rows, err := tx.Query(ctx, `SELECT DISTINCT day FROM ticket_facts WHERE site_id=$1 AND ticket = ANY($2) AND day IS NOT NULL`, site, tickets)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var d time.Time
+		if err := rows.Scan(&d); err != nil {
+			rows.Close()
+			return err
+		}
+		days = append(days, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(days) == 0 {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM stat_days WHERE site_id=$1 AND day = ANY($2::date[])`, site, days); err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO stat_days `+strings.Replace(statDaysSQL, "TICKETS_FILTER", "AND site_id = $1 AND day = ANY($2::date[])", 1), site, days)
+	return err
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

@@ -28,16 +28,17 @@ type StatRow struct {
 	Satisfied float64 `json:"satisfied"`
 }
 
-// statsSQL counts the tickets (ticket_facts, kept by the rollup) per
-// site, day and dimension in one pass (GROUPING SETS). Times are the site's.
-const statsSQL = `
+// statDaysSQL counts the tickets (ticket_facts, kept by the rollup) per
+// site, day and dimension in one pass (GROUPING SETS), for stat_days.
+// TICKETS_FILTER restricts the tickets. Times are the site's.
+const statDaysSQL = `
 WITH t AS (
 	SELECT site_id, ticket, day, issued_at AS issued, called_at AS called, ended_at AS ended,
 		NULLIF(state, '') AS state, NULLIF(service, '') AS service, win, staff, rating
 	FROM ticket_facts
-	WHERE day BETWEEN $1::date AND $2::date SITE_FILTER
+	WHERE day IS NOT NULL TICKETS_FILTER
 )
-SELECT t.site_id, to_char(t.day, 'YYYY-MM-DD'),
+SELECT t.site_id, t.day,
 	CASE WHEN GROUPING(t.service) = 0 THEN 'service' WHEN GROUPING(t.win) = 0 THEN 'window' WHEN GROUPING(t.staff) = 0 THEN 'staff' ELSE 'hall' END,
 	COALESCE(t.service, t.win::text, t.staff, ''),
 	count(*) FILTER (WHERE t.issued IS NOT NULL),
@@ -52,9 +53,35 @@ SELECT t.site_id, to_char(t.day, 'YYYY-MM-DD'),
 	COALESCE(avg(t.rating), 0),
 	COALESCE(avg((t.rating >= 4)::int) FILTER (WHERE t.rating IS NOT NULL), 0)
 FROM t
-WHERE t.day IS NOT NULL
-GROUP BY t.site_id, t.day, GROUPING SETS ((), (t.service), (t.win), (t.staff))
-ORDER BY 1, 2, 3, 4`
+GROUP BY t.site_id, t.day, GROUPING SETS ((), (t.service), (t.win), (t.staff))`
+
+// statsSQL reads the statistics of days $1..$2 from stat_days, the rows
+// the rollup keeps per site, day and dimension.
+const statsSQL = `
+SELECT site_id, to_char(day, 'YYYY-MM-DD'), dimension, key, issued, served, no_show, cancelled, void,
+	wait_p50, wait_p90, serve_avg, rated, rating_avg, satisfied
+FROM stat_days
+WHERE day BETWEEN $1::date AND $2::date SITE_FILTER
+ORDER BY site_id, day, dimension, key`
+
+// RebuildStatDays recomputes stat_days from every ticket fact (after a
+// bulk load that wrote ticket_facts directly).
+func (s *Store) RebuildStatDays(ctx context.Context) error {
+	_, err := s.pool.Exec(ctx, `TRUNCATE stat_days; INSERT INTO stat_days `+strings.Replace(statDaysSQL, "TICKETS_FILTER", "", 1)+`; ANALYZE stat_days`)
+	if err != nil {
+		return fmt.Errorf("store: stat days: %w", err)
+	}
+	return nil
+}
+
+// statsQuery is the statistics query and its arguments. Two plans: one
+// site by its (site_id, day) index, all sites by day.
+func statsQuery(from, to, site string) (string, []any) {
+	if site != "" {
+		return strings.Replace(statsSQL, "SITE_FILTER", "AND site_id = $3", 1), []any{from, to, site}
+	}
+	return strings.Replace(statsSQL, "SITE_FILTER", "", 1), []any{from, to}
+}
 
 // Stats computes statistics for days from..to (inclusive, YYYY-MM-DD) of
 // one site or, with site "", of every site.
@@ -71,11 +98,7 @@ func (s *Store) Stats(ctx context.Context, from, to, site string) ([]StatRow, er
 	if err != nil {
 		return nil, err
 	}
-	// Two plans: one site by its (site_id, day) index, all sites by day.
-	q, args := strings.Replace(statsSQL, "SITE_FILTER", "", 1), []any{from, to}
-	if site != "" {
-		q, args = strings.Replace(statsSQL, "SITE_FILTER", "AND site_id = $3", 1), []any{from, to, site}
-	}
+	q, args := statsQuery(from, to, site)
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: stats: %w", err)
@@ -145,11 +168,14 @@ type Rating struct {
 	ItemCode   string
 	RegionCode string
 	Staff      string
-	Count      int // 1 for the ticket's first rating, 2 for a re-rating
+	Count      int      // 1 for the ticket's first rating, 2 for a re-rating
+	Reasons    []string // the reasons the citizen chose (never nil)
+	Text       string   // the citizen's words
+	Rater      string   // the hall's keyed hash of the person, "" when unknown
 }
 
 const ratingsSQL = `
-SELECT r.site_id, r.seq, r.ticket, r.at, r.actor, r.detail, r.service, s.region_code,
+SELECT r.site_id, r.seq, r.ticket, r.at, r.actor, r.detail, r.service, s.region_code, r.reasons, r.rating_text, r.rater_hash,
 	COALESCE(NULLIF(i.impl_code, ''), i.basic_code, ''),
 	COALESCE((SELECT f.actor FROM events f WHERE f.site_id = r.site_id AND f.day BETWEEN r.day - 1 AND r.day AND f.ticket = r.ticket AND f.kind = 'finish' ORDER BY f.seq DESC LIMIT 1), ''),
 	(SELECT count(*) FROM events p WHERE p.site_id = r.site_id AND p.day BETWEEN r.day - 7 AND r.day AND p.ticket = r.ticket AND p.kind = 'rate' AND p.seq <= r.seq)
@@ -169,8 +195,11 @@ func (s *Store) ratings(ctx context.Context, where string, args ...any) ([]Ratin
 		var r Rating
 		var detail string
 		var n int64
-		if err := rows.Scan(&r.Site, &r.Seq, &r.Ticket, &r.At, &r.Actor, &detail, &r.Service, &r.RegionCode, &r.ItemCode, &r.Staff, &n); err != nil {
+		if err := rows.Scan(&r.Site, &r.Seq, &r.Ticket, &r.At, &r.Actor, &detail, &r.Service, &r.RegionCode, &r.Reasons, &r.Text, &r.Rater, &r.ItemCode, &r.Staff, &n); err != nil {
 			return nil, fmt.Errorf("store: ratings: %w", err)
+		}
+		if r.Reasons == nil {
+			r.Reasons = []string{}
 		}
 		lv, count, _ := RateDetail(detail)
 		r.Score = lv
@@ -263,4 +292,24 @@ func (s *Store) Fleet(ctx context.Context) ([]FleetKiosk, error) {
 		out = append(out, k)
 	}
 	return out, rows.Err()
+}
+
+// ExplainStats returns EXPLAIN (ANALYZE, BUFFERS) of the statistics query
+// for from..to of site (every site with ""), for the benchmarks.
+func (s *Store) ExplainStats(ctx context.Context, from, to, site string) (string, error) {
+	q, args := statsQuery(from, to, site)
+	rows, err := s.pool.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+q, args...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return "", err
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String(), rows.Err()
 }

@@ -109,3 +109,70 @@ func TestStatsAndRatings(t *testing.T) {
 		t.Fatalf("checkpoint went back to %d", c)
 	}
 }
+
+// TestStatDaysFollowEachRollup: statistics asked after every single event
+// (one rollup and one stat_days refresh each) end equal to those of the
+// same events folded at once, and a day's rows change as its tickets do.
+func TestStatDaysFollowEachRollup(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	at := time.Date(2026, 12, 2, 1, 0, 0, 0, time.UTC)
+	ms := func(min int) int64 { return at.Add(time.Duration(min) * time.Minute).UnixMilli() }
+	day := "2026-12-02"
+	evs := []wire.Event{
+		{Kind: "issue", Ticket: "t1", Service: "tax", State: "waiting", At: ms(0)},
+		{Kind: "issue", Ticket: "t2", Service: "fee", State: "waiting", At: ms(1)},
+		{Kind: "call", Ticket: "t1", Service: "tax", State: "called", Window: 3, Actor: "wang", At: ms(10)},
+		{Kind: "finish", Ticket: "t1", Service: "tax", State: "done", Window: 3, Actor: "wang", At: ms(20)},
+		{Kind: "rate", Ticket: "t1", Service: "tax", State: "done", Window: 3, Actor: "pad", Detail: "4", At: ms(21)},
+		{Kind: "call", Ticket: "t2", Service: "fee", State: "called", Window: 2, Actor: "li", At: ms(30)},
+		{Kind: "no_show", Ticket: "t2", Service: "fee", State: "no_show", Window: 2, Actor: "li", At: ms(35)},
+	}
+	for i := range evs {
+		evs[i].Seq, evs[i].Day = int64(i+1), day
+	}
+	enrolled(t, s, "all", "hall")
+	if _, err := s.Ingest(ctx, &wire.Push{Site: "all", SentAt: ms(50), Events: evs}, at.Add(50*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	enrolled(t, s, "each", "hall")
+	hall := func(rows []StatRow) StatRow {
+		for _, r := range rows {
+			if r.Dimension == "hall" {
+				return r
+			}
+		}
+		return StatRow{}
+	}
+	for i, e := range evs {
+		if _, err := s.Ingest(ctx, &wire.Push{Site: "each", SentAt: ms(50), Events: []wire.Event{e}}, at.Add(50*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := s.Stats(ctx, day, day, "each")
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := hall(rows)
+		if want := min(i+1, 2); h.Issued != want {
+			t.Fatalf("after event %d: issued %d, want %d", i+1, h.Issued, want)
+		}
+		if want := map[bool]int{true: 1, false: 0}[i >= 3]; h.Served != want {
+			t.Fatalf("after event %d: served %d, want %d", i+1, h.Served, want)
+		}
+	}
+	ra, _ := s.Stats(ctx, day, day, "all")
+	rb, _ := s.Stats(ctx, day, day, "each")
+	if len(ra) != len(rb) || len(ra) == 0 {
+		t.Fatalf("at once %d rows, one by one %d rows", len(ra), len(rb))
+	}
+	for i := range ra {
+		a, b := ra[i], rb[i]
+		a.Site, b.Site = "", ""
+		if a != b {
+			t.Fatalf("row %d differs: %+v vs %+v", i, ra[i], rb[i])
+		}
+	}
+	if h := hall(rb); h.NoShow != 1 || h.Rated != 1 || h.RatingAvg != 4 {
+		t.Fatalf("hall row: %+v", h)
+	}
+}

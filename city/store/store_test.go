@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"testing"
 	"time"
 
@@ -111,7 +112,7 @@ func TestIngestIdempotentBySiteAndSeq(t *testing.T) {
 		t.Fatalf("partitions %d (%v), want 2 (November and December)", parts, err)
 	}
 	got, err := s.Events(ctx, "hall-a", 0, 1000)
-	if err != nil || len(got) != 300 || got[0].Seq != 1 || got[299].Seq != 300 || got[10] != all[10] {
+	if err != nil || len(got) != 300 || got[0].Seq != 1 || got[299].Seq != 300 || !reflect.DeepEqual(got[10], all[10]) {
 		t.Fatalf("read back %d events, first %+v, %v", len(got), got[0], err)
 	}
 	st, _ := s.Site(ctx, "hall-a")

@@ -41,7 +41,8 @@ const (
 	MaxBody      = 8 << 20 // bytes of one request body
 	MaxEvents    = 5000    // events in one batch
 	MaxField     = 256     // bytes of one short text field
-	MaxDetail    = 4096    // bytes of an event's detail
+	MaxDetail    = 4096    // bytes of an event's detail (and of a rating's text)
+	MaxReasons   = 10      // reasons of a rating
 	MaxStatusLen = 64 << 10
 )
 
@@ -63,6 +64,14 @@ type Event struct {
 	Actor   string `json:"actor,omitempty"`
 	State   string `json:"state,omitempty"`
 	Detail  string `json:"detail,omitempty"`
+	// Reasons and Text are a rating's chosen reasons and its words (a
+	// rate event only; the site sends no other personal data of it).
+	Reasons []string `json:"reasons,omitempty"`
+	Text    string   `json:"text,omitempty"`
+	// Rater is the hall's keyed hash of the rating person's ID number
+	// (hex, never the number), when the ticket was taken by ID card; the
+	// city keys it again for 评价人.
+	Rater string `json:"rater,omitempty"`
 }
 
 // Status is the site's live state, sent with every push (not sequenced:
@@ -217,6 +226,23 @@ func (p *Push) Check() error {
 		if len(e.Detail) > MaxDetail {
 			return fmt.Errorf("%w: event seq %d: detail over %d bytes", ErrMalformed, e.Seq, MaxDetail)
 		}
+		if e.Rater != "" && (e.Kind != "rate" || !hexRe.MatchString(e.Rater)) {
+			return fmt.Errorf("%w: event seq %d: rater is 64 hex digits on a rate event", ErrMalformed, e.Seq)
+		}
+		if (len(e.Reasons) > 0 || e.Text != "") && e.Kind != "rate" {
+			return fmt.Errorf("%w: event seq %d: reasons or text on a %s event", ErrMalformed, e.Seq, e.Kind)
+		}
+		if len(e.Reasons) > MaxReasons || len(e.Text) > MaxDetail {
+			return fmt.Errorf("%w: event seq %d: over %d reasons or text over %d bytes", ErrMalformed, e.Seq, MaxReasons, MaxDetail)
+		}
+		for _, r := range e.Reasons {
+			if len(r) > MaxField || !validText(r) {
+				return fmt.Errorf("%w: event seq %d: bad rating reason", ErrMalformed, e.Seq)
+			}
+		}
+		if !validText(e.Text) {
+			return fmt.Errorf("%w: event seq %d: text with NUL or invalid UTF-8", ErrMalformed, e.Seq)
+		}
 		if e.Window < 0 || e.Window > 100000 {
 			return fmt.Errorf("%w: event seq %d: bad window", ErrMalformed, e.Seq)
 		}
@@ -323,3 +349,5 @@ func (s *Signed) Verify(r *http.Request, body []byte, pub ed25519.PublicKey) boo
 	}
 	return ed25519.Verify(pub, SigningText(r.Method, r.URL.Path, sha256.Sum256(body), s.TimeMS, s.Nonce, s.Site), s.Sig)
 }
+
+var hexRe = regexp.MustCompile(`^[0-9a-f]{64}$`)

@@ -17,6 +17,10 @@ func TestDecodePush(t *testing.T) {
 	if err != nil || len(p.Events) != 2 || p.Events[1].Window != 3 {
 		t.Fatalf("good batch: %+v %v", p, err)
 	}
+	rated := strings.Replace(strings.Replace(good, `"kind":"call"`, `"kind":"rate"`, 1), `"actor":"wang"`, `"actor":"pad:pad","reasons":["等候时间长"],"text":"希望增加窗口"`, 1)
+	if p, err := DecodePush(strings.NewReader(rated)); err != nil || len(p.Events[1].Reasons) != 1 || p.Events[1].Text != "希望增加窗口" {
+		t.Fatalf("rating with reasons: %+v %v", p, err)
+	}
 	many := `{"site":"hall-a","sent_at":1,"events":[` + strings.Repeat(`{"seq":1,"at":1,"day":"2026-12-02","kind":"x"},`, MaxEvents) + `{"seq":1,"at":1,"day":"2026-12-02","kind":"x"}]}`
 	for _, c := range []struct {
 		name, body string
@@ -35,6 +39,13 @@ func TestDecodePush(t *testing.T) {
 		{"NUL", strings.Replace(good, `"wang"`, `"wa\u0000ng"`, 1), ErrMalformed},
 		{"long detail", strings.Replace(good, `"actor":"wang"`, `"detail":"`+strings.Repeat("x", MaxDetail+1)+`"`, 1), ErrMalformed},
 		{"too many events", many, ErrTooLarge},
+		{"rater on a call", strings.Replace(good, `"actor":"wang"`, `"actor":"wang","rater":"5f1c0e9a7b3d2c4e5f1c0e9a7b3d2c4e5f1c0e9a7b3d2c4e5f1c0e9a7b3d2c4e"`, 1), ErrMalformed},
+		{"rater not hex", strings.Replace(strings.Replace(good, `"kind":"call"`, `"kind":"rate"`, 1), `"actor":"wang"`, `"actor":"wang","rater":"110101199003071234"`, 1), ErrMalformed},
+		{"reasons on a call", strings.Replace(good, `"actor":"wang"`, `"actor":"wang","reasons":["慢"]`, 1), ErrMalformed},
+		{"text on a call", strings.Replace(good, `"actor":"wang"`, `"actor":"wang","text":"慢"`, 1), ErrMalformed},
+		{"too many reasons", strings.Replace(strings.Replace(good, `"kind":"call"`, `"kind":"rate"`, 1), `"actor":"wang"`, `"actor":"wang","reasons":["a"`+strings.Repeat(`,"a"`, MaxReasons)+`]`, 1), ErrMalformed},
+		{"long reason", strings.Replace(strings.Replace(good, `"kind":"call"`, `"kind":"rate"`, 1), `"actor":"wang"`, `"actor":"wang","reasons":["`+strings.Repeat("x", MaxField+1)+`"]`, 1), ErrMalformed},
+		{"NUL in text", strings.Replace(strings.Replace(good, `"kind":"call"`, `"kind":"rate"`, 1), `"actor":"wang"`, `"actor":"wang","text":"a\u0000"`, 1), ErrMalformed},
 		{"too large body", `{"site":"` + strings.Repeat("a", MaxBody) + `"}`, ErrTooLarge},
 	} {
 		t.Run(c.name, func(t *testing.T) {

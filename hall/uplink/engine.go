@@ -2,6 +2,10 @@ package uplink
 
 import (
 	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
 	"time"
 
 	"hallkiosk/city/wire"
@@ -18,11 +22,55 @@ func (s EngineSource) EventsAfter(ctx context.Context, after int64, limit int) (
 		return nil, err
 	}
 	out := make([]wire.Event, len(evs))
+	// The reasons and words of the batch's ratings, by rating id
+	// (ticket.step.count), read per day from the engine's ratings.
+	var ratings map[string]engine.Rating
+	days := map[string]bool{}
 	for i, e := range evs {
 		out[i] = wire.Event{Seq: e.Seq, At: e.At.UnixMilli(), Day: e.Day, Kind: string(e.Kind), Ticket: e.Ticket, Label: e.Label,
 			Service: e.Service, Window: e.Window, Actor: e.Actor, State: string(e.State), Detail: clip(e.Detail, wire.MaxDetail)}
+		if e.Kind != engine.EvRate {
+			continue
+		}
+		if ratings == nil {
+			ratings = map[string]engine.Rating{}
+		}
+		if !days[e.Day] {
+			days[e.Day] = true
+			rs, err := s.Engine.Ratings(ctx, e.Day, e.Day)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range rs {
+				ratings[r.ID] = r
+			}
+		}
+		step, count, ok := stepCount(e.Detail)
+		if !ok {
+			continue // an older detail: the score alone
+		}
+		if r, ok := ratings[fmt.Sprintf("%s.%d.%d", e.Ticket, step, count)]; ok {
+			out[i].Reasons, out[i].Text = ratingReasons(r.Reasons), clip(r.Text, wire.MaxDetail)
+		}
+		// The person's keyed hash, while the engine holds it (today's
+		// tickets; personal data is purged after its days).
+		if t, err := s.Engine.Ticket(ctx, e.Ticket); err == nil && raterRe.MatchString(t.PersonHash) {
+			out[i].Rater = t.PersonHash
+		}
 	}
 	return out, nil
+}
+
+// ratingReasons bounds a rating's reasons to what the city accepts.
+func ratingReasons(rs []string) []string {
+	var out []string
+	for _, r := range rs {
+		if len(out) == wire.MaxReasons {
+			break
+		}
+		out = append(out, clip(r, wire.MaxField))
+	}
+	return out
 }
 
 func clip(s string, n int) string {
@@ -58,3 +106,25 @@ func EngineStatus(e *engine.Engine) func(context.Context) *wire.Status {
 		return st
 	}
 }
+
+// stepCount reads the step and count of a rate event's detail
+// ("step S level L count C").
+func stepCount(d string) (step, count int, ok bool) {
+	f := strings.Fields(d)
+	var haveStep, haveCount bool
+	for i := 0; i+1 < len(f); i += 2 {
+		n, err := strconv.Atoi(f[i+1])
+		if err != nil {
+			return 0, 0, false
+		}
+		switch f[i] {
+		case "step":
+			step, haveStep = n, true
+		case "count":
+			count, haveCount = n, true
+		}
+	}
+	return step, count, haveStep && haveCount
+}
+
+var raterRe = regexp.MustCompile(`^[0-9a-f]{64}$`)

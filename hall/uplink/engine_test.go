@@ -2,7 +2,11 @@ package uplink
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -16,6 +20,7 @@ import (
 // city's statistics and ratings reflect it.
 func TestHallEngineReportsToCity(t *testing.T) {
 	c := startCity(t)
+	const person = "5f1c0e9a7b3d2c4e5f1c0e9a7b3d2c4e5f1c0e9a7b3d2c4e5f1c0e9a7b3d2c4e" // the hall's keyed hash of an ID number
 	ctx := context.Background()
 	dir := t.TempDir()
 	e, err := engine.Open(ctx, filepath.Join(dir, "hall.db"), engine.Options{IgnoreHours: true})
@@ -35,7 +40,11 @@ func TestHallEngineReportsToCity(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < 5; i++ {
-		if _, err := e.Issue(ctx, engine.IssueRequest{Service: svc, DeviceID: "k-0123456789abcdef"}); err != nil {
+		req := engine.IssueRequest{Service: svc, DeviceID: "k-0123456789abcdef"}
+		if i == 0 {
+			req.PersonHash = person // taken by ID card
+		}
+		if _, err := e.Issue(ctx, req); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -46,6 +55,14 @@ func TestHallEngineReportsToCity(t *testing.T) {
 		}
 		if _, err := e.Finish(ctx, 1, "wang"); err != nil {
 			t.Fatal(err)
+		}
+		if i == 2 {
+			// A rating with reasons and words: they travel to the export.
+			if _, err := e.RateStep(ctx, engine.RateRequest{Ticket: tk.ID, Level: 3, Channel: engine.ChannelPad, Device: "pad", Window: 1,
+				Reasons: []string{"等候时间长", "材料说明不清"}, Text: "  希望增加窗口  "}); err != nil {
+				t.Fatal(err)
+			}
+			continue
 		}
 		if _, err := e.Rate(ctx, tk.ID, 5-i, engine.Actor{Name: "pad", Window: 1}); err != nil {
 			t.Fatal(err)
@@ -93,6 +110,25 @@ func TestHallEngineReportsToCity(t *testing.T) {
 	rs, err := c.st.Ratings(ctx, day, day)
 	if err != nil || len(rs) != 3 || rs[0].Staff != "wang" {
 		t.Fatalf("ratings %+v %v", rs, err)
+	}
+	// 评价人: the person keyed again where the hall knows one, else the ticket.
+	rater := func(msg string) string {
+		m := hmac.New(sha256.New, []byte("city-rater-key"))
+		m.Write([]byte(msg))
+		return hex.EncodeToString(m.Sum(nil))[:32]
+	}
+	if rs[0].Rater != person || c.srv.ExportOf(rs[0]).Rater != rater("person\x00"+person) {
+		t.Fatalf("rating of the ID-card ticket: %+v, 评价人 %s", rs[0], c.srv.ExportOf(rs[0]).Rater)
+	}
+	if rs[1].Rater != "" || c.srv.ExportOf(rs[1]).Rater != rater("hall-a\x00"+rs[1].Ticket) {
+		t.Fatalf("rating of a plain ticket: %+v", rs[1])
+	}
+	x := c.srv.ExportOf(rs[2])
+	if !reflect.DeepEqual(x.Reasons, []string{"等候时间长", "材料说明不清"}) || x.Text != "希望增加窗口" || x.SatisfactCode != "3" || x.Channel != "4" {
+		t.Fatalf("export of the rating with reasons: %+v", x)
+	}
+	if x := c.srv.ExportOf(rs[0]); x.Reasons == nil || len(x.Reasons) != 0 || x.Text != "" {
+		t.Fatalf("export of a score alone: %+v", x)
 	}
 }
 

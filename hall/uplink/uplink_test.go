@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	gosync "sync"
 	"testing"
@@ -83,7 +84,7 @@ func startCityB(t testing.TB) *city {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(st, &server.Options{Fingerprint: fp, RegionCode: "620981"})
+	srv := server.New(st, &server.Options{Fingerprint: fp, RegionCode: "620981", RaterKey: []byte("city-rater-key")})
 	ts := httptest.NewUnstartedServer(srv)
 	ts.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 	ts.Config.ErrorLog = log.New(io.Discard, "", 0)
@@ -284,7 +285,7 @@ func TestCityDownForDaysThenBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, e := range got {
-		if e != src.evs[i] {
+		if !reflect.DeepEqual(e, src.evs[i]) {
 			t.Fatalf("event %d differs: %+v vs %+v", i, e, src.evs[i])
 		}
 	}
