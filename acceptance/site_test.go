@@ -160,6 +160,7 @@ windows = 19:1, 20:2, 105:3
 	ctl := freePort(t)
 	s.ctl = "http://" + ctl
 	kconf := fmt.Sprintf(`[kiosk]
+catalogue = %s
 data_dir = %s
 control = %s
 sim_dir = %s
@@ -173,7 +174,7 @@ enabled = false
 pin = 2468
 [registry]
 import = assets/registry-demo.csv
-%s`, filepath.Join(dir, "kiosk"), ctl, filepath.Join(dir, "dev"), s.hallAddr, s.public, kioskConf)
+%s`, filepath.Join(repo, "queue", "catalog", "testdata", "always-open.json"), filepath.Join(dir, "kiosk"), ctl, filepath.Join(dir, "dev"), s.hallAddr, s.public, kioskConf)
 	os.WriteFile(filepath.Join(dir, "kiosk.conf"), []byte(kconf), 0o644)
 	s.kiosk = start(t, "kiosk", filepath.Join(dir, "kiosk.log"), "--sim", "--headless", "--config", filepath.Join(dir, "kiosk.conf"))
 	waitFor(t, 20*time.Second, "kiosk home", func() bool {

@@ -26,6 +26,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"hallkiosk/city/wire"
@@ -88,7 +89,8 @@ type Hall struct {
 	callout     *setup
 	pads        *pads
 	ln, tln     net.Listener
-	published   func(callout.Event) // tests: every event given to the hub
+	published   func(callout.Event)           // tests: every event given to the hub
+	up          atomic.Pointer[uplink.Uplink] // the city uplink once Run started it; nil: no [city] url
 
 	closers []func() error
 }
@@ -267,7 +269,8 @@ func (h *Hall) Run(ctx context.Context) error {
 	if kiosks == nil {
 		kiosks = uplink.SyncKiosks(h.sync)
 	}
-	stopCity, _, err := uplink.Start(ctx, h.eng, h.cfg.Server.Data, h.cfg.City, kiosks, version.String(), h.log)
+	stopCity, up, err := uplink.Start(ctx, h.eng, h.cfg.Server.Data, h.cfg.City, kiosks, version.String(), h.log)
+	h.up.Store(up)
 	if err != nil {
 		cancel()
 		g.Wait()

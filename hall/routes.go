@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"hallkiosk/hall/uplink"
 	"hallkiosk/internal/httpjson"
 	"hallkiosk/queue/hallapi"
 	"hallkiosk/queue/registry"
@@ -74,6 +75,14 @@ func (h *Hall) routes() {
 		return true
 	}, regH))
 
+	// Enrolment with the city and the uplink's state (admins): the page
+	// /admin/city, its script and its API, served by hall/uplink.
+	city := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		uplink.AdminHandler(h.up.Load(), h.roles(nil)).ServeHTTP(w, r)
+	})
+	for _, p := range []string{uplink.AdminPagePath, uplink.AdminScriptPath, uplink.AdminStatusPath, uplink.AdminEnrolPath} {
+		srv.Handle(p, city)
+	}
 	srv.Handle(qsync.Prefix, qsync.NewHallHandler(h.sync))
 	srv.Handle("/api/v1/admin/sync/", guard(h.roles(technicians), qsync.NewAdminHandler(h.sync)))
 	srv.Handle("POST /api/v1/devices/enrol", guard(h.roles(technicians), http.HandlerFunc(h.enrol)))

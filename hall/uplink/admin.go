@@ -142,7 +142,11 @@ document.getElementById('enrol').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const msg = document.getElementById('msg');
   msg.textContent = '注册中…';
-  const r = await fetch('/api/v1/admin/city/enrol', {method: 'POST', credentials: 'same-origin', headers: {'Content-Type': 'application/json'},
+  // The hall's pages send the session's CSRF token with every change.
+  const headers = {'Content-Type': 'application/json'};
+  const me = await fetch('/api/v1/me', {credentials: 'same-origin'});
+  if (me.ok) { const m = await me.json(); if (m.csrf) headers['X-CSRF-Token'] = m.csrf; }
+  const r = await fetch('/api/v1/admin/city/enrol', {method: 'POST', credentials: 'same-origin', headers,
     body: JSON.stringify({city: document.getElementById('city_url').value, code: document.getElementById('code').value})});
   const j = await r.json();
   if (r.ok) { show(j); msg.textContent = '注册成功'; document.getElementById('code').value = ''; }
