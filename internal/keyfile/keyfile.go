@@ -34,8 +34,13 @@ func Load(path string, n int) ([]byte, error) {
 	if _, err := rand.Read(b); err != nil {
 		return nil, fmt.Errorf("keyfile %s: %w", path, err)
 	}
-	if err := write(path, b); err != nil {
+	made, err := write(path, b)
+	if err != nil {
 		return nil, err
+	}
+	if !made {
+		// Another process made the key first: use its key, not ours.
+		return Read(path, n)
 	}
 	return b, nil
 }
@@ -52,37 +57,40 @@ func Read(path string, n int) ([]byte, error) {
 	return b, nil
 }
 
-func write(path string, b []byte) error {
+// write puts b in path unless a file is already there; made reports
+// whether b is now the key.
+func write(path string, b []byte) (made bool, err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
 	if err != nil {
-		return fmt.Errorf("keyfile: %w", err)
+		return false, fmt.Errorf("keyfile: %w", err)
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp)
 	if err := f.Chmod(0o600); err != nil {
 		f.Close()
-		return fmt.Errorf("keyfile: %w", err)
+		return false, fmt.Errorf("keyfile: %w", err)
 	}
 	if _, err := f.Write(b); err != nil {
 		f.Close()
-		return fmt.Errorf("keyfile: %w", err)
+		return false, fmt.Errorf("keyfile: %w", err)
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return fmt.Errorf("keyfile: %w", err)
+		return false, fmt.Errorf("keyfile: %w", err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("keyfile: %w", err)
+		return false, fmt.Errorf("keyfile: %w", err)
 	}
+	// A hard link never replaces a key another process made meanwhile.
 	if err := os.Link(tmp, path); err != nil {
 		if errors.Is(err, os.ErrExist) {
-			// Another process made it first: use theirs.
-			return nil
+			return false, nil
 		}
+		// A file system without hard links: a rename, then.
 		if err := os.Rename(tmp, path); err != nil {
-			return fmt.Errorf("keyfile: %w", err)
+			return false, fmt.Errorf("keyfile: %w", err)
 		}
 	}
-	return nil
+	return true, nil
 }

@@ -52,3 +52,31 @@ func TestWrongLengthIsRefusedWithThePath(t *testing.T) {
 		t.Fatal("missing file read without error")
 	}
 }
+
+// Two starts racing for the same new key file both end with the key that
+// is on disk.
+func TestRacingStartsShareOneKey(t *testing.T) {
+	for i := 0; i < 20; i++ {
+		p := filepath.Join(t.TempDir(), "race.key")
+		keys := make(chan []byte, 4)
+		for range 4 {
+			go func() {
+				k, err := Load(p, 32)
+				if err != nil {
+					t.Error(err)
+				}
+				keys <- k
+			}()
+		}
+		disk, _ := os.ReadFile(p)
+		for range 4 {
+			k := <-keys
+			if disk == nil {
+				disk, _ = os.ReadFile(p)
+			}
+			if !bytes.Equal(k, disk) {
+				t.Fatalf("a start got %x, the file holds %x", k, disk)
+			}
+		}
+	}
+}
