@@ -145,5 +145,11 @@ scan.offline       | zan4 shi2 wu2 fa3 cha2 xun2 zheng4 zhao4 ku4 , qing3 shao1 
 appt.none          | mei2 you2 zhao3 dao4 jin1 tian1 de5 yu4 yue1                       | No appointment found for today
 appt.invalid       | yu4 yue1 ma3 wu2 xiao4 huo4 yi3 guo4 qi1                           | The appointment code is invalid or expired
 rate.notrateable   | zhe4 zhang1 hao4 piao4 shang4 wei4 ban4 jie2 huo4 yi3 jing1 ping2 jia4 guo4 , bu4 neng2 zai4 ci3 ping2 jia4 | This ticket is not served yet or already rated; it cannot be rated here.
+realname.expired   | ci3 shen1 fen4 zheng4 yi3 guo4 you3 xiao4 qi1 , bu4 neng2 yong4 yu2 shi2 ming2 qu3 hao4 , qing2 shi3 yong4 you3 xiao4 zheng4 jian4 , huo4 dao4 fu2 wu4 tai2 ban4 li3 | This ID card has expired and cannot be used for a ticket by ID card. Please use a valid card or ask at the service desk.
+realname.invalid   | ci3 shen1 fen4 zheng4 hao4 ma3 wei4 tong1 guo4 jiao4 yan4 , bu4 neng2 yong4 yu2 shi2 ming2 qu3 hao4 , qing3 dao4 fu2 wu4 tai2 he2 shi2 | This ID card's number failed its check and cannot be used for a ticket by ID card. Please ask at the service desk.
+appt.early         | yu4 yue1 qian1 dao4 shang4 wei4 kai1 shi3 , qing3 shao1 hou4 zai4 lai2 qian1 dao4 | Check-in for your appointment has not opened yet; please come back a little later
+appt.early.notime  | yu4 yue1 qian1 dao4 shang4 wei4 kai1 shi3 , qing3 zai4 yu4 yue1 shi2 duan4 qian2 hou4 qian1 dao4 | Check-in for your appointment has not opened yet
+appt.late          | yu4 yue1 qian1 dao4 yi3 jie2 zhi3 , qing3 xian4 chang2 qu3 hao4 huo4 chong2 xin1 yu4 yue1 | Check-in for your appointment has closed; please take a ticket or book again
+appt.late.notime   | yu4 yue1 qian1 dao4 yi3 jie2 zhi3 , qing3 xian4 chang2 qu3 hao4 huo4 chong2 xin1 yu4 yue1 | Check-in for your appointment has closed; please take a ticket or book again
 PROMPTS
 echo "voice-prompts: wrote $(find "$out" -name '*.wav' | wc -l) prompts under $out"

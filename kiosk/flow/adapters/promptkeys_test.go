@@ -33,9 +33,28 @@ func TestEverySpokenKeyHasAPrompt(t *testing.T) {
 		src = append(src, b...)
 	}
 	var keys []string
-	for _, m := range regexp.MustCompile(`f\.(?:say|message)\("([a-z.]+)"`).FindAllSubmatch(src, -1) {
-		if k := string(m[1]); !slices.Contains(keys, k) {
+	add := func(k string) {
+		if !slices.Contains(keys, k) {
 			keys = append(keys, k)
+		}
+	}
+	// Spoken literally, f.message("msg.closed"), or through a variable the
+	// flow then passes to f.message: key := "realname.expired",
+	// key, args = "appt.early", … and the key += ".notime" variant.
+	for _, m := range regexp.MustCompile(`f\.(?:say|message)\("([a-z.]+)"`).FindAllSubmatch(src, -1) {
+		add(string(m[1]))
+	}
+	held := regexp.MustCompile(`\bkey(?:, args)? :?= "([a-z]+\.[a-z.]+)"`).FindAllSubmatch(src, -1)
+	if len(held) < 4 {
+		t.Fatalf("found only %d keys held in a variable: the flow's message calls changed shape", len(held))
+	}
+	suffixes := regexp.MustCompile(`\bkey \+= "(\.[a-z]+)"`).FindAllSubmatch(src, -1)
+	for _, m := range held {
+		add(string(m[1]))
+		for _, sfx := range suffixes {
+			if k := string(m[1]) + string(sfx[1]); i18n.Has(k) {
+				add(k)
+			}
 		}
 	}
 	if len(keys) < 10 {
