@@ -132,7 +132,15 @@ func (d *Dev) Do(ctx context.Context, cmd Command, data ...byte) (*Response, err
 			return nil, &CmdError{Cmd: cmd, Err: fmt.Errorf("write: %w", err)}
 		}
 		var r *Response
-		r, err = d.next(ctx, time.Now().Add(d.opts.Timeout+WireTime(MaxFrame, d.opts.Baud)))
+		deadline := time.Now().Add(d.opts.Timeout + WireTime(MaxFrame, d.opts.Baud))
+		r, err = d.next(ctx, deadline)
+		for err == nil && answersOther(cmd, r) {
+			// A late answer to an earlier command that timed out: the
+			// reader does not echo the command, so its shape tells.
+			d.Resyncs++
+			d.opts.Log.Debug("idcard: skipped a late answer to another command", "cmd", cmd.String(), "status", r.SW3.String(), "bytes", len(r.Data))
+			r, err = d.next(ctx, deadline)
+		}
 		if err == nil {
 			if !r.SW3.OK() {
 				if r.SW3 == StatusChecksum || r.SW3 == StatusLength {
@@ -155,6 +163,28 @@ func (d *Dev) Do(ctx context.Context, cmd Command, data ...byte) (*Response, err
 	return nil, err
 }
 
+// answersOther reports whether r has the shape of the answer to another
+// command than cmd: find answers 9F with 4 bytes, select 90 with 8, read 90
+// with its length header and text block, SAM ID 90 with 16. A late answer
+// to a command that timed out would otherwise be taken for the next one's
+// (a select's 8 zero bytes read as an empty card).
+func answersOther(cmd Command, r *Response) bool {
+	ok := r.SW3 == StatusOK
+	n := len(r.Data)
+	readShape := ok && n >= 4 && int(binary.BigEndian.Uint16(r.Data)) == TextSize
+	switch cmd {
+	case CmdFind:
+		return ok && n > 0
+	case CmdSelect:
+		return r.SW3 == StatusFindOK || readShape
+	case CmdRead, CmdReadFinger:
+		return r.SW3 == StatusFindOK || ok && !readShape && (n == 8 || n == 16 || n == 0)
+	case CmdSAMID:
+		return r.SW3 == StatusFindOK || ok && n != 16
+	}
+	return false
+}
+
 // next reads until a good frame arrives, resynchronising on noise, partial
 // frames and bad frames, or until deadline. A bad checksum is returned at
 // once (the reader will not resend by itself).
@@ -164,13 +194,16 @@ func (d *Dev) next(ctx context.Context, deadline time.Time) (*Response, error) {
 		switch {
 		case err == nil:
 			r, perr := ParseResponse(payload)
+			if perr == nil {
+				// Copied before the buffer shifts under it.
+				r.Data = append([]byte(nil), r.Data...)
+			}
 			rest := copy(d.buf, d.buf[n:])
 			d.buf = d.buf[:rest]
 			if perr != nil {
 				d.Resyncs++
 				continue
 			}
-			r.Data = append([]byte(nil), r.Data...)
 			return r, nil
 		case errors.Is(err, errIncomplete):
 			if n > 0 {
