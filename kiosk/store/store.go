@@ -74,7 +74,7 @@ CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS outbox(seq INTEGER PRIMARY KEY, hlc INTEGER NOT NULL, kind TEXT NOT NULL, payload BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS leases(
   service TEXT NOT NULL, day TEXT NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL, next INTEGER NOT NULL,
-  overflow INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(service, day, lo));
+  overflow INTEGER NOT NULL DEFAULT 0, released INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(service, day, lo));
 CREATE TABLE IF NOT EXISTS tickets(
   service TEXT NOT NULL, day TEXT NOT NULL, number INTEGER NOT NULL, seq INTEGER NOT NULL, hlc INTEGER NOT NULL,
   state TEXT NOT NULL, PRIMARY KEY(service, day, number));
@@ -91,6 +91,18 @@ func Open(path string, opts *Options) (*Store, error) {
 	if _, err := db.Exec(schema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: schema: %w", err)
+	}
+	// Kiosks of an earlier version have leases without the released column.
+	var hasReleased int
+	if err := db.QueryRow(`SELECT count(*) FROM pragma_table_info('leases') WHERE name='released'`).Scan(&hasReleased); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: schema: %w", err)
+	}
+	if hasReleased == 0 {
+		if _, err := db.Exec(`ALTER TABLE leases ADD COLUMN released INTEGER NOT NULL DEFAULT 0`); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: schema: %w", err)
+		}
 	}
 	s := &Store{db: db, now: time.Now, zone: qsync.HallZone, maxSkew: 5 * time.Minute, lowWater: 20, outboxed: make(chan struct{}, 1)}
 	if opts != nil {

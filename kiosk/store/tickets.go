@@ -204,6 +204,25 @@ func (s *Store) LeaseWants(ctx context.Context, day string) ([]qsync.LeaseWant, 
 	return out, rows.Err()
 }
 
+// Released returns the blocks of day the kiosk cut short when the hall
+// asked them back, for the hall to issue their unused numbers.
+func (s *Store) Released(ctx context.Context, day string) ([]qsync.LeaseRelease, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT service, lo, released FROM leases WHERE day=? AND released>0 AND overflow=0 ORDER BY service, lo`, day)
+	if err != nil {
+		return nil, fmt.Errorf("store: released: %w", err)
+	}
+	defer rows.Close()
+	var out []qsync.LeaseRelease
+	for rows.Next() {
+		r := qsync.LeaseRelease{Day: day}
+		if err := rows.Scan(&r.Service, &r.Lo, &r.From); err != nil {
+			return nil, fmt.Errorf("store: released: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
 // Remaining returns how many leased (non-overflow) numbers of service are
 // left for day.
 func (s *Store) Remaining(ctx context.Context, service, day string) (int, error) {
@@ -258,6 +277,14 @@ func (s *Store) ApplyPull(ctx context.Context, p *qsync.PullResponse) error {
 		}
 		if err := set(ctx, tx, "doc:"+name, []byte(d.Data)); err != nil {
 			return err
+		}
+	}
+	// Blocks the hall asks back are cut at their next unused number before
+	// the replacement is stored: from now on the kiosk never issues them.
+	for _, l := range p.Release {
+		if _, err := tx.ExecContext(ctx, `UPDATE leases SET released=next, hi=next-1 WHERE service=? AND day=? AND lo=? AND overflow=0 AND released=0`,
+			l.Service, l.Day, l.Lo); err != nil {
+			return fmt.Errorf("store: apply pull: %w", err)
 		}
 	}
 	for _, l := range p.Leases {

@@ -153,6 +153,7 @@ type Engine struct {
 	finishes map[string][]finish     // service → recent finishes
 	calls    []Event                 // recent call/recall events, newest last
 	future   map[string]int          // day|service → last number leased for a later day
+	spans    map[string][]span       // day|service → leased blocks of the hall's series, by first
 	appts    map[string]*Appointment // bookings of today and later, loaded on first use
 
 	closeOnce sync.Once
@@ -173,6 +174,10 @@ func Open(ctx context.Context, path string, opts Options) (*Engine, error) {
 	}
 	wdb.SetMaxOpenConns(1)
 	if _, err := wdb.ExecContext(ctx, schema); err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("engine: schema: %w", err)
+	}
+	if err := addColumn(ctx, wdb, "leases", "released_from", "INTEGER"); err != nil {
 		wdb.Close()
 		return nil, fmt.Errorf("engine: schema: %w", err)
 	}
@@ -298,6 +303,9 @@ func (e *Engine) load(ctx context.Context) error {
 	e.targeted = map[int]int{}
 	e.counters = map[string]int{}
 	e.future = map[string]int{}
+	if err := e.loadSpansLocked(ctx); err != nil {
+		return err
+	}
 	e.issued = map[string]int{}
 	e.persons = map[string]int{}
 	e.windows = map[int]*winState{}
@@ -468,6 +476,7 @@ func (e *Engine) rollLocked(now time.Time, o *op) {
 		if err := e.loadCountersLocked(); err != nil {
 			e.log.Error("engine: new day: counters", "err", err)
 		}
+		e.pruneSpansLocked()
 		e.issued = map[string]int{}
 		e.persons = map[string]int{}
 		e.keys = map[string]*Ticket{}

@@ -224,7 +224,7 @@ func (e *Engine) newTicketLocked(now time.Time, o *op, req IssueRequest, appt *A
 	if req.PersonHash != "" && s.PersonDailyLimit > 0 && e.persons[s.ID+"|"+req.PersonHash] >= s.PersonDailyLimit {
 		return nil, errf(CodePersonLimit, "person reached the daily limit of %d for %s", s.PersonDailyLimit, s.ID)
 	}
-	n := e.counters[s.ID] + 1
+	n := e.nextFreeLocked(e.day, s.ID, e.counters[s.ID])
 	if n > e.opts.NumberMax {
 		return nil, errf(CodeCapReached, "service %s used all numbers up to %d today", s.ID, e.opts.NumberMax)
 	}
@@ -385,7 +385,7 @@ func (e *Engine) Import(ctx context.Context, req ImportRequest) (*Ticket, error)
 
 func (e *Engine) leasedLocked(ctx context.Context, day, service, device string, n int) (bool, error) {
 	var c int
-	err := e.rdb.QueryRowContext(ctx, `SELECT count(*) FROM leases WHERE day=? AND service=? AND device=? AND first<=? AND last>=?`, day, service, device, n, n).Scan(&c)
+	err := e.rdb.QueryRowContext(ctx, `SELECT count(*) FROM leases WHERE day=? AND service=? AND device=? AND first<=? AND last>=? AND (released_from IS NULL OR released_from>?)`, day, service, device, n, n, n).Scan(&c)
 	if err != nil {
 		return false, &Error{Code: CodeUnavailable, Msg: "lookup lease", Err: err}
 	}
@@ -397,6 +397,10 @@ func (e *Engine) leasedLocked(ctx context.Context, day, service, device string, 
 // hall's own numbers, so that no number is ever issued twice in a day. The
 // lease is durable before Lease returns.
 func (e *Engine) Lease(ctx context.Context, deviceID, serviceID, day string, size int) (Lease, error) {
+	return e.lease(ctx, deviceID, serviceID, day, size, 0)
+}
+
+func (e *Engine) lease(ctx context.Context, deviceID, serviceID, day string, size, ahead int) (Lease, error) {
 	var out Lease
 	if deviceID == "" {
 		return out, errf(CodeInvalid, "lease needs a device id")
@@ -419,13 +423,15 @@ func (e *Engine) Lease(ctx context.Context, deviceID, serviceID, day string, siz
 		if err != nil {
 			return err
 		}
-		first := next + 1
+		// The hall's counter counts its own numbers only; blocks are
+		// stepped over when it reaches them (nextFreeLocked).
+		first := max(next+ahead, e.maxSpanLocked(day, s.ID)) + 1
 		if first > e.opts.NumberMax {
 			return errf(CodeCapReached, "service %s used all numbers up to %d on %s", s.ID, e.opts.NumberMax, day)
 		}
 		last := min(first+size-1, e.opts.NumberMax)
-		e.setCounterLocked(day, s.ID, last)
-		o.stmts = append(o.stmts, counterStmt(day, s.ID, last),
+		e.addSpanLocked(day, s.ID, span{device: deviceID, first: first, last: last, held: last})
+		o.stmts = append(o.stmts,
 			stmt{`INSERT INTO leases(day, service, device, first, last, at) VALUES (?,?,?,?,?,?)`, []any{day, s.ID, deviceID, first, last, now.UnixMilli()}})
 		out = Lease{Device: deviceID, Service: s.ID, Prefix: s.Prefix, Day: day, First: first, Last: last}
 		e.event(o, now, EvLease, nil, Actor{Name: deviceID}, fmt.Sprintf("%s %s %d-%d", day, s.ID, first, last))

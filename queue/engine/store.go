@@ -49,7 +49,8 @@ CREATE TABLE IF NOT EXISTS counters (
 );
 CREATE TABLE IF NOT EXISTS leases (
 	day TEXT NOT NULL, service TEXT NOT NULL, device TEXT NOT NULL,
-	first INTEGER NOT NULL, last INTEGER NOT NULL, at INTEGER NOT NULL
+	first INTEGER NOT NULL, last INTEGER NOT NULL, at INTEGER NOT NULL,
+	released_from INTEGER
 );
 CREATE INDEX IF NOT EXISTS leases_dev ON leases(day, service, device);
 CREATE TABLE IF NOT EXISTS appointments (

@@ -53,6 +53,13 @@ type KioskStore interface {
 	SetHallTime(hall, local time.Time)
 }
 
+// releasedLister is implemented by kiosk stores that cut blocks short
+// when the hall asks them back (PullResponse.Release); the pull reports
+// the cuts so the hall can issue the unused numbers.
+type releasedLister interface {
+	Released(ctx context.Context, day string) ([]LeaseRelease, error)
+}
+
 // ClientOptions tunes a Client. Nil means defaults.
 type ClientOptions struct {
 	Log        *slog.Logger
@@ -382,6 +389,11 @@ func (c *Client) pull(ctx context.Context, hc *http.Client, id *Identity) error 
 	req := PullRequest{Device: id.Device, Have: have, Software: c.opts.Software}
 	if req.Want, err = c.st.LeaseWants(ctx, Day(c.hallNow(), nil)); err != nil {
 		return err
+	}
+	if rs, ok := c.st.(releasedLister); ok {
+		if req.Released, err = rs.Released(ctx, Day(c.hallNow(), nil)); err != nil {
+			return err
+		}
 	}
 	if req.Pending, err = c.st.PendingCount(ctx); err != nil {
 		return err

@@ -218,7 +218,7 @@ func engineTicketID(day, service string, n int) string {
 
 // ReserveNumbers implements Hall with an engine lease.
 func (h *EngineHall) ReserveNumbers(ctx context.Context, device, service, day string, n int) (int, int, error) {
-	l, err := h.e.Lease(ctx, device, service, day, n)
+	l, err := h.e.LeaseAhead(ctx, device, service, day, n, LeaseAhead)
 	if engine.CodeOf(err) == engine.CodeCapReached {
 		return 0, 0, fmt.Errorf("%w: %v", ErrNoNumbers, err)
 	}
@@ -229,6 +229,14 @@ func (h *EngineHall) ReserveNumbers(ctx context.Context, device, service, day st
 		return 0, 0, fmt.Errorf("%w (engine leased %d..%d)", ErrNoNumbers, l.First, l.Last)
 	}
 	return l.First, l.Last, nil
+}
+
+// LastNumber implements NumberReleaser.
+func (h *EngineHall) LastNumber(service, day string) int { return h.e.LastNumber(service, day) }
+
+// ReleaseNumbers implements NumberReleaser.
+func (h *EngineHall) ReleaseNumbers(ctx context.Context, device, service, day string, lo, from int) error {
+	return h.e.Release(ctx, device, service, day, lo, from)
 }
 
 // Document implements Hall: the catalogue is the engine's, versioned by

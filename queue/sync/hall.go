@@ -38,17 +38,34 @@ type Hall interface {
 	QueueStatus(ctx context.Context) (json.RawMessage, error)
 }
 
+// NumberReleaser is implemented by a Hall whose leases lie ahead of its
+// own numbers (the engine's): the pull asks a kiosk to hand back a block
+// the hall's numbers are about to reach, grants it a new block ahead, and
+// gives the handed-back numbers to the hall, so that kiosks' offline
+// numbers stay close to the hall's and the hall's own run on without gaps.
+type NumberReleaser interface {
+	// LastNumber is the last number the hall itself issued of service on
+	// day.
+	LastNumber(service, day string) int
+	// ReleaseNumbers records that device will never issue from..hi of its
+	// block starting at lo.
+	ReleaseNumbers(ctx context.Context, device, service, day string, lo, from int) error
+}
+
 // ErrNoNumbers means a service has no numbers left to lease today.
 var ErrNoNumbers = errors.New("sync: no numbers left for this service today")
 
 // HallOptions tunes the hall side. Nil means defaults.
 type HallOptions struct {
-	Log      *slog.Logger
-	Now      func() time.Time
-	Zone     *time.Location // hall day zone; HallZone when nil
-	MaxSkew  time.Duration  // accepted request time difference; 2 min when 0
-	Lease    int            // numbers per lease; 40 when 0
-	HallName string
+	Log     *slog.Logger
+	Now     func() time.Time
+	Zone    *time.Location // hall day zone; HallZone when nil
+	MaxSkew time.Duration  // accepted request time difference; 2 min when 0
+	Lease   int            // numbers per lease; 40 when 0
+	// ReleaseMargin: a kiosk's unused block is asked back when the hall's
+	// own numbers come within this many of its start (10 when 0).
+	ReleaseMargin int
+	HallName      string
 }
 
 // HallSync is the hall's sync state: devices, enrolment codes, granted
@@ -62,6 +79,7 @@ type HallSync struct {
 	zone        *time.Location
 	maxSkew     time.Duration
 	lease       int
+	margin      int
 	name        string
 	nonces      *nonceCache
 
@@ -105,7 +123,7 @@ func OpenHallSync(path string, hall Hall, fingerprint string, opts *HallOptions)
 		return nil, err
 	}
 	h := &HallSync{db: db, hall: hall, fingerprint: strings.ToLower(fingerprint), log: opts.Log, now: opts.Now,
-		zone: opts.Zone, maxSkew: opts.MaxSkew, lease: opts.Lease, name: opts.HallName, locks: map[string]*gosync.Mutex{}}
+		zone: opts.Zone, maxSkew: opts.MaxSkew, lease: opts.Lease, margin: opts.ReleaseMargin, name: opts.HallName, locks: map[string]*gosync.Mutex{}}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -120,6 +138,9 @@ func OpenHallSync(path string, hall Hall, fingerprint string, opts *HallOptions)
 	}
 	if h.lease == 0 {
 		h.lease = 40
+	}
+	if h.margin <= 0 {
+		h.margin = 10
 	}
 	h.nonces = newNonceCache(h.now(), h.maxSkew)
 	if l, ok := hall.(interface {

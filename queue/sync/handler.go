@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hallkiosk/internal/httpjson"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -386,6 +387,13 @@ func (h *HallSync) servePull(w http.ResponseWriter, r *http.Request) {
 		}
 		resp.Leases = append(resp.Leases, ls...)
 	}
+	if nr, ok := h.hall.(NumberReleaser); ok {
+		if err := h.floatLeases(ctx, nr, d.id, req, &resp, now); err != nil {
+			lock.Unlock()
+			writeError(w, http.StatusInternalServerError, CodeInternal, err.Error())
+			return
+		}
+	}
 	lock.Unlock()
 	if resp.Status, err = h.hall.QueueStatus(ctx); err != nil {
 		h.log.Warn("sync: queue status", "err", err)
@@ -400,6 +408,75 @@ func (h *HallSync) servePull(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// floatLeases applies the kiosk's releases, asks back its blocks the
+// hall's own numbers are about to reach, and grants (or resends) a block
+// ahead for each service it asked back.
+func (h *HallSync) floatLeases(ctx context.Context, nr NumberReleaser, device string, req *PullRequest, resp *PullResponse, now time.Time) error {
+	released := map[string]bool{}
+	for _, rel := range req.Released {
+		if rel.Day != resp.Day {
+			continue
+		}
+		var hi int
+		err := h.db.QueryRowContext(ctx, `SELECT hi FROM leases WHERE device=? AND service=? AND day=? AND lo=?`, device, rel.Service, rel.Day, rel.Lo).Scan(&hi)
+		if errors.Is(err, sql.ErrNoRows) {
+			h.log.Warn("sync: release of a block not leased to the device", "device", device, "service", rel.Service, "lo", rel.Lo)
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("sync: leases: %w", err)
+		}
+		released[rel.Service+"|"+strconv.Itoa(rel.Lo)] = true
+		if rel.From > hi {
+			continue // it used the whole block
+		}
+		if err := nr.ReleaseNumbers(ctx, device, rel.Service, rel.Day, rel.Lo, rel.From); err != nil {
+			h.log.Warn("sync: release numbers", "device", device, "service", rel.Service, "lo", rel.Lo, "err", err)
+		}
+	}
+	rows, err := h.db.QueryContext(ctx, `SELECT service, lo, hi FROM leases WHERE device=? AND day=? ORDER BY service, lo`, device, resp.Day)
+	if err != nil {
+		return fmt.Errorf("sync: leases: %w", err)
+	}
+	staleLo := map[string]int{}
+	var services []string
+	for rows.Next() {
+		l := Lease{Day: resp.Day}
+		if err := rows.Scan(&l.Service, &l.Lo, &l.Hi); err != nil {
+			rows.Close()
+			return fmt.Errorf("sync: leases: %w", err)
+		}
+		if released[l.Service+"|"+strconv.Itoa(l.Lo)] || l.Lo > nr.LastNumber(l.Service, resp.Day)+h.margin {
+			continue
+		}
+		resp.Release = append(resp.Release, l)
+		if _, ok := staleLo[l.Service]; !ok {
+			services = append(services, l.Service)
+		}
+		staleLo[l.Service] = max(staleLo[l.Service], l.Lo)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sync: leases: %w", err)
+	}
+	have := map[string]bool{}
+	for _, l := range resp.Leases {
+		have[l.Service+"|"+strconv.Itoa(l.Lo)] = true
+	}
+	for _, svc := range services {
+		ls, err := h.grantLease(ctx, device, LeaseWant{Service: svc, Day: resp.Day, HaveMaxLo: staleLo[svc]}, now)
+		if err != nil && !errors.Is(err, ErrNoNumbers) {
+			return err
+		}
+		for _, l := range ls {
+			if !have[l.Service+"|"+strconv.Itoa(l.Lo)] {
+				resp.Leases = append(resp.Leases, l)
+			}
+		}
+	}
+	return nil
 }
 
 // grantLease resends leases the kiosk has not seen yet, or grants a new

@@ -13,6 +13,17 @@ import (
 // hall day; leases expire at the day boundary in the hall's zone
 // (Asia/Shanghai).
 //
+// Leases float ahead of the hall's own numbers: a lease starts LeaseAhead
+// past the hall's last number; when the hall's numbers come within the
+// release margin of a block the kiosk holds, the pull asks the kiosk to
+// hand back what it has not used of it and grants a new block ahead; the
+// kiosk cuts the block at its next unused number in the same transaction
+// as it stores the new one, and reports the cut in every later pull of
+// the day. The hall issues handed-back numbers itself, and steps over a
+// block nobody handed back (a kiosk offline keeps its block). So offline
+// numbers continue the hall's sequence (F041 online, F052 offline), and
+// the hall's own numbers run on without gaps while kiosks are online.
+//
 // When a kiosk has used up its leases for a service and cannot reach the
 // hall, it issues from its own overflow range: the device with enrolment
 // index k (1..MaxDevices) owns OverflowRange(k) of every service on every
@@ -30,6 +41,10 @@ const (
 	OverflowSize = 50
 	// MaxDevices is the most kiosks one hall can enrol (overflow ranges).
 	MaxDevices = (NumberMax - OverflowBase) / OverflowSize
+	// LeaseAhead is how far past the hall's last own number a new lease
+	// starts: the hall issues the numbers below it itself, and a kiosk
+	// that goes offline prints numbers close to the hall's.
+	LeaseAhead = 20
 )
 
 // OverflowRange returns the overflow numbers [lo, hi] of device index k.

@@ -107,6 +107,17 @@ type LeaseWant struct {
 	Remaining int `json:"remaining"`
 }
 
+// LeaseRelease reports a block the kiosk cut short: it will never issue
+// the numbers From..hi of its block of Service on Day starting at Lo. The
+// kiosk repeats every release of the day in each pull; the hall applies
+// them idempotently.
+type LeaseRelease struct {
+	Service string `json:"service"`
+	Day     string `json:"day"`
+	Lo      int    `json:"lo"`
+	From    int    `json:"from"`
+}
+
 // Lease is a block of numbers [Lo, Hi] of a service, valid on Day only.
 type Lease struct {
 	Service string `json:"service"`
@@ -121,6 +132,7 @@ type PullRequest struct {
 	Device   string          `json:"device"`
 	Have     Versions        `json:"have"`
 	Want     []LeaseWant     `json:"want,omitempty"`
+	Released []LeaseRelease  `json:"released,omitempty"`
 	Pending  int             `json:"pending"`
 	Software string          `json:"software,omitempty"`
 	Health   json.RawMessage `json:"health,omitempty"`
@@ -136,14 +148,18 @@ type Versions struct {
 // PullResponse carries what changed. Documents are present only when the
 // kiosk's version differs.
 type PullResponse struct {
-	HallTime int64           `json:"hall_time"` // unix ms
-	Day      string          `json:"day"`
-	Catalog  *Versioned      `json:"catalog,omitempty"`
-	Config   *Versioned      `json:"config,omitempty"`
-	Notices  *Versioned      `json:"notices,omitempty"`
-	Leases   []Lease         `json:"leases,omitempty"`
-	Status   json.RawMessage `json:"status,omitempty"`
-	Revoked  bool            `json:"revoked,omitempty"`
+	HallTime int64      `json:"hall_time"` // unix ms
+	Day      string     `json:"day"`
+	Catalog  *Versioned `json:"catalog,omitempty"`
+	Config   *Versioned `json:"config,omitempty"`
+	Notices  *Versioned `json:"notices,omitempty"`
+	Leases   []Lease    `json:"leases,omitempty"`
+	// Release names blocks the hall's own numbers are about to reach: the
+	// kiosk hands back what it has not used of them (and reports that in
+	// Released); a replacement block ahead is in Leases.
+	Release []Lease         `json:"release,omitempty"`
+	Status  json.RawMessage `json:"status,omitempty"`
+	Revoked bool            `json:"revoked,omitempty"`
 }
 
 // EnrolRequest is the body of POST enrol, the only write accepted without

@@ -1,0 +1,125 @@
+package synctest
+
+import (
+	"context"
+	"crypto/tls"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"hallkiosk/kiosk/store"
+	"hallkiosk/queue/engine"
+	qsync "hallkiosk/queue/sync"
+)
+
+// TestOfflineNumbersContinueTheHallsSequence: a kiosk's block floats just
+// ahead of the hall's own numbers. When the hall's numbers come near it,
+// the kiosk hands it back and gets a new one ahead; the hall issues the
+// handed-back numbers without a gap; a kiosk that then goes offline prints
+// numbers a few past the hall's last, not from the start of the day.
+func TestOfflineNumbersContinueTheHallsSequence(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	eng, err := engine.Open(ctx, filepath.Join(dir, "engine.db"), engine.Options{IgnoreHours: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	cert, fp, err := qsync.LoadOrCreateCert(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, err := qsync.OpenHallSync(filepath.Join(dir, "sync.db"), qsync.NewEngineHall(eng, nil), fp, &qsync.HallOptions{Lease: 10, Log: slog.New(slog.NewTextHandler(os.Stderr, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hs.Close()
+	mux := http.NewServeMux()
+	mux.Handle(qsync.Prefix, qsync.NewHallHandler(hs))
+	srv := httptest.NewUnstartedServer(mux)
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.StartTLS()
+	defer srv.Close()
+	st, err := store.Open(filepath.Join(dir, "kiosk.db"), &store.Options{LowWater: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	c := qsync.NewClient(st, nil)
+	code, _ := hs.IssueEnrolmentCode(ctx, "k1", 0)
+	if _, err := c.Enrol(ctx, srv.URL, code, "k1"); err != nil {
+		t.Fatal(err)
+	}
+	const svc = "project-approval"
+	if err := st.SetServices(ctx, svc+"=A"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	hallIssue := func() int {
+		t.Helper()
+		tk, err := eng.Issue(ctx, engine.IssueRequest{Service: svc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tk.Number
+	}
+	// A busy morning online: the hall issues 60 of its own, the kiosk
+	// syncing now and then as it does.
+	var hall []int
+	for i := range 60 {
+		hall = append(hall, hallIssue())
+		if i%4 == 3 {
+			if err := c.SyncOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for i, n := range hall {
+		if n != i+1 {
+			t.Fatalf("hall numbers %v: a gap at %d, want 1..60 in sequence", hall, i)
+		}
+	}
+	// The link goes down: the kiosk issues from its block.
+	tk, err := st.Issue(ctx, svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk.Overflow || tk.Number <= 60 || tk.Number > 60+qsync.LeaseAhead+10 {
+		t.Fatalf("offline number %d after the hall's 60, want 61..%d", tk.Number, 60+qsync.LeaseAhead+10)
+	}
+	if err := st.MarkPrinted(ctx, tk); err != nil {
+		t.Fatal(err)
+	}
+	// Back online: the ticket reaches the hall, which steps over it.
+	if err := c.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	day := eng.Today()
+	found := false
+	hts, err := eng.Tickets(ctx, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ht := range hts {
+		if ht.Number == tk.Number && ht.Key != "" {
+			found = true
+		}
+	}
+	if !found {
+		n, _ := st.PendingCount(ctx)
+		t.Fatalf("offline ticket %d not at the hall (%d events pending at the kiosk)", tk.Number, n)
+	}
+	seen := map[int]bool{tk.Number: true}
+	for range 40 {
+		n := hallIssue()
+		if seen[n] {
+			t.Fatalf("number %d issued twice", n)
+		}
+		seen[n] = true
+	}
+}
