@@ -438,6 +438,54 @@ func TestJourneys(t *testing.T) {
 		s.home()
 	})
 
+	t.Run("rating at the kiosk by laying the ID card of a served ticket", func(t *testing.T) {
+		s.t = t
+		st, _, _ := s.takeTicket("police", "household", "resident2")
+		s.home()
+		rateByCard := func() state {
+			s.tap("rate")
+			s.waitScreen("rating")
+			s.devPost("/idcard/card?name=resident2", "")
+			defer s.devPost("/idcard/remove", "")
+			var got state
+			waitFor(t, 10*time.Second, "the card read on the rating screen", func() bool {
+				got = s.state()
+				return got.RateTicket != "" || got.Message != ""
+			})
+			return got
+		}
+		if got := rateByCard(); got.RateTicket != "" || got.Message != "rate.noserved" {
+			t.Errorf("a waiting ticket offered for rating: %+v", got)
+		}
+		s.home()
+		// The supervisor lets staff1 work the household window too.
+		if code := s.hallJSON("PUT", "/api/v1/users/staff1/windows", s.login("super1", "super1-demo"), map[string]any{"windows": []int{19, 39}}, nil); code != 200 {
+			t.Fatalf("assign window 39: %d", code)
+		}
+		s.staffTok = s.login("staff1", "staff1-demo") // the change ends staff1's sessions
+		s.callFor(39, st.Ticket)
+		s.window(39, "finish")
+		if got := rateByCard(); got.RateTicket != st.Ticket {
+			t.Fatalf("rating screen after laying the card: %+v\n%s", got, tail(s.kiosk.output(), 10))
+		}
+		s.tap("rate:5", "submit")
+		if got := s.waitScreen("rated", "message"); got.Screen != "rated" {
+			t.Fatalf("rating refused: %q\n%s", got.Message, tail(s.kiosk.output(), 10))
+		}
+		id := fmt.Sprintf("%s-household-%d", day, labelNumber(t, st.Ticket))
+		waitFor(t, 10*time.Second, "the card holder's rating at the hall", func() bool {
+			var tk map[string]any
+			s.hallJSON("GET", "/api/v1/tickets/"+id, s.staffTok, nil, &tk)
+			r, _ := tk["rating"].(float64)
+			return r == 5
+		})
+		s.home()
+		if got := rateByCard(); got.RateTicket != "" || got.Message != "rate.noserved" {
+			t.Errorf("an already-rated ticket offered again: %+v", got)
+		}
+		s.home()
+	})
+
 	t.Run("rating is not tied to the previous person's ticket", func(t *testing.T) {
 		s.t = t
 		s.takeTicket("tax", "tax-filing", "")
@@ -486,12 +534,20 @@ func TestJourneys(t *testing.T) {
 
 	t.Run("hall killed and back: offline ticket from the lease reaches the hall", func(t *testing.T) {
 		s.t = t
-		s.hall.stop(9)                                   // SIGKILL
+		online, _, _ := s.takeTicket("tax", "tax-filing", "")
+		n0 := labelNumber(t, online.Ticket)
+		s.home()
+		s.hall.stop(9) // SIGKILL
 		waitFor(t, 10*time.Second, "/state offline", func() bool { return !s.state().Online })
 		st, j, _ := s.takeTicket("tax", "tax-filing", "")
 		n := labelNumber(t, st.Ticket)
 		if n >= 5000 {
 			t.Errorf("offline ticket %s from the overflow range, want one from a lease in the hall's series", st.Ticket)
+		}
+		// The board showed the online number last: the offline one follows
+		// it closely (the lease floats just ahead of the hall's numbers).
+		if n <= n0 || n > n0+20+40 { // sync.LeaseAhead past the hall, one 40-number block
+			t.Errorf("offline ticket %s after the online %s: want a number a little past it", st.Ticket, online.Ticket)
 		}
 		_, qr := s.renderQR(j, "offline-ticket")
 		s.home()

@@ -427,7 +427,8 @@ func (s *site) renderQR(j job, name string) (png string, qr string) {
 	if _, err := exec.LookPath("zbarimg"); err != nil {
 		s.t.Skip("zbarimg not installed (scripts/setup.sh installs zbar-tools)")
 	}
-	out, err = exec.Command("zbarimg", "--raw", "-q", png).Output()
+	// QR codes only: the slip's large digits can read as a linear barcode.
+	out, err = exec.Command("zbarimg", "--raw", "-q", "-Sdisable", "-Sqrcode.enable", png).Output()
 	if err != nil {
 		s.t.Fatalf("zbarimg %s: %v", png, err)
 	}

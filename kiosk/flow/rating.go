@@ -81,7 +81,7 @@ func (f *Flow) StartRating() {
 						if err != nil || doc.Ref == "" {
 							f.st.Message = "rate.noserved"
 						} else {
-							f.st.RateTicket, f.rate.ref, f.rate.code, f.st.Message = doc.Title, doc.Ref, "", ""
+							f.st.RateTicket, f.rate.ref, f.rate.code, f.st.Message = doc.Title, doc.Ref, doc.Code, ""
 						}
 						f.touch()
 					})

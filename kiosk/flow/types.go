@@ -192,6 +192,7 @@ type Document struct {
 	Fields  []Field
 	Permits []Permit
 	Ref     string // the issuer's id of the ticket when Kind is DocTicket (Title is its number)
+	Code    string // a code the hall signed for the ticket, sent with its rating (ServedTickets)
 }
 
 // Invoice is a tax invoice ready for pickup.
