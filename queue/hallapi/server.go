@@ -286,7 +286,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/v1/tickets/{id}/cancel", s.auth(nil, true, s.ticketAction))
 	m.HandleFunc("POST /api/v1/tickets/{id}/void", s.auth(nil, true, s.ticketAction))
 	m.HandleFunc("POST /api/v1/tickets/{id}/confirm", s.auth(nil, true, s.postConfirm)) // confirm.go
-	m.HandleFunc("POST /api/v1/tickets/served", s.auth(nil, true, s.postServed)) // served.go
+	m.HandleFunc("POST /api/v1/tickets/served", s.auth(nil, true, s.postServed))        // served.go
 	m.HandleFunc("POST /api/v1/tickets/{id}/rate", s.auth(nil, true, s.postKioskRate))
 	m.HandleFunc("POST /api/v1/tickets/{id}/requeue", s.auth(staff, false, s.postRequeue))
 	m.HandleFunc("POST /api/v1/checkin", s.auth(nil, true, s.postCheckIn))
