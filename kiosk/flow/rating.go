@@ -21,8 +21,9 @@ func (s RatingState) clone() RatingState {
 // rateSession is what the flow keeps of the ticket being rated beyond the
 // State: what identifies it to the hall.
 type rateSession struct {
-	ref  string // issuer id of the ticket being rated
-	code string // the signed code the citizen scanned to identify it
+	ref     string // issuer id of the ticket being rated
+	offline bool   // the ticket was issued offline (ref is the kiosk's own)
+	code    string // the signed code the citizen scanned to identify it
 }
 
 // wipeRating (lock held) forgets the rating; the reasons offered stay.
@@ -42,7 +43,7 @@ func (f *Flow) StartRating() {
 		}
 		step, ctx := f.goTo(ScreenRating)
 		f.st.Rating, f.st.Reasons = 0, nil
-		f.st.RateTicket, f.rate.ref, f.rate.code = "", "", ""
+		f.st.RateTicket, f.rate = "", rateSession{}
 		if f.d.Codes != nil && f.d.Resolver != nil {
 			f.spawn(func() {
 				for ctx.Err() == nil {
@@ -55,6 +56,7 @@ func (f *Flow) StartRating() {
 					case err == nil && doc.Kind == DocTicket && doc.Ref != "":
 						f.at(step, func() {
 							f.st.RateTicket, f.rate.ref, f.rate.code = doc.Title, doc.Ref, code
+							f.rate.offline = doc.Offline
 							f.st.Message = ""
 							f.touch()
 						})
@@ -82,6 +84,7 @@ func (f *Flow) StartRating() {
 							f.st.Message = "rate.noserved"
 						} else {
 							f.st.RateTicket, f.rate.ref, f.rate.code, f.st.Message = doc.Title, doc.Ref, doc.Code, ""
+							f.rate.offline = doc.Offline
 						}
 						f.touch()
 					})
@@ -137,7 +140,7 @@ func (f *Flow) SubmitRating() {
 		if !f.allows(ActSubmit) || f.st.Rating == 0 {
 			return
 		}
-		r := Rating{Ticket: f.st.RateTicket, Ref: f.rate.ref, Code: f.rate.code, Level: f.st.Rating, Reasons: append([]string(nil), f.st.Reasons...), At: f.clock.Now()}
+		r := Rating{Ticket: f.st.RateTicket, Ref: f.rate.ref, Offline: f.rate.offline, Code: f.rate.code, Level: f.st.Rating, Reasons: append([]string(nil), f.st.Reasons...), At: f.clock.Now()}
 		step, _ := f.goTo(ScreenBusy)
 		f.st.Busy = true
 		f.spawn(func() {

@@ -144,6 +144,7 @@ type Ticket struct {
 	Priority    bool
 	Key         string // idempotency key (device, sequence) for confirm/void
 	Ref         string // the issuer's own id of the ticket (ratings, void)
+	Offline     bool   // issued from the kiosk's own number lease while the hall was unreachable: Ref is the store's sequence
 	QR          string // signed code printed on the ticket, optional
 	// Holder is the card holder's name on a real-name ticket (the printer
 	// prints it masked); empty otherwise. English says the session was in
@@ -193,6 +194,7 @@ type Document struct {
 	Permits []Permit
 	Ref     string // the issuer's id of the ticket when Kind is DocTicket (Title is its number)
 	Code    string // a code the hall signed for the ticket, sent with its rating (ServedTickets)
+	Offline bool   // DocTicket: a ticket the kiosk issued offline (Ref is the kiosk's own sequence)
 }
 
 // Invoice is a tax invoice ready for pickup.
@@ -223,6 +225,7 @@ type DeviceStatus struct {
 type Rating struct {
 	Ticket  string // ticket number; empty when not tied to a ticket
 	Ref     string // the issuer's id of that ticket, when known
+	Offline bool   // the ticket was issued offline: Ref is the kiosk's own sequence
 	Code    string // the ticket's signed code the citizen scanned: what identifies the ticket to the hall
 	Level   int    // 1 (very dissatisfied) .. 5 (very satisfied)
 	Reasons []string

@@ -324,6 +324,7 @@ func (e *Engine) checkInLocked(now time.Time, o *op, a *Appointment, deviceID st
 		if t := e.tickets[a.TicketID]; t != nil {
 			out := t.clone()
 			out.Duplicate = true
+			e.placeLocked(out, t, now)
 			return out, nil
 		}
 		return nil, errf(CodeBadState, "appointment %s already used", a.ID)

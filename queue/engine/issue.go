@@ -172,6 +172,7 @@ func (e *Engine) Issue(ctx context.Context, req IssueRequest) (*Ticket, error) {
 			} else if t != nil {
 				out = t.clone()
 				out.Duplicate = true
+				e.placeLocked(out, t, now) // a repeat tells the place as the first reply did
 				return nil
 			}
 		}
@@ -528,6 +529,14 @@ func (e *Engine) estimateLocked(t *Ticket, now time.Time) (int, int) {
 		}
 	}
 	return ahead, e.waitMinutesLocked(t.Service, ahead, now)
+}
+
+// placeLocked fills out's Ahead and WaitMin from t when t is live in its
+// queue or reserved for it (a reserved ticket is placed as if it waited).
+func (e *Engine) placeLocked(out, t *Ticket, now time.Time) {
+	if t.State == StateWaiting || t.State == StateReserved {
+		out.Ahead, out.WaitMin = e.estimateLocked(t, now)
+	}
 }
 
 // waitMinutesLocked estimates the wait behind ahead tickets from the

@@ -7,4 +7,8 @@
 //
 // Use: s, err := hallapi.New(ctx, eng, cfg); go s.Run(ctx); serve s (an
 // http.Handler). Extra handlers (sync, registry) mount with s.Handle.
+//
+// Client is the kiosk's side of the kiosk routes (tickets, confirmation,
+// status, check-in, rating, the invoice desk), decoding the server's own
+// reply types and its one error format into *HTTPError.
 package hallapi

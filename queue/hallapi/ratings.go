@@ -8,9 +8,10 @@ import (
 	"hallkiosk/queue/engine"
 )
 
-// rateBody is the body of the citizen's rating routes. level (or the
-// kiosk's older score) is 1..5, 5 非常满意.
-type rateBody struct {
+// RateRequest is the body of the citizen's rating routes
+// (POST /api/v1/tickets/{id}/rate, /api/v1/public/rate). Level (or the
+// kiosk's older Score) is 1..5, 5 非常满意.
+type RateRequest struct {
 	Code     string   `json:"code,omitempty"`
 	IDNumber string   `json:"id_number,omitempty"`
 	Level    int      `json:"level,omitempty"`
@@ -20,7 +21,7 @@ type rateBody struct {
 	Text     string   `json:"text,omitempty"`
 }
 
-func (b *rateBody) level() int {
+func (b *RateRequest) level() int {
 	if b.Level != 0 {
 		return b.Level
 	}
@@ -55,7 +56,7 @@ func (s *Server) postKioskRate(w http.ResponseWriter, r *http.Request, id who) e
 	if id.device == "" && (id.user != nil || !s.cfg.Demo) {
 		return errStaffRates
 	}
-	var req rateBody
+	var req RateRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -103,7 +104,7 @@ func (s *Server) postPublicRate(w http.ResponseWriter, r *http.Request, id who) 
 	if id.user != nil {
 		return errStaffRates
 	}
-	var req rateBody
+	var req RateRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}

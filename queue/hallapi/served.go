@@ -6,11 +6,11 @@ import (
 	"hallkiosk/queue/engine"
 )
 
-// servedReply answers POST /api/v1/tickets/served: the card holder's served,
+// ServedReply answers POST /api/v1/tickets/served: the card holder's served,
 // unrated ticket of today and a signed code for it, which the kiosk sends
 // with the rating (POST /api/v1/tickets/{id}/rate "code") as it would a
 // code scanned from the ticket's QR. No personal data.
-type servedReply struct {
+type ServedReply struct {
 	ID      string `json:"id"`
 	Label   string `json:"label"`
 	Service string `json:"service"`
@@ -41,6 +41,6 @@ func (s *Server) postServed(w http.ResponseWriter, r *http.Request, id who) erro
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, servedReply{ID: t.ID, Label: t.Label, Service: t.Service, Code: code})
+	writeJSON(w, http.StatusOK, ServedReply{ID: t.ID, Label: t.Label, Service: t.Service, Code: code})
 	return nil
 }

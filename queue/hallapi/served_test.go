@@ -46,7 +46,7 @@ func TestRateByIDCard(t *testing.T) {
 	if code := h.call("POST", "/api/v1/tickets/served", kioskAuth, map[string]string{"id_number": "620102199001010011"}, &e); code != 404 {
 		t.Errorf("someone else's card: %d", code)
 	}
-	var got servedReply
+	var got ServedReply
 	if code := h.call("POST", "/api/v1/tickets/served", kioskAuth, map[string]string{"id_number": "62098219601120003x"}, &got); code != 200 || got.ID != tk.ID || got.Label != tk.Label || got.Code == "" {
 		t.Fatalf("served lookup: %d %+v", code, got)
 	}

@@ -609,8 +609,23 @@ func (s *Server) postTicket(w http.ResponseWriter, r *http.Request, id who) erro
 	if !t.Duplicate {
 		s.met.issued.Add(1)
 	}
-	writeJSON(w, 201, t)
+	writeJSON(w, 201, ticketReply(t))
 	return nil
+}
+
+// TicketReply is the reply of POST /api/v1/tickets, /api/v1/checkin and
+// /api/v1/checkin/person: the Ticket with its place in its queue. Ahead
+// (tickets called before it) and WaitMin (estimated minutes) are always
+// present, 0 included, and on a repeat of the same key too, so a kiosk
+// prints them from this reply alone.
+type TicketReply struct {
+	engine.Ticket
+	Ahead   int `json:"ahead"`
+	WaitMin int `json:"est_wait_min"`
+}
+
+func ticketReply(t *engine.Ticket) TicketReply {
+	return TicketReply{Ticket: *t, Ahead: t.Ahead, WaitMin: t.WaitMin}
 }
 
 // getTicket serves GET /api/v1/tickets/{id} to kiosks and staff (the
@@ -671,7 +686,7 @@ func (s *Server) postCheckIn(w http.ResponseWriter, r *http.Request, id who) err
 	if err != nil {
 		return err
 	}
-	writeJSON(w, 201, t)
+	writeJSON(w, 201, ticketReply(t))
 	return nil
 }
 
@@ -691,7 +706,7 @@ func (s *Server) postCheckInPerson(w http.ResponseWriter, r *http.Request, id wh
 	if err != nil {
 		return err
 	}
-	writeJSON(w, 201, t)
+	writeJSON(w, 201, ticketReply(t))
 	return nil
 }
 

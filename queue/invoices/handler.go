@@ -35,6 +35,17 @@ type errorBody struct {
 	} `json:"error"`
 }
 
+// PendingReply answers POST {Prefix}pending: the holder's invoices ready
+// for pickup, oldest first.
+type PendingReply struct {
+	Invoices []Invoice `json:"invoices"`
+}
+
+// CollectReply answers POST {Prefix}collect: the pickup code for the slip.
+type CollectReply struct {
+	Code string `json:"code"`
+}
+
 // Handler serves the desk: POST {Prefix}pending, {Prefix}collect and
 // {Prefix}import. Errors use the hall API's form {"error":{"code","message"}};
 // an invoice not waiting for the holder is 404 "not_found". The routes do
@@ -71,7 +82,7 @@ func Handler(st *Store, opts HandlerOpts) http.Handler {
 			internal(w, "pending", err)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string][]Invoice{"invoices": list})
+		writeJSON(w, http.StatusOK, PendingReply{Invoices: list})
 	})
 	mux.HandleFunc("POST "+opts.Prefix+"collect", func(w http.ResponseWriter, r *http.Request) {
 		if !allow(opts.AllowKiosk, r) {
@@ -95,7 +106,7 @@ func Handler(st *Store, opts HandlerOpts) http.Handler {
 		case err != nil:
 			internal(w, "collect", err)
 		default:
-			writeJSON(w, http.StatusOK, map[string]string{"code": code})
+			writeJSON(w, http.StatusOK, CollectReply{Code: code})
 		}
 	})
 	mux.HandleFunc("POST "+opts.Prefix+"import", func(w http.ResponseWriter, r *http.Request) {

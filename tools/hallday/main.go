@@ -367,7 +367,7 @@ output = wav:%s
 					continue
 				}
 				p := printed{label: ft.Number, service: *service, id: ft.Ref, kiosk: k.n, at: issued}
-				if strings.HasPrefix(ft.Ref, "offline:") || !strings.Contains(ft.Ref, "-") {
+				if ft.Offline || !strings.Contains(ft.Ref, "-") {
 					p.offline = true
 					n, _ := strconv.Atoi(strings.TrimLeft(ft.Number, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
 					p.id = strings.ReplaceAll(qsync.Day(ft.IssuedAt, nil), "-", "") + "-" + *service + "-" + strconv.Itoa(n)

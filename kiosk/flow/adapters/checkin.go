@@ -8,6 +8,7 @@ import (
 
 	"hallkiosk/kiosk/flow"
 	"hallkiosk/queue/engine"
+	"hallkiosk/queue/hallapi"
 )
 
 // slotTime finds the HH:MM in the engine's bad_slot words ("too early:
@@ -23,7 +24,7 @@ func checkInErr(op string, err error) error {
 	if se := slotErr(err); se != nil {
 		return fmt.Errorf("adapters: %s: %w: %w", op, se, err)
 	}
-	var he *HTTPError
+	var he *hallapi.HTTPError
 	if errors.As(err, &he) {
 		return hallErr(op, err)
 	}
@@ -34,7 +35,7 @@ func checkInErr(op string, err error) error {
 // API or from the engine in the kiosk) stands for, or nil.
 func slotErr(err error) *flow.SlotError {
 	var detail string
-	var he *HTTPError
+	var he *hallapi.HTTPError
 	var ee *engine.Error
 	switch {
 	case errors.As(err, &he) && he.Code == engine.CodeBadSlot:

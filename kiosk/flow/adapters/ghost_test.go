@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -111,7 +110,7 @@ func TestNoGhostTickets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lossy.lost.Load() != 1 || h.Retried.Load() != 1 || h.FellBack.Load() != 0 || strings.HasPrefix(t1.Ref, offlineRef) {
+	if lossy.lost.Load() != 1 || h.Retried.Load() != 1 || h.FellBack.Load() != 0 || t1.Offline {
 		t.Fatalf("lost %d, retried %d, fell back %d, ticket %+v", lossy.lost.Load(), h.Retried.Load(), h.FellBack.Load(), t1)
 	}
 	if l, r := live(t, e); l != 0 || r != 1 {
@@ -130,7 +129,7 @@ func TestNoGhostTickets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h.FellBack.Load() != 1 || !strings.HasPrefix(t2.Ref, offlineRef) {
+	if h.FellBack.Load() != 1 || !t2.Offline {
 		t.Fatalf("fell back %d, ticket %+v", h.FellBack.Load(), t2)
 	}
 	if l, r := live(t, e); l != 1 || r != 1 {

@@ -1,17 +1,13 @@
 package adapters
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -19,13 +15,15 @@ import (
 	"hallkiosk/kiosk/store"
 	"hallkiosk/queue/catalog"
 	"hallkiosk/queue/engine"
+	"hallkiosk/queue/hallapi"
 	qsync "hallkiosk/queue/sync"
 )
 
-// Hall talks to the hall server's HTTP API (docs/API.md): tickets, void,
-// rating, appointment check-in and the live queue status. When the hall is
-// unreachable and Offline is set (the kiosk's store with its number leases),
-// tickets are issued from Offline instead, so the kiosk keeps working.
+// Hall talks to the hall server's HTTP API (docs/API.md) through
+// hallapi.Client: tickets, void, rating, appointment check-in and the live
+// queue status. When the hall is unreachable and Offline is set (the
+// kiosk's store with its number leases), tickets are issued from Offline
+// instead, so the kiosk keeps working.
 type Hall struct {
 	URL     string // e.g. http://127.0.0.1:8080
 	Device  string // kiosk device id
@@ -52,79 +50,15 @@ var (
 	_ flow.Rater            = (*Hall)(nil)
 )
 
-// refs of tickets issued offline start with this.
-const offlineRef = "offline:"
-
-// apiError is the hall's JSON error body.
-type apiError struct {
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-		Detail  string `json:"detail"`
-	} `json:"error"`
+// api is the hall's client with the kiosk's key.
+func (h *Hall) api() *hallapi.Client {
+	return &hallapi.Client{URL: h.URL, Device: h.Device, Secret: h.Secret, HTTP: h.Client}
 }
 
-// HTTPError is a refusal by the hall (status and engine code).
-type HTTPError struct {
-	Status int
-	Code   engine.Code
-	Msg    string
-	Detail string // the engine's own words, e.g. "too early: check in from 09:30"
-}
-
-func (e *HTTPError) Error() string {
-	return fmt.Sprintf("adapters: hall answered %d %s: %s", e.Status, e.Code, e.Msg)
-}
-
-func (h *Hall) client() *http.Client {
-	if h.Client != nil {
-		return h.Client
-	}
-	return &http.Client{Timeout: 5 * time.Second}
-}
-
-// do sends a JSON request and decodes a JSON reply into out.
-func (h *Hall) do(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return fmt.Errorf("adapters: hall: %w", err)
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(h.URL, "/")+path, body)
-	if err != nil {
-		return fmt.Errorf("adapters: hall: %w", err)
-	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if h.Secret != "" {
-		req.Header.Set("Authorization", "Device "+h.Device+":"+h.Secret)
-	}
-	resp, err := h.client().Do(req)
-	if err != nil {
-		h.online.Store(false)
-		return fmt.Errorf("adapters: hall %s %s: %w", method, path, err)
-	}
-	defer resp.Body.Close()
-	h.online.Store(true)
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	if err != nil {
-		return fmt.Errorf("adapters: hall %s %s: %w", method, path, err)
-	}
-	if resp.StatusCode >= 300 {
-		var ae apiError
-		_ = json.Unmarshal(data, &ae)
-		return &HTTPError{Status: resp.StatusCode, Code: engine.Code(ae.Error.Code), Msg: ae.Error.Message, Detail: ae.Error.Detail}
-	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			return fmt.Errorf("adapters: hall %s %s: bad reply: %w", method, path, err)
-		}
-	}
-	return nil
+// seen records whether a call's answer came from the hall and passes err on.
+func (h *Hall) seen(err error) error {
+	h.online.Store(hallapi.Reached(err))
+	return err
 }
 
 // Online reports whether the last request reached the hall.
@@ -133,7 +67,7 @@ func (h *Hall) Online() bool { return h.online.Load() }
 // unreachable reports whether err means the hall could not be reached (as
 // opposed to a refusal).
 func unreachable(err error) bool {
-	var he *HTTPError
+	var he *hallapi.HTTPError
 	if errors.As(err, &he) {
 		return he.Status >= 500
 	}
@@ -144,7 +78,7 @@ func unreachable(err error) bool {
 
 // hallErr maps a hall refusal to the flow's errors.
 func hallErr(op string, err error) error {
-	var he *HTTPError
+	var he *hallapi.HTTPError
 	if !errors.As(err, &he) {
 		return fmt.Errorf("adapters: %s: %w: %w", op, flow.ErrUnavailable, err)
 	}
@@ -161,23 +95,15 @@ func hallErr(op string, err error) error {
 	return fmt.Errorf("adapters: %s: %w", op, err)
 }
 
-func (h *Hall) ticket(ctx context.Context, t *engine.Ticket) flow.Ticket {
+// ticket is the flow's ticket of the hall's reply, whose own ahead and
+// est_wait_min are printed (a reserved ticket is placed as if it waited).
+func (h *Hall) ticket(t *hallapi.TicketReply) flow.Ticket {
 	ft := flow.Ticket{Number: t.Label, Service: t.Service, IssuedAt: t.IssuedAt, Key: t.Key, Ref: t.ID,
-		Priority: t.Priority != "" && t.Priority != catalog.PriorityNormal, Ahead: -1}
+		Priority: t.Priority != "" && t.Priority != catalog.PriorityNormal, Ahead: max(0, t.Ahead),
+		Wait: time.Duration(t.WaitMin) * time.Minute}
 	if h.Cat != nil {
 		if s, ok := h.Cat.Service(t.Service); ok {
 			ft.ServiceName = s.Name
-		}
-	}
-	if st, err := h.status(ctx); err == nil {
-		for _, s := range st.Services {
-			if s.ID == t.Service {
-				ft.Ahead = max(0, s.Waiting-1)
-				if t.State == engine.StateReserved {
-					ft.Ahead = s.Waiting // not in the queue until confirmed
-				}
-				ft.Wait = time.Duration(s.WaitMin) * time.Minute
-			}
 		}
 	}
 	return ft
@@ -196,25 +122,25 @@ func (h *Hall) Issue(ctx context.Context, r flow.IssueRequest) (flow.Ticket, err
 	if r.Citizen != nil {
 		req.IDNumber, req.Name = r.Citizen.IDNumber, r.Citizen.Name
 	}
-	var t engine.Ticket
-	err := h.do(ctx, "POST", "/api/v1/tickets", req, &t)
-	for i := 0; i < h.retries() && err != nil && unreachable(err) && ctx.Err() == nil; i++ {
+	api := h.api()
+	t, err := api.Issue(ctx, req)
+	for i := 0; i < h.retries() && h.seen(err) != nil && unreachable(err) && ctx.Err() == nil; i++ {
 		h.Retried.Add(1)
-		err = h.do(ctx, "POST", "/api/v1/tickets", req, &t) // same key: the same reservation
+		t, err = api.Issue(ctx, req) // same key: the same reservation
 	}
-	if err != nil && unreachable(err) && h.Offline != nil {
+	if h.seen(err) != nil && unreachable(err) && h.Offline != nil {
 		ft, oerr := h.Offline.Issue(store.WithReplaces(ctx, req.Key), r)
 		if oerr != nil {
 			return flow.Ticket{}, oerr
 		}
 		h.FellBack.Add(1)
-		ft.Ref = offlineRef + ft.Ref
+		ft.Offline = true
 		return ft, nil
 	}
 	if err != nil {
 		return flow.Ticket{}, hallErr("issue", err)
 	}
-	return h.ticket(ctx, &t), nil
+	return h.ticket(t), nil
 }
 
 func (h *Hall) retries() int {
@@ -224,11 +150,14 @@ func (h *Hall) retries() int {
 	return max(h.Retries, 0)
 }
 
+// offline reports whether t was issued from Offline (t.Offline, or a
+// reference in the older "offline:SEQ" form), with its store reference.
 func (h *Hall) offline(t flow.Ticket) (flow.Ticket, bool) {
-	if !strings.HasPrefix(t.Ref, offlineRef) || h.Offline == nil {
+	ref, legacy := parseRef(t.Ref)
+	if !(t.Offline || legacy) || h.Offline == nil {
 		return t, false
 	}
-	t.Ref = strings.TrimPrefix(t.Ref, offlineRef)
+	t.Ref, t.Offline = ref, true
 	return t, true
 }
 
@@ -246,12 +175,12 @@ func (h *Hall) Confirm(ctx context.Context, t flow.Ticket) error {
 }
 
 func (h *Hall) confirmAtHall(ctx context.Context, t flow.Ticket, printed bool) error {
-	path := "/api/v1/tickets/" + url.PathEscape(t.Ref) + "/confirm"
-	body := map[string]bool{"printed": printed}
-	err := h.do(ctx, "POST", path, body, nil)
-	for i := 0; i < h.retries() && err != nil && unreachable(err) && ctx.Err() == nil; i++ {
-		err = h.do(ctx, "POST", path, body, nil)
+	api := h.api()
+	_, err := api.Confirm(ctx, t.Ref, printed)
+	for i := 0; i < h.retries() && h.seen(err) != nil && unreachable(err) && ctx.Err() == nil; i++ {
+		_, err = api.Confirm(ctx, t.Ref, printed)
 	}
+	h.seen(err)
 	if err == nil || !unreachable(err) {
 		if err != nil {
 			return hallErr("confirm", err)
@@ -279,24 +208,10 @@ func (h *Hall) Void(ctx context.Context, t flow.Ticket, reason string) error {
 	return h.confirmAtHall(ctx, t, false)
 }
 
-// status fetches GET /api/v1/status.
-func (h *Hall) status(ctx context.Context) (*statusReply, error) {
-	var st statusReply
-	if err := h.do(ctx, "GET", "/api/v1/status", nil, &st); err != nil {
-		return nil, err
-	}
-	return &st, nil
-}
-
-type statusReply struct {
-	Services []engine.ServiceStatus `json:"services"`
-	Notices  []string               `json:"notices"`
-}
-
 // HallStatus reports the hall's live queue.
 func (h *Hall) HallStatus(ctx context.Context) (flow.HallStatus, error) {
-	st, err := h.status(ctx)
-	if err != nil {
+	st, err := h.api().Status(ctx)
+	if h.seen(err) != nil {
 		return flow.HallStatus{}, fmt.Errorf("adapters: hall status: %w", err)
 	}
 	out := flow.HallStatus{Online: true, Services: map[string]flow.ServiceStatus{}, Notices: st.Notices}
@@ -316,11 +231,11 @@ func (h *Hall) CheckIn(ctx context.Context, code string, c *flow.Citizen) (flow.
 	if code == "" {
 		return h.checkInPerson(ctx, c)
 	}
-	var t engine.Ticket
-	if err := h.do(ctx, "POST", "/api/v1/checkin", map[string]string{"code": code}, &t); err != nil {
+	t, err := h.api().CheckIn(ctx, code)
+	if h.seen(err) != nil {
 		return flow.Ticket{}, checkInErr("check-in", err)
 	}
-	return h.ticket(ctx, &t), nil
+	return h.ticket(t), nil
 }
 
 // checkInPerson asks the hall to check in the card holder's booking of
@@ -333,32 +248,27 @@ func (h *Hall) checkInPerson(ctx context.Context, c *flow.Citizen) (flow.Ticket,
 	if c == nil || c.IDNumber == "" {
 		return flow.Ticket{}, fmt.Errorf("adapters: check-in without a code or an ID number: %w", flow.ErrNotFound)
 	}
-	var t engine.Ticket
-	err := h.do(ctx, "POST", "/api/v1/checkin/person", map[string]string{"id_number": c.IDNumber}, &t)
-	var he *HTTPError
-	if errors.As(err, &he) && he.Status == http.StatusNotFound && he.Code == "" {
+	t, err := h.api().CheckInPerson(ctx, c.IDNumber)
+	var he *hallapi.HTTPError
+	if errors.As(h.seen(err), &he) && he.Status == http.StatusNotFound && he.Code == "" {
 		return flow.Ticket{}, fmt.Errorf("adapters: check-in by ID card: the hall does not offer it (%w): %w", err, flow.ErrNotFound)
 	}
 	if err != nil {
 		return flow.Ticket{}, checkInErr("check-in by ID card", err)
 	}
-	return h.ticket(ctx, &t), nil
+	return h.ticket(t), nil
 }
 
 // Rate rates a ticket at the hall (the hall accepts ratings of finished
 // tickets); use Ratings to fall back to the outbox.
 func (h *Hall) Rate(ctx context.Context, r flow.Rating) error {
-	if r.Ref == "" || strings.HasPrefix(r.Ref, offlineRef) {
+	if _, legacy := parseRef(r.Ref); r.Ref == "" || r.Offline || legacy {
 		return fmt.Errorf("adapters: rating without a hall ticket: %w", flow.ErrNotFound)
 	}
 	// The hall takes a kiosk rating only for a ticket the citizen
 	// identified: the signed code scanned from the ticket's QR.
-	body := struct {
-		Code    string   `json:"code,omitempty"`
-		Level   int      `json:"level"`
-		Reasons []string `json:"reasons,omitempty"`
-	}{r.Code, r.Level, r.Reasons}
-	if err := h.do(ctx, "POST", "/api/v1/tickets/"+url.PathEscape(r.Ref)+"/rate", body, nil); err != nil {
+	_, err := h.api().Rate(ctx, r.Ref, hallapi.RateRequest{Code: r.Code, Level: r.Level, Reasons: r.Reasons})
+	if h.seen(err) != nil {
 		return hallErr("rate", err)
 	}
 	return nil

@@ -6,13 +6,13 @@ import (
 	"fmt"
 
 	"hallkiosk/kiosk/flow"
-	"hallkiosk/queue/invoices"
+	"hallkiosk/queue/hallapi"
 )
 
 // HallInvoices is the invoice desk of a kiosk in a hall: the hall's
-// queue/invoices desk over its API (POST /api/v1/invoices/pending and
-// /collect, docs/API.md) with the kiosk's key. The ID number travels only
-// in the request body.
+// queue/invoices desk over its API (hallapi.Client: POST
+// /api/v1/invoices/pending and /collect, docs/API.md) with the kiosk's
+// key. The ID number travels only in the request body.
 //
 // Errors: a hall that cannot be reached, or that does not offer the desk
 // (404 without an error code), gives flow.ErrUnavailable; an invoice no
@@ -26,10 +26,8 @@ var _ flow.InvoiceDesk = HallInvoices{}
 // PendingInvoices asks the hall for the card holder's invoices ready for
 // pickup.
 func (x HallInvoices) PendingInvoices(ctx context.Context, c flow.Citizen) ([]flow.Invoice, error) {
-	var out struct {
-		Invoices []invoices.Invoice `json:"invoices"`
-	}
-	if err := x.Hall.do(ctx, "POST", "/api/v1/invoices/pending", map[string]string{"id_number": c.IDNumber}, &out); err != nil {
+	out, err := x.Hall.api().PendingInvoices(ctx, c.IDNumber)
+	if x.Hall.seen(err) != nil {
 		return nil, invoiceErr("invoices pending", err)
 	}
 	return flowInvoices(out.Invoices), nil
@@ -38,14 +36,8 @@ func (x HallInvoices) PendingInvoices(ctx context.Context, c flow.Citizen) ([]fl
 // MarkCollected asks the hall to mark the holder's invoices ids collected
 // and returns the pickup code.
 func (x HallInvoices) MarkCollected(ctx context.Context, c flow.Citizen, ids []string) (string, error) {
-	var out struct {
-		Code string `json:"code"`
-	}
-	req := struct {
-		IDNumber string   `json:"id_number"`
-		Numbers  []string `json:"numbers"`
-	}{c.IDNumber, ids}
-	if err := x.Hall.do(ctx, "POST", "/api/v1/invoices/collect", req, &out); err != nil {
+	out, err := x.Hall.api().CollectInvoices(ctx, c.IDNumber, ids)
+	if x.Hall.seen(err) != nil {
 		return "", invoiceErr("invoices collect", err)
 	}
 	if out.Code == "" {
@@ -57,7 +49,7 @@ func (x HallInvoices) MarkCollected(ctx context.Context, c flow.Citizen, ids []s
 // invoiceErr maps the hall's answers: a route the hall does not have (404
 // or 405 without an error code: an older hall) is ErrUnavailable.
 func invoiceErr(op string, err error) error {
-	var he *HTTPError
+	var he *hallapi.HTTPError
 	if errors.As(err, &he) && he.Code == "" && (he.Status == 404 || he.Status == 405) {
 		return fmt.Errorf("adapters: %s: the hall offers no invoice desk: %w: %w", op, flow.ErrUnavailable, err)
 	}

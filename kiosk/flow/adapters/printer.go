@@ -60,7 +60,7 @@ func (p *Printer) PrintTicket(ctx context.Context, t flow.Ticket) error {
 		tt.Zone = strings.TrimSpace("预约优先 " + tt.Zone)
 	}
 	if p.Signer != nil {
-		code, err := p.Signer.Sign("ticket", map[string]string{"n": t.Number, "s": t.Service, "id": t.Ref},
+		code, err := p.Signer.Sign("ticket", map[string]string{"n": t.Number, "s": t.Service, "id": codeID(t)},
 			issued, issued.Add(24*time.Hour))
 		if err != nil {
 			return fmt.Errorf("adapters: sign ticket: %w", err)

@@ -34,7 +34,8 @@ func (r Resolver) Resolve(ctx context.Context, code string) (flow.Document, erro
 		if !res.Valid {
 			return flow.Document{Kind: flow.DocUntrusted}, fmt.Errorf("adapters: ticket code: %s: %w", res.Error, flow.ErrUntrusted)
 		}
-		return flow.Document{Kind: flow.DocTicket, Title: res.Fields["n"], Ref: res.Fields["id"]}, nil
+		ref, offline := parseRef(res.Fields["id"])
+		return flow.Document{Kind: flow.DocTicket, Title: res.Fields["n"], Ref: ref, Offline: offline}, nil
 	case credential.Appointment:
 		if !res.Valid {
 			return flow.Document{Kind: flow.DocUntrusted}, fmt.Errorf("adapters: appointment code: %s: %w", res.Error, flow.ErrUntrusted)

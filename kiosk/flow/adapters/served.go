@@ -16,12 +16,8 @@ func (h *Hall) ServedTicket(ctx context.Context, c flow.Citizen) (flow.Document,
 	if c.IDNumber == "" {
 		return flow.Document{}, fmt.Errorf("adapters: served ticket without an ID number: %w", flow.ErrNotFound)
 	}
-	var rep struct {
-		ID    string `json:"id"`
-		Label string `json:"label"`
-		Code  string `json:"code"`
-	}
-	if err := h.do(ctx, "POST", "/api/v1/tickets/served", map[string]string{"id_number": c.IDNumber}, &rep); err != nil {
+	rep, err := h.api().ServedTicket(ctx, c.IDNumber)
+	if err := h.seen(err); err != nil {
 		return flow.Document{}, hallErr("served ticket", err)
 	}
 	if rep.ID == "" || rep.Code == "" {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"hallkiosk/kiosk/store"
 	"hallkiosk/queue/catalog"
 	"hallkiosk/queue/engine"
+	"hallkiosk/queue/hallapi"
 	qsync "hallkiosk/queue/sync"
 )
 
@@ -27,8 +27,15 @@ type Store struct {
 
 	mu        sync.Mutex
 	issued    map[string]*store.Ticket // by Ref, until confirmed or voided
-	confirmed map[string]bool          // refs issued here and since confirmed or voided
+	confirmed map[string]bool          // refs issued here and since confirmed or voided: the last keep
+	order     []string                 // confirmed's refs, oldest first
+	keep      int                      // how many confirmed refs are remembered (0: keepConfirmed)
 }
+
+// keepConfirmed is how many confirmed or voided tickets a Store remembers
+// as its own (for ratings that name them by sequence): more than a
+// kiosk issues in a day, so a long run does not grow without limit.
+const keepConfirmed = 2000
 
 var (
 	_ flow.TicketIssuer = (*Store)(nil)
@@ -92,11 +99,31 @@ func (s *Store) take(ref string) (*store.Ticket, error) {
 		return nil, fmt.Errorf("adapters: ticket %s: %w", ref, flow.ErrNotFound)
 	}
 	delete(s.issued, ref)
+	s.remember(ref)
+	return t, nil
+}
+
+// remember (lock held) adds ref to the confirmed set, forgetting the
+// oldest beyond keep.
+func (s *Store) remember(ref string) {
 	if s.confirmed == nil {
 		s.confirmed = map[string]bool{}
 	}
+	if s.confirmed[ref] {
+		return
+	}
 	s.confirmed[ref] = true
-	return t, nil
+	s.order = append(s.order, ref)
+	keep := s.keep
+	if keep <= 0 {
+		keep = keepConfirmed
+	}
+	if n := len(s.order) - keep; n > 0 {
+		for _, old := range s.order[:n] {
+			delete(s.confirmed, old)
+		}
+		s.order = append(s.order[:0:0], s.order[n:]...)
+	}
 }
 
 // Confirm makes a printed ticket live.
@@ -137,14 +164,15 @@ type evaluation struct {
 // Rate appends the rating to the outbox for the hall.
 func (s *Store) Rate(ctx context.Context, r flow.Rating) error {
 	ev := evaluation{Ticket: r.Ticket, Score: r.Level, Reasons: r.Reasons, At: r.At, Channel: "kiosk"}
+	ref, legacy := parseRef(r.Ref) // codes printed by older kiosks say "offline:SEQ"
 	switch {
-	case strings.HasPrefix(r.Ref, offlineRef):
-		ev.Ref = strings.TrimPrefix(r.Ref, offlineRef)
-	case r.Ref != "":
-		if _, err := strconv.ParseUint(r.Ref, 10, 64); err == nil && s.own(r.Ref) {
-			ev.Ref = r.Ref
+	case r.Offline || legacy:
+		ev.Ref = ref
+	case ref != "":
+		if _, err := strconv.ParseUint(ref, 10, 64); err == nil && s.own(ref) {
+			ev.Ref = ref
 		} else {
-			ev.TicketID = r.Ref
+			ev.TicketID = ref
 		}
 	}
 	_, err := s.S.Append(ctx, qsync.KindEvaluation, ev)
@@ -175,7 +203,7 @@ type Ratings struct {
 // notRateable: the hall answered that the ticket's state does not allow a
 // rating (bad_state).
 func notRateable(err error) bool {
-	var he *HTTPError
+	var he *hallapi.HTTPError
 	return errors.As(err, &he) && he.Code == engine.CodeBadState
 }
 
