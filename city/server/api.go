@@ -89,7 +89,16 @@ func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusBadRequest, "invalid", err.Error())
 		return
 	}
-	rows, err := s.st.Stats(r.Context(), from, to, r.URL.Query().Get("site"))
+	stats := s.st.Stats
+	switch r.URL.Query().Get("per") {
+	case "", "day":
+	case "range":
+		stats = s.st.StatsRange // one row per site, dimension and key over the range
+	default:
+		apiError(w, http.StatusBadRequest, "invalid", "city: per is day or range")
+		return
+	}
+	rows, err := stats(r.Context(), from, to, r.URL.Query().Get("site"))
 	if err != nil {
 		s.log.Error("city: stats", "err", err)
 		apiError(w, http.StatusInternalServerError, "internal", "city: stats")
