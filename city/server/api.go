@@ -344,20 +344,3 @@ func (s *Server) handleItem(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
-
-func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		User     string `json:"user"`
-		Role     string `json:"role"`
-		Password string `json:"password"`
-	}
-	if err := decodeStrict(r, 4096, &req); err != nil {
-		apiError(w, http.StatusBadRequest, "malformed", "city: "+err.Error())
-		return
-	}
-	if err := s.SetPassword(r.Context(), req.User, req.Role, req.Password); err != nil {
-		apiError(w, http.StatusBadRequest, "invalid", err.Error())
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
