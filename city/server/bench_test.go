@@ -148,4 +148,9 @@ func explainStats(b *testing.B, f *fixture) {
 		}
 		b.Logf("EXPLAIN ANALYZE stats %s..%s:\n%s", r[0], r[1], plan)
 	}
+	plan, err := f.st.ExplainStatsRange(context.Background(), "2026-09-02", "2026-11-30", "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("EXPLAIN ANALYZE stats per=range 2026-09-02..2026-11-30:\n%s", plan)
 }

@@ -190,18 +190,7 @@ func (s *Store) StatsRange(ctx context.Context, from, to, site string) ([]StatRo
 	if err != nil {
 		return nil, err
 	}
-	lvls, starts := spanCover(f, t)
-	filter := "AND (c.lvl, c.start) IN (SELECT * FROM unnest($1::smallint[], $2::date[]))"
-	args := []any{lvls, starts}
-	if site != "" {
-		filter += " AND c.site_id = $3"
-		args = append(args, site)
-	}
-	q := strings.NewReplacer(
-		"CHILDREN", "SELECT * FROM stat_spans c WHERE TRUE "+filter,
-		"BLOCK", "0",
-		"LEVEL", "",
-	).Replace(spanMergeSQL) + " ORDER BY m.site_id, m.dimension, m.key"
+	q, args := statsRangeQuery(f, t, site)
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: stats: %w", err)
@@ -236,6 +225,55 @@ func (s *Store) StatsRange(ctx context.Context, from, to, site string) ([]StatRo
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// statsRangeQuery is the query of StatsRange: the blocks covering f..t
+// (each read by the (lvl, start) index, or the primary key for one
+// site) merged into one row per site, dimension and key.
+func statsRangeQuery(f, t time.Time, site string) (string, []any) {
+	lvls, starts := spanCover(f, t)
+	var or []string
+	args := []any{}
+	for i := range lvls {
+		or = append(or, fmt.Sprintf("(c.lvl = %d AND c.start = $%d::date)", lvls[i], len(args)+1))
+		args = append(args, starts[i])
+	}
+	filter := "(" + strings.Join(or, " OR ") + ")"
+	if site != "" {
+		filter += fmt.Sprintf(" AND c.site_id = $%d", len(args)+1)
+		args = append(args, site)
+	}
+	q := strings.NewReplacer(
+		"CHILDREN", "SELECT * FROM stat_spans c WHERE "+filter,
+		"BLOCK", "0",
+		"LEVEL", "",
+	).Replace(spanMergeSQL) + " ORDER BY m.site_id, m.dimension, m.key"
+	return q, args
+}
+
+// ExplainStatsRange returns EXPLAIN (ANALYZE, BUFFERS) of StatsRange's
+// query for from..to of site (every site with ""), for the benchmarks.
+func (s *Store) ExplainStatsRange(ctx context.Context, from, to, site string) (string, error) {
+	f, err1 := time.Parse(time.DateOnly, from)
+	t, err2 := time.Parse(time.DateOnly, to)
+	if err1 != nil || err2 != nil {
+		return "", fmt.Errorf("store: want YYYY-MM-DD")
+	}
+	q, args := statsRangeQuery(f, t, site)
+	rows, err := s.pool.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+q, args...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return "", err
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String(), rows.Err()
 }
 
 // histPercentile is PostgreSQL's percentile_cont(p) over the waits of a
