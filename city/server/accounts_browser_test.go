@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -101,4 +102,26 @@ fetch(` + "'" + f.ts.URL + `/api/v1/admin/accounts/wu/enable', {method: 'POST', 
 	if slices.Contains(kinds, "account_enable") {
 		t.Fatal("audit shows an enable: a forged request got through")
 	}
+}
+
+// TestStatsRangeTotalsInChromium: with the totals box ticked the
+// statistics page shows one hall row for the whole range.
+func TestStatsRangeTotalsInChromium(t *testing.T) {
+	f := setup(t)
+	if status, e, _ := f.push(t, batch("hall-a", 1, 8), time.Now(), nil); status != 200 {
+		t.Fatalf("push %d %v", status, e)
+	}
+	ctx := browser(t)
+	steps := []chromedp.Action[chromedp.Void]{chromedp.Navigate(f.ts.URL + "/accounts")}
+	steps = append(steps, signIn("boss", "correct horse")...)
+	steps = append(steps,
+		chromedp.Navigate(f.ts.URL+"/stats"),
+		chromedp.SetValue(chromedp.ID("from"), "2026-11-20"),
+		chromedp.SetValue(chromedp.ID("to"), "2026-12-05"),
+		chromedp.Click(chromedp.ID("per")),
+		chromedp.Click(chromedp.CSS(`#range button`)),
+		poll(`[...document.querySelectorAll('#rows tr')].some(tr => tr.children[1].textContent === '2026-11-20/2026-12-05' && tr.children[2].textContent === 'hall' && tr.children[5].textContent === '2')`),
+		poll(`document.getElementById('csv').href.includes('per=range')`),
+	)
+	do(t, ctx, steps...)
 }
