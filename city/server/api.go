@@ -89,7 +89,16 @@ func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusBadRequest, "invalid", err.Error())
 		return
 	}
-	rows, err := s.st.Stats(r.Context(), from, to, r.URL.Query().Get("site"))
+	stats := s.st.Stats
+	switch r.URL.Query().Get("per") {
+	case "", "day":
+	case "range":
+		stats = s.st.StatsRange // one row per site, dimension and key over the range
+	default:
+		apiError(w, http.StatusBadRequest, "invalid", "city: per is day or range")
+		return
+	}
+	rows, err := stats(r.Context(), from, to, r.URL.Query().Get("site"))
 	if err != nil {
 		s.log.Error("city: stats", "err", err)
 		apiError(w, http.StatusInternalServerError, "internal", "city: stats")
@@ -330,23 +339,6 @@ func (s *Server) handleItem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.st.SetItem(r.Context(), req.Site, req.Service, req.BasicCode, req.ImplCode, req.Name); err != nil {
-		apiError(w, http.StatusBadRequest, "invalid", err.Error())
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		User     string `json:"user"`
-		Role     string `json:"role"`
-		Password string `json:"password"`
-	}
-	if err := decodeStrict(r, 4096, &req); err != nil {
-		apiError(w, http.StatusBadRequest, "malformed", "city: "+err.Error())
-		return
-	}
-	if err := s.SetPassword(r.Context(), req.User, req.Role, req.Password); err != nil {
 		apiError(w, http.StatusBadRequest, "invalid", err.Error())
 		return
 	}

@@ -2,11 +2,14 @@ package server
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	gosync "sync"
@@ -18,14 +21,20 @@ import (
 )
 
 // Session settings, as on the hall's pages: an HttpOnly, SameSite=Strict
-// cookie (Secure over TLS) or a bearer token, 12 h, only its hash stored;
-// five failed logins lock a name for a minute; writes need a JSON body,
-// which a cross-site form cannot send.
+// cookie (Secure over TLS) or a bearer token, 12 h at most and ended after
+// Options.SessionIdle (30 min) unused, only its hash stored; five failed
+// logins lock a name for a minute; writes need a JSON body, and with the
+// cookie the session's CSRF token in X-CSRF-Token and this server as
+// their Origin (or Referer).
 const (
 	sessionCookie = "hk_city_session"
 	sessionTTL    = 12 * time.Hour
+	sessionIdle   = 30 * time.Minute
 	maxFails      = 5
 	lockFor       = time.Minute
+	// CSRFHeader carries the session's CSRF token on state-changing
+	// requests made with the session cookie (a cross-site form cannot set it).
+	CSRFHeader = "X-CSRF-Token"
 )
 
 // BcryptCost is the cost of new password hashes (tests lower it).
@@ -42,6 +51,16 @@ func tokenHash(tok string) []byte {
 	return h[:]
 }
 
+// csrfToken derives a session's CSRF token from its token hash.
+func csrfToken(th []byte) string {
+	m := hmac.New(sha256.New, []byte("hallkiosk city csrf"))
+	m.Write(th)
+	return hex.EncodeToString(m.Sum(nil))[:32]
+}
+
+// Roles are the city's roles.
+var Roles = []string{"admin", "supervisor", "technician"}
+
 // Bootstrap makes an admin account when there is none, with a random
 // password that it returns (to be shown once); "" when accounts exist.
 func (s *Server) Bootstrap(ctx context.Context, name string) (string, error) {
@@ -57,7 +76,7 @@ func (s *Server) Bootstrap(ctx context.Context, name string) (string, error) {
 
 // SetPassword creates or replaces an account.
 func (s *Server) SetPassword(ctx context.Context, name, role, password string) error {
-	if name == "" || len(name) > 64 || !slices.Contains([]string{"admin", "supervisor", "technician"}, role) || len(password) < 10 || len(password) > 72 {
+	if name == "" || len(name) > 64 || !slices.Contains(Roles, role) || len(password) < 10 || len(password) > 72 {
 		return errors.New("city: account: want a name, role admin|supervisor|technician and a password of 10..72 bytes")
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(password), BcryptCost)
@@ -87,12 +106,13 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a, err := s.st.Account(r.Context(), req.User)
-	ok := err == nil && bcrypt.CompareHashAndPassword([]byte(a.Hash), []byte(req.Password)) == nil
+	ok := err == nil && bcrypt.CompareHashAndPassword([]byte(a.Hash), []byte(req.Password)) == nil && !a.Disabled
 	if !ok {
 		f.mu.Lock()
 		f.n++
 		if f.n >= maxFails {
 			f.n, f.until = 0, now.Add(lockFor)
+			s.log.Warn("city: login locked for a minute after failed logins", "remote", r.RemoteAddr)
 		}
 		f.mu.Unlock()
 		s.log.Warn("city: login failed", "remote", r.RemoteAddr)
@@ -111,7 +131,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", Expires: exp, HttpOnly: true, Secure: s.opts.SecureCookies, SameSite: http.SameSiteStrictMode})
-	writeJSON(w, map[string]string{"token": tok, "role": a.Role, "expires": exp.In(s.opts.Zone).Format(time.RFC3339)})
+	writeJSON(w, map[string]string{"token": tok, "role": a.Role, "expires": exp.In(s.opts.Zone).Format(time.RFC3339), "csrf": csrfToken(tokenHash(tok))})
 }
 
 func sessionToken(r *http.Request) string {
@@ -134,21 +154,64 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 
 // account returns the signed-in account of r, nil when none.
 func (s *Server) account(r *http.Request) *store.Account {
-	tok := sessionToken(r)
-	if tok == "" {
-		return nil
-	}
-	a, err := s.st.Session(r.Context(), tokenHash(tok), s.opts.Now())
-	if err != nil {
-		return nil
-	}
+	a, _ := s.session(r)
 	return a
 }
 
-// need wraps h so that only accounts with one of roles (admin always) get through.
+// session returns the signed-in account of r (nil when none) and whether
+// its token came in the cookie (a browser: CSRF checks apply).
+func (s *Server) session(r *http.Request) (*store.Account, bool) {
+	tok := sessionToken(r)
+	if tok == "" {
+		return nil, false
+	}
+	a, err := s.st.Session(r.Context(), tokenHash(tok), s.opts.Now(), s.opts.SessionIdle)
+	if err != nil {
+		return nil, false
+	}
+	return a, !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ")
+}
+
+// sameOrigin reports whether r's Origin (or, without one, its Referer)
+// names this server.
+func sameOrigin(r *http.Request) bool {
+	src := r.Header.Get("Origin")
+	if src == "" {
+		src = r.Header.Get("Referer")
+	}
+	u, err := url.Parse(src)
+	if src == "" || src == "null" || err != nil || u.Host == "" {
+		return false
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return strings.EqualFold(u.Host, r.Host) && u.Scheme == scheme
+}
+
+// csrfOK checks a state-changing request made with the session cookie:
+// this server as its origin and the session's CSRF token. "" when it
+// passes, else the reason. Bearer tokens are no ambient credential.
+func csrfOK(r *http.Request, cookie bool) string {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead || !cookie {
+		return ""
+	}
+	if !sameOrigin(r) {
+		return "origin"
+	}
+	if !hmac.Equal([]byte(r.Header.Get(CSRFHeader)), []byte(csrfToken(tokenHash(sessionToken(r))))) {
+		return "token"
+	}
+	return ""
+}
+
+// need wraps h so that only accounts with one of roles (admin always) get
+// through; state-changing requests need JSON and, with the cookie, the
+// session's CSRF token.
 func (s *Server) need(h http.HandlerFunc, roles ...string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		a := s.account(r)
+		a, cookie := s.session(r)
 		if a == nil {
 			apiError(w, http.StatusUnauthorized, "unauthenticated", "city: sign in first")
 			return
@@ -157,10 +220,26 @@ func (s *Server) need(h http.HandlerFunc, roles ...string) http.HandlerFunc {
 			apiError(w, http.StatusForbidden, "forbidden", "city: your role may not do this")
 			return
 		}
+		if why := csrfOK(r, cookie); why != "" {
+			s.log.Warn("city: request refused without CSRF proof", "why", why, "path", r.URL.Path, "remote", r.RemoteAddr)
+			apiError(w, http.StatusForbidden, "csrf", "city: state-changing request without this server's CSRF token ("+why+")")
+			return
+		}
 		if r.Method == http.MethodPost && !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 			apiError(w, http.StatusUnsupportedMediaType, "malformed", "city: want Content-Type application/json")
 			return
 		}
 		h(w, r)
 	}
+}
+
+// handleMe serves GET /api/v1/me: the signed-in account, its role and
+// the session's CSRF token (for the pages' scripts).
+func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
+	a := s.account(r)
+	if a == nil {
+		apiError(w, http.StatusUnauthorized, "unauthenticated", "city: sign in first")
+		return
+	}
+	writeJSON(w, map[string]string{"user": a.Name, "role": a.Role, "csrf": csrfToken(tokenHash(sessionToken(r)))})
 }

@@ -91,7 +91,8 @@ func envInt(name string, def int) int {
 }
 
 // BenchmarkDashboardStats: p99 of the dashboard's data (GET /api/v1/sites),
-// of a day's statistics across every site and of one site's 30 days, on a
+// of a day's statistics across every site and of one site's 30 days, of
+// 90 days across every site per day and as range totals (per=range), on a
 // city of CITY_SITES (220) sites × 90 days × CITY_EVENTS_PER_DAY (80)
 // events per site and day.
 func BenchmarkDashboardStats(b *testing.B) {
@@ -132,6 +133,8 @@ func BenchmarkDashboardStats(b *testing.B) {
 		measure("stats-30days-one-site", fmt.Sprintf("/api/v1/stats?from=2026-11-01&to=2026-11-30&site=s%03d", 7), 50)
 		measure("stats-csv-day", "/api/v1/stats?from=2026-11-30&to=2026-11-30&format=csv", 50)
 		measure("stats-90days-all-sites", "/api/v1/stats?from=2026-09-02&to=2026-11-30", 20)
+		measure("stats-90days-all-sites-range", "/api/v1/stats?from=2026-09-02&to=2026-11-30&per=range", 50)
+		measure("stats-90days-all-sites-range-csv", "/api/v1/stats?from=2026-09-02&to=2026-11-30&per=range&format=csv", 50)
 	}
 }
 
@@ -145,4 +148,9 @@ func explainStats(b *testing.B, f *fixture) {
 		}
 		b.Logf("EXPLAIN ANALYZE stats %s..%s:\n%s", r[0], r[1], plan)
 	}
+	plan, err := f.st.ExplainStatsRange(context.Background(), "2026-09-02", "2026-11-30", "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("EXPLAIN ANALYZE stats per=range 2026-09-02..2026-11-30:\n%s", plan)
 }

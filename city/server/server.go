@@ -40,6 +40,8 @@ type Options struct {
 	Zone *time.Location
 	// SecureCookies marks session cookies Secure (serving over TLS).
 	SecureCookies bool
+	// SessionIdle ends a session unused this long (default 30 min).
+	SessionIdle time.Duration
 }
 
 // Server serves the city API and pages.
@@ -74,6 +76,9 @@ func New(st *store.Store, opts *Options) *Server {
 	}
 	if s.opts.Now == nil {
 		s.opts.Now = time.Now
+	}
+	if s.opts.SessionIdle == 0 {
+		s.opts.SessionIdle = sessionIdle
 	}
 	if s.opts.Zone == nil {
 		s.opts.Zone = time.FixedZone("CST", 8*3600)
@@ -121,6 +126,11 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/v1/admin/revoke", s.need(s.handleRevoke))
 	m.HandleFunc("POST /api/v1/admin/items", s.need(s.handleItem))
 	m.HandleFunc("POST /api/v1/admin/accounts", s.need(s.handleAccount))
+	m.HandleFunc("GET /api/v1/admin/accounts", s.need(s.handleAccounts))
+	m.HandleFunc("POST /api/v1/admin/accounts/{user}/{action}", s.need(s.handleAccountAction))
+	m.HandleFunc("DELETE /api/v1/admin/accounts/{user}", s.need(s.handleAccountDelete))
+	m.HandleFunc("GET /api/v1/admin/audit", s.need(s.handleAudit))
+	m.HandleFunc("GET /api/v1/me", s.handleMe)
 	s.pages()
 }
 

@@ -398,8 +398,8 @@ func RateDetail(d string) (level, count int, ok bool) {
 	return level, count, true
 }
 
-// refreshStatDays recomputes the stat_days rows of site for the issue
-// days of the tickets that evs touched (in the rollup's transaction).
+// refreshStatDays recomputes the stat_days and stat_spans rows of site for
+// the issue days of the tickets that evs touched (in the rollup's transaction).
 func refreshStatDays(ctx context.Context, tx pgx.Tx, site string, evs []wire.Event) error {
 	seen := map[string]bool{}
 	var tickets []string
@@ -433,7 +433,10 @@ func refreshStatDays(ctx context.Context, tx pgx.Tx, site string, evs []wire.Eve
 		return err
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO stat_days `+strings.Replace(statDaysSQL, "TICKETS_FILTER", "AND site_id = $1 AND day = ANY($2::date[])", 1), site, days)
-	return err
+	if err != nil {
+		return err
+	}
+	return refreshSpans(ctx, tx, site, days)
 }
 
 func nonNil(s []string) []string {

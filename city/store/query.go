@@ -64,14 +64,14 @@ FROM stat_days
 WHERE day BETWEEN $1::date AND $2::date SITE_FILTER
 ORDER BY site_id, day, dimension, key`
 
-// RebuildStatDays recomputes stat_days from every ticket fact (after a
-// bulk load that wrote ticket_facts directly).
+// RebuildStatDays recomputes stat_days and stat_spans from every ticket
+// fact (after a bulk load that wrote ticket_facts directly).
 func (s *Store) RebuildStatDays(ctx context.Context) error {
 	_, err := s.pool.Exec(ctx, `TRUNCATE stat_days; INSERT INTO stat_days `+strings.Replace(statDaysSQL, "TICKETS_FILTER", "", 1)+`; ANALYZE stat_days`)
 	if err != nil {
 		return fmt.Errorf("store: stat days: %w", err)
 	}
-	return nil
+	return s.RebuildStatSpans(ctx)
 }
 
 // statsQuery is the statistics query and its arguments. Two plans: one
