@@ -2,8 +2,6 @@ package hallapi
 
 import (
 	"net/http"
-
-	"hallkiosk/queue/engine"
 )
 
 // ServedReply answers POST /api/v1/tickets/served: the card holder's served,
@@ -24,16 +22,11 @@ func (s *Server) postServed(w http.ResponseWriter, r *http.Request, id who) erro
 	if id.device == "" && (id.user != nil || !s.cfg.Demo) {
 		return errStaffRates
 	}
-	var req struct {
-		IDNumber string `json:"id_number"`
-	}
-	if err := decode(r, &req); err != nil {
+	idNumber, err := s.decodeIDNumber(r)
+	if err != nil {
 		return err
 	}
-	if err := engine.CheckIDNumber(req.IDNumber, s.now()); err != nil {
-		return &forbidden{code: "invalid_id", msg: "身份证号码有误", st: 400}
-	}
-	t, err := s.e.ServedTicket(r.Context(), req.IDNumber)
+	t, err := s.e.ServedTicket(r.Context(), idNumber)
 	if err != nil {
 		return err
 	}

@@ -15,17 +15,17 @@ import (
 	qsync "hallkiosk/queue/sync"
 )
 
-// TestEngineHall runs the sync API in front of the real queue engine: a
-// kiosk's offline tickets land in the engine's queue, a voided one ends
-// void, a repeat is not imported twice, and the catalogue reaches the kiosk.
-func TestEngineHall(t *testing.T) {
+// newEngineSite runs the sync API in front of a real queue engine (leases
+// of 10) over TLS on loopback and enrols a kiosk store with it.
+func newEngineSite(t *testing.T, sopts *store.Options) (*engine.Engine, *store.Store, *qsync.Client) {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	eng, err := engine.Open(ctx, filepath.Join(dir, "engine.db"), engine.Options{IgnoreHours: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer eng.Close()
+	t.Cleanup(func() { eng.Close() })
 	cert, fp, err := qsync.LoadOrCreateCert(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -34,24 +34,32 @@ func TestEngineHall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer hs.Close()
+	t.Cleanup(func() { hs.Close() })
 	mux := http.NewServeMux()
 	mux.Handle(qsync.Prefix, qsync.NewHallHandler(hs))
 	srv := httptest.NewUnstartedServer(mux)
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 	srv.StartTLS()
-	defer srv.Close()
-
-	st, err := store.Open(filepath.Join(dir, "kiosk.db"), nil)
+	t.Cleanup(srv.Close)
+	st, err := store.Open(filepath.Join(dir, "kiosk.db"), sopts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
 	c := qsync.NewClient(st, nil)
 	code, _ := hs.IssueEnrolmentCode(ctx, "k1", 0)
 	if _, err := c.Enrol(ctx, srv.URL, code, "k1"); err != nil {
 		t.Fatal(err)
 	}
+	return eng, st, c
+}
+
+// TestEngineHall runs the sync API in front of the real queue engine: a
+// kiosk's offline tickets land in the engine's queue, a voided one ends
+// void, a repeat is not imported twice, and the catalogue reaches the kiosk.
+func TestEngineHall(t *testing.T) {
+	ctx := context.Background()
+	eng, st, c := newEngineSite(t, nil)
 	if err := st.SetServices(ctx, "project-approval=A"); err != nil {
 		t.Fatal(err)
 	}

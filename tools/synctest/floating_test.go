@@ -1,13 +1,7 @@
-package synctest
+package synctest_test
 
 import (
 	"context"
-	"crypto/tls"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"hallkiosk/kiosk/store"
@@ -22,37 +16,7 @@ import (
 // numbers a few past the hall's last, not from the start of the day.
 func TestOfflineNumbersContinueTheHallsSequence(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	eng, err := engine.Open(ctx, filepath.Join(dir, "engine.db"), engine.Options{IgnoreHours: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
-	cert, fp, err := qsync.LoadOrCreateCert(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs, err := qsync.OpenHallSync(filepath.Join(dir, "sync.db"), qsync.NewEngineHall(eng, nil), fp, &qsync.HallOptions{Lease: 10, Log: slog.New(slog.NewTextHandler(os.Stderr, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hs.Close()
-	mux := http.NewServeMux()
-	mux.Handle(qsync.Prefix, qsync.NewHallHandler(hs))
-	srv := httptest.NewUnstartedServer(mux)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
-	srv.StartTLS()
-	defer srv.Close()
-	st, err := store.Open(filepath.Join(dir, "kiosk.db"), &store.Options{LowWater: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	c := qsync.NewClient(st, nil)
-	code, _ := hs.IssueEnrolmentCode(ctx, "k1", 0)
-	if _, err := c.Enrol(ctx, srv.URL, code, "k1"); err != nil {
-		t.Fatal(err)
-	}
+	eng, st, c := newEngineSite(t, &store.Options{LowWater: 1})
 	const svc = "project-approval"
 	if err := st.SetServices(ctx, svc+"=A"); err != nil {
 		t.Fatal(err)
