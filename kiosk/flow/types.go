@@ -111,6 +111,24 @@ type HallStatus struct {
 	Online   bool                     // the hall server answered (a source reporting the catalogue's hours alone says false)
 	Services map[string]ServiceStatus // by service code
 	Notices  []string
+	// NoticesEN are the notices in English by position ("" or missing:
+	// the Chinese one is shown).
+	NoticesEN []string
+}
+
+// NoticesIn returns the notices to show, in English when english is set.
+func (h HallStatus) NoticesIn(english bool) []string {
+	if !english {
+		return h.Notices
+	}
+	out := make([]string, len(h.Notices))
+	for i, n := range h.Notices {
+		out[i] = n
+		if i < len(h.NoticesEN) && h.NoticesEN[i] != "" {
+			out[i] = h.NoticesEN[i]
+		}
+	}
+	return out
 }
 
 // Citizen is what an ID card read yields. It is personal data: the flow keeps

@@ -421,7 +421,7 @@ func (k *Kiosk) notices(s flow.State) fyne.CanvasObject {
 	}
 	w := (k.opt.Size().Width-4*padding)/float32(cols) - padding
 	var items []fyne.CanvasObject
-	for _, n := range s.Hall.Notices {
+	for _, n := range s.Hall.NoticesIn(s.Lang == i18n.EN) {
 		items = append(items, k.lines("· "+n, colForeground, k.textSize(), w, 2, fyne.TextAlignLeading))
 	}
 	head := NewFitText(s.Lang.T("home.notices"), colPrimary, k.textSize())

@@ -166,7 +166,8 @@ func newUI(t *testing.T, landscape bool) *uiRig {
 		Status: staticStatus{Open: true, Online: true, Services: map[string]flow.ServiceStatus{
 			"tax-reg": {Waiting: 6, Wait: 18 * time.Minute, Open: true}, "tax-inv": {Waiting: 2, Wait: 5 * time.Minute, Open: true},
 			"hukou": {Waiting: 11, Wait: 40 * time.Minute, Open: true}, "transfer": {Open: false}},
-			Notices: []string{"发票可7×24小时自助领取", "请对本次服务作出评价（好差评）"}},
+			Notices:   []string{"发票可7×24小时自助领取", "请对本次服务作出评价（好差评）"},
+			NoticesEN: []string{"Tax invoices: self-service pickup 24/7"}},
 	}, flow.Options{HallName: "玉门市民中心", PIN: "2468", ConfigLines: []string{"hall.url = http://127.0.0.1:8080"}})
 	if err := r.f.Refresh(context.Background()); err != nil {
 		t.Fatal(err)

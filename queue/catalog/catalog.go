@@ -43,6 +43,9 @@ type HallInfo struct {
 	TimeZone string `json:"time_zone"` // IANA name; empty means Asia/Shanghai
 	// Notices are shown on the display board's ticker and the kiosk home screen.
 	Notices []string `json:"notices,omitempty"`
+	// NoticesEN are the notices in English for English sessions at the
+	// kiosk, by position; a missing or empty entry shows the Chinese one.
+	NoticesEN []string `json:"notices_en,omitempty"`
 }
 
 // Zone is one department or service area of the hall.

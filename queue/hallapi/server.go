@@ -65,6 +65,8 @@ type Server struct {
 
 	noticeMu sync.Mutex
 	notices  []string
+	// noticesEN are the notices' English texts by position.
+	noticesEN []string
 
 	keysMu sync.RWMutex
 	keys   TicketKeys // ticket code keys for the progress page (progress.go)
@@ -94,11 +96,13 @@ func New(ctx context.Context, e *engine.Engine, cfg Config) (*Server, error) {
 	}
 	s.notices = cfg.Notices
 	if s.notices == nil {
-		s.notices = e.Catalog().Hall.Notices
+		s.notices, s.noticesEN = e.Catalog().Hall.Notices, e.Catalog().Hall.NoticesEN
 	}
 	var stored string
 	if err := s.db.QueryRowContext(ctx, `SELECT value FROM settings WHERE key='notices'`).Scan(&stored); err == nil {
-		json.Unmarshal([]byte(stored), &s.notices)
+		if ns, err := parseNotices([]byte(stored)); err == nil {
+			s.notices, s.noticesEN = ns.split()
+		}
 	}
 	s.met = newMetrics()
 	s.hub = newHub(s)
@@ -545,10 +549,14 @@ type StatusReply struct {
 	Now      time.Time              `json:"now"`
 	Services []engine.ServiceStatus `json:"services"`
 	Notices  []string               `json:"notices"`
+	// NoticesEN holds the notices in English by position ("" where a
+	// notice has none); absent when none has.
+	NoticesEN []string `json:"notices_en,omitempty"`
 }
 
 func (s *Server) getStatus(w http.ResponseWriter, r *http.Request, _ who) error {
-	writeJSON(w, 200, StatusReply{Day: s.e.Today(), Now: s.now(), Services: s.e.Status(), Notices: s.Notices()})
+	zh, en := s.bilingualNotices()
+	writeJSON(w, 200, StatusReply{Day: s.e.Today(), Now: s.now(), Services: s.e.Status(), Notices: zh, NoticesEN: en})
 	return nil
 }
 
@@ -559,15 +567,51 @@ func (s *Server) Notices() []string {
 	return append([]string{}, s.notices...)
 }
 
+// bilingualNotices returns the notices and their English texts (nil when
+// none has one).
+func (s *Server) bilingualNotices() (zh, en []string) {
+	s.noticeMu.Lock()
+	defer s.noticeMu.Unlock()
+	zh = append([]string{}, s.notices...)
+	for i := range zh {
+		if i < len(s.noticesEN) && s.noticesEN[i] != "" {
+			en = make([]string, len(zh))
+			copy(en, s.noticesEN)
+			break
+		}
+	}
+	return zh, en
+}
+
+// getNotices serves GET /api/v1/notices: the notices as strings, or with
+// ?with=en as [{"zh","en"}] (the admin page's editor).
 func (s *Server) getNotices(w http.ResponseWriter, r *http.Request, _ who) error {
+	if r.URL.Query().Get("with") == "en" {
+		zh, en := s.bilingualNotices()
+		out := make(noticeList, len(zh))
+		for i := range zh {
+			out[i].ZH = zh[i]
+			if i < len(en) {
+				out[i].EN = en[i]
+			}
+		}
+		writeJSON(w, 200, out)
+		return nil
+	}
 	writeJSON(w, 200, s.Notices())
 	return nil
 }
 
+// putNotices serves PUT /api/v1/notices: a list of strings (Chinese only)
+// or of {"zh","en"} objects, at most 20.
 func (s *Server) putNotices(w http.ResponseWriter, r *http.Request, _ who) error {
-	var list []string
-	if err := decode(r, &list); err != nil {
+	var raw json.RawMessage
+	if err := decode(r, &raw); err != nil {
 		return err
+	}
+	list, err := parseNotices(raw)
+	if err != nil {
+		return &badRequest{err.Error()}
 	}
 	if len(list) > 20 {
 		return &badRequest{"at most 20 notices"}
@@ -576,11 +620,12 @@ func (s *Server) putNotices(w http.ResponseWriter, r *http.Request, _ who) error
 	if _, err := s.db.ExecContext(r.Context(), `INSERT INTO settings(key, value) VALUES ('notices', ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value`, string(data)); err != nil {
 		return fmt.Errorf("hallapi: save notices: %w", err)
 	}
+	zh, en := list.split()
 	s.noticeMu.Lock()
-	s.notices = list
+	s.notices, s.noticesEN = zh, en
 	s.noticeMu.Unlock()
 	s.hub.poke()
-	writeJSON(w, 200, list)
+	writeJSON(w, 200, zh)
 	return nil
 }
 

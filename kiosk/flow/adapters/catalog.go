@@ -57,7 +57,7 @@ func (h Hours) HallStatus(context.Context) (flow.HallStatus, error) {
 		now = h.Now()
 	}
 	loc := h.C.Location()
-	st := flow.HallStatus{Services: map[string]flow.ServiceStatus{}, Notices: h.C.Hall.Notices}
+	st := flow.HallStatus{Services: map[string]flow.ServiceStatus{}, Notices: h.C.Hall.Notices, NoticesEN: h.C.Hall.NoticesEN}
 	for _, s := range h.C.Services() {
 		open := s.OpenAt(now, loc)
 		st.Services[s.ID] = flow.ServiceStatus{Open: open}

@@ -89,7 +89,7 @@ func (e *Engine) Void(ctx context.Context, t flow.Ticket, _ string) error {
 
 // HallStatus reports the engine's live queue.
 func (e *Engine) HallStatus(context.Context) (flow.HallStatus, error) {
-	st := flow.HallStatus{Online: true, Services: map[string]flow.ServiceStatus{}, Notices: e.E.Catalog().Hall.Notices}
+	st := flow.HallStatus{Online: true, Services: map[string]flow.ServiceStatus{}, Notices: e.E.Catalog().Hall.Notices, NoticesEN: e.E.Catalog().Hall.NoticesEN}
 	for _, s := range e.E.Status() {
 		st.Services[s.ID] = flow.ServiceStatus{Waiting: s.Waiting, Wait: time.Duration(s.WaitMin) * time.Minute,
 			Open: s.Open && s.CapLeft != 0}

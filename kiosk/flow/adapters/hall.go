@@ -214,7 +214,7 @@ func (h *Hall) HallStatus(ctx context.Context) (flow.HallStatus, error) {
 	if h.seen(err) != nil {
 		return flow.HallStatus{}, fmt.Errorf("adapters: hall status: %w", err)
 	}
-	out := flow.HallStatus{Online: true, Services: map[string]flow.ServiceStatus{}, Notices: st.Notices}
+	out := flow.HallStatus{Online: true, Services: map[string]flow.ServiceStatus{}, Notices: st.Notices, NoticesEN: st.NoticesEN}
 	for _, s := range st.Services {
 		out.Services[s.ID] = flow.ServiceStatus{Waiting: s.Waiting, Wait: time.Duration(s.WaitMin) * time.Minute,
 			Open: s.Open && s.CapLeft != 0}
