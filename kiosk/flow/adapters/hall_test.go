@@ -118,3 +118,23 @@ func TestHallOfflineFallsBackToLeases(t *testing.T) {
 		t.Fatalf("store tickets %+v", tks)
 	}
 }
+
+// TestHallNoticesInEnglish: the catalogue's English notices reach the
+// kiosk's home status through the hall's status API, by position.
+func TestHallNoticesInEnglish(t *testing.T) {
+	now := wedMorning
+	srv := hallServer(t, &now, map[string]string{"kiosk-7": "s3cret"})
+	h := &Hall{URL: srv.URL, Device: "kiosk-7", Secret: "s3cret", Cat: catalog.Default()}
+	st, err := h.HallStatus(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := catalog.Default().Hall
+	if len(want.NoticesEN) == 0 || len(st.Notices) != len(want.Notices) {
+		t.Fatalf("notices %q", st.Notices)
+	}
+	en := st.NoticesIn(true)
+	if en[0] != want.NoticesEN[0] || st.NoticesIn(false)[0] != want.Notices[0] {
+		t.Errorf("English notices %q", en)
+	}
+}
