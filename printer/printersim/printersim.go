@@ -24,8 +24,7 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sys/unix"
-
+	"hallkiosk/drivers/serialtest"
 	"hallkiosk/printer/escpos"
 	"hallkiosk/printer/render"
 )
@@ -172,7 +171,7 @@ func (s *Sim) Run(ctx context.Context, port io.ReadWriter) error {
 	if s.opts.Baud > 0 {
 		byteTime = time.Second * 10 / time.Duration(s.opts.Baud)
 	}
-	wait := waiter(port)
+	wait := serialtest.Waiter(port) // a pty master's Read is not woken by Close
 	defer func() {
 		s.wmu.Lock()
 		s.stopped = true
@@ -215,33 +214,6 @@ func (s *Sim) Run(ctx context.Context, port io.ReadWriter) error {
 			}
 			return fmt.Errorf("printersim: read: %w", err)
 		}
-	}
-}
-
-// waiter returns a function that waits until port is readable or ctx
-// ends. A pty master is a blocking file whose Read a Close does not
-// interrupt, so for files it polls the descriptor with a short timeout.
-func waiter(port io.ReadWriter) func(ctx context.Context) error {
-	f, ok := port.(interface{ Fd() uintptr })
-	if !ok {
-		return func(ctx context.Context) error { return nil }
-	}
-	fd := int32(f.Fd())
-	return func(ctx context.Context) error {
-		for ctx.Err() == nil {
-			fds := []unix.PollFd{{Fd: fd, Events: unix.POLLIN}}
-			n, err := unix.Poll(fds, 100)
-			if err == unix.EINTR {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			if n > 0 {
-				return nil
-			}
-		}
-		return ctx.Err()
 	}
 }
 
