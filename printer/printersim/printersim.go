@@ -12,7 +12,6 @@ package printersim
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +24,7 @@ import (
 	"time"
 
 	"hallkiosk/drivers/serialtest"
+	"hallkiosk/internal/httpjson"
 	"hallkiosk/printer/escpos"
 	"hallkiosk/printer/render"
 )
@@ -397,10 +397,10 @@ func (s *Sim) finishJob() {
 //	GET  prefix/jobs                   printed jobs as JSON
 func (s *Sim) Routes(mux *http.ServeMux, prefix string) {
 	mux.HandleFunc("GET "+prefix+"/state", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, s.State())
+		httpjson.WriteJSON(w, http.StatusOK, s.State())
 	})
 	mux.HandleFunc("GET "+prefix+"/jobs", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, s.Jobs())
+		httpjson.WriteJSON(w, http.StatusOK, s.Jobs())
 	})
 	mux.HandleFunc("POST "+prefix+"/paper", func(w http.ResponseWriter, r *http.Request) {
 		v := r.URL.Query().Get("state")
@@ -412,29 +412,29 @@ func (s *Sim) Routes(mux *http.ServeMux, prefix string) {
 		case "out":
 			s.Set(func(st *State) { st.PaperNearEnd, st.PaperOut = true, true })
 		default:
-			http.Error(w, "state must be ok, near-end or out", http.StatusBadRequest)
+			badParam(w, "state must be ok, near-end or out")
 			return
 		}
-		writeJSON(w, s.State())
+		httpjson.WriteJSON(w, http.StatusOK, s.State())
 	})
 	mux.HandleFunc("POST "+prefix+"/width", func(w http.ResponseWriter, r *http.Request) {
 		dots, err := strconv.Atoi(r.URL.Query().Get("dots"))
 		if err != nil || dots < 64 || dots > 4096 {
-			http.Error(w, "dots must be a paper width in dots, e.g. 384 or 576", http.StatusBadRequest)
+			badParam(w, "dots must be a paper width in dots, e.g. 384 or 576")
 			return
 		}
 		s.SetWidth(dots)
-		writeJSON(w, map[string]int{"dots": dots})
+		httpjson.WriteJSON(w, http.StatusOK, map[string]int{"dots": dots})
 	})
 	flag := func(path, param string, set func(*State, bool)) {
 		mux.HandleFunc("POST "+prefix+"/"+path, func(w http.ResponseWriter, r *http.Request) {
 			on, err := strconv.ParseBool(r.URL.Query().Get(param))
 			if err != nil {
-				http.Error(w, param+" must be 1 or 0", http.StatusBadRequest)
+				badParam(w, param+" must be 1 or 0")
 				return
 			}
 			s.Set(func(st *State) { set(st, on) })
-			writeJSON(w, s.State())
+			httpjson.WriteJSON(w, http.StatusOK, s.State())
 		})
 	}
 	flag("cover", "open", func(st *State, on bool) { st.CoverOpen = on })
@@ -443,7 +443,8 @@ func (s *Sim) Routes(mux *http.ServeMux, prefix string) {
 	flag("unplug", "on", func(st *State, on bool) { st.Unplugged = on })
 }
 
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(v)
+// badParam answers a control request with a bad parameter in the one error
+// format of internal/httpjson; detail says what the parameter takes.
+func badParam(w http.ResponseWriter, detail string) {
+	httpjson.WriteErrorDetail(w, http.StatusBadRequest, httpjson.CodeInvalid, "参数有误", detail)
 }
