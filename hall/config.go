@@ -7,6 +7,8 @@ import (
 
 	"hallkiosk/hall/uplink"
 	"hallkiosk/internal/config"
+	"hallkiosk/queue/engine"
+	"hallkiosk/queue/hallapi"
 )
 
 // Config is a hall's configuration: the sections of hallserver.conf
@@ -120,15 +122,12 @@ func DefaultConfig() *Config {
 	c.Server.LogLevel = "info"
 	c.Auth.SessionTTL = 12 * time.Hour
 	c.Auth.AdminUser = "admin"
-	c.Queue.MaxRecalls = 3
-	c.Queue.StarvationK = 3
-	c.Queue.AppointmentEarly = 30 * time.Minute
-	c.Queue.AppointmentLate = 15 * time.Minute
-	c.Queue.LeaseMax = 200
-	c.Queue.PersonBookingsPerDay = 2
-	c.Queue.BookingsPerAddress = 5
-	c.Ratings.RerateWindow = 24 * time.Hour
-	c.Ratings.RectifyWorkingDays = 15
+	e := engine.DefaultOptions // the engine's defaults, written once
+	c.Queue.MaxRecalls, c.Queue.StarvationK = e.MaxRecalls, e.StarvationK
+	c.Queue.AppointmentEarly, c.Queue.AppointmentLate = e.AppointmentEarly, e.AppointmentLate
+	c.Queue.LeaseMax, c.Queue.PersonBookingsPerDay = e.LeaseMax, e.PersonBookingsPerDay
+	c.Queue.BookingsPerAddress = hallapi.DefaultBookingsPerAddress
+	c.Ratings.RerateWindow, c.Ratings.RectifyWorkingDays = e.ReRateWindow, e.RectifyWorkingDays
 	c.Privacy.PersonalDataDays = 30
 	c.Display, c.Voice = DefaultDisplayConfig(), DefaultVoiceConfig()
 	c.Evaluator = DefaultEvaluatorConfig()

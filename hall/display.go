@@ -50,6 +50,10 @@ type DisplayConfig struct {
 	// never. Each clock write holds the strips' bus for one gap (one strip
 	// every 2 s), and a call that comes just then waits for it.
 	IdleClock time.Duration `ini:"idle_clock"`
+	// BoardNames shows the catalogue's window name on the board row
+	// (请A001号到19号窗口 税务登记与申报; a rename on /admin shows from the
+	// next call on); false: the window's number only.
+	BoardNames bool `ini:"board_names"`
 }
 
 // DefaultDisplayConfig returns the defaults: no displays.
@@ -404,7 +408,7 @@ func openSetup(dc DisplayConfig, vc VoiceConfig, o setupOpts) (*setup, error) {
 			mo.Windows[w] = display.Target{Dev: stripDev, Addr: p.strip[i]}
 		}
 	}
-	ho := &callout.Opts{Log: o.Log, Repeat: vc.Repeat, RecallRepeat: vc.RecallRepeat, Languages: langs}
+	ho := &callout.Opts{Log: o.Log, Repeat: vc.Repeat, RecallRepeat: vc.RecallRepeat, Languages: langs, BoardNames: dc.BoardNames}
 	if p.boardP != "" || p.stripP != "" {
 		s.mgr = display.NewManager(mo)
 		ho.Display = s.mgr

@@ -134,11 +134,11 @@ func (s *Server) routes() {
 	s.pages()
 }
 
-// apiError writes {"code","message"}.
+// apiError writes the one error format of internal/httpjson
+// ({"error": {"code", "message"}}; the city's messages are English, for
+// technicians).
 func apiError(w http.ResponseWriter, status int, code, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(wire.Error{Code: code, Message: msg})
+	httpjson.WriteError(w, status, code, msg)
 }
 
 func writeJSON(w http.ResponseWriter, v any) { httpjson.WriteJSON(w, http.StatusOK, v) }

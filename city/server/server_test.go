@@ -21,6 +21,7 @@ import (
 	"hallkiosk/city/pgtest"
 	"hallkiosk/city/store"
 	"hallkiosk/city/wire"
+	"hallkiosk/internal/httpjson"
 	"hallkiosk/queue/catalog"
 )
 
@@ -132,11 +133,17 @@ func (f *fixture) push(t *testing.T, body []byte, at time.Time, mutate func(*htt
 	}
 	defer r.Body.Close()
 	data, _ := io.ReadAll(r.Body)
-	var e wire.Error
 	var rep wire.PushReply
-	json.Unmarshal(data, &e)
 	json.Unmarshal(data, &rep)
-	return r.StatusCode, e, rep
+	return r.StatusCode, documentedError(data), rep
+}
+
+// documentedError reads a refusal in the one error format docs/API.md
+// documents ({"error": {"code", "message"}}) and nothing else.
+func documentedError(data []byte) wire.Error {
+	var b httpjson.ErrorBody
+	json.Unmarshal(data, &b)
+	return wire.Error{Code: b.Error.Code, Message: b.Error.Message}
 }
 
 func batch(site string, first int64, n int) []byte {
@@ -201,8 +208,8 @@ func TestPushBadInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var e wire.Error
-	json.NewDecoder(r.Body).Decode(&e)
+	data, _ := io.ReadAll(r.Body)
+	e := documentedError(data)
 	r.Body.Close()
 	if r.StatusCode != 401 || e.Code != "replay" {
 		t.Fatalf("replay: %d %q", r.StatusCode, e.Code)

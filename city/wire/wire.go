@@ -136,10 +136,28 @@ type EnrolReply struct {
 	CityTime int64  `json:"city_time"`
 }
 
-// Error is the body of every refusal.
+// Error is a refusal's code and message. The city writes refusals in the
+// one error format of internal/httpjson ({"error": {"code", "message"}});
+// older cities wrote this struct flat. ParseError reads both.
 type Error struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+}
+
+// ParseError reads a refusal's body in either form; a body in neither gives
+// the zero Error.
+func ParseError(body []byte) Error {
+	var nested struct {
+		Error json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(body, &nested) == nil && len(nested.Error) > 0 && nested.Error[0] == '{' {
+		var e Error
+		json.Unmarshal(nested.Error, &e)
+		return e
+	}
+	var e Error
+	json.Unmarshal(body, &e)
+	return e
 }
 
 // Errors of decoding; the city answers 400 malformed / 413 too_large.

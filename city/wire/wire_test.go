@@ -109,3 +109,18 @@ func FuzzDecodePush(f *testing.F) {
 		}
 	})
 }
+
+// TestParseErrorBothForms: the documented form and the flat one of older
+// cities give the same code and message; other bodies give none.
+func TestParseErrorBothForms(t *testing.T) {
+	for _, c := range []struct{ body, code, msg string }{
+		{`{"error":{"code":"clock_skew","message":"city: clock"}}`, "clock_skew", "city: clock"},
+		{`{"code":"clock_skew","message":"city: clock"}`, "clock_skew", "city: clock"},
+		{`{"error":"plain"}`, "", ""},
+		{`not json`, "", ""},
+	} {
+		if e := ParseError([]byte(c.body)); e.Code != c.code || e.Message != c.msg {
+			t.Errorf("%s: %+v", c.body, e)
+		}
+	}
+}

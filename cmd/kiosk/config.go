@@ -7,11 +7,13 @@ import (
 	"strings"
 	"time"
 
+	"hallkiosk/drivers/idcard"
 	"hallkiosk/hall"
 	"hallkiosk/hall/uplink"
 	"hallkiosk/internal/config"
 	"hallkiosk/kiosk/flow"
 	"hallkiosk/kiosk/i18n"
+	"hallkiosk/printer"
 )
 
 // Config is the kiosk's configuration file; every key is documented in
@@ -117,10 +119,10 @@ func defaults() *Config {
 	c.Timeouts.Print = f.PrintTimeout
 	c.Maintenance.Tries, c.Maintenance.Lockout, c.Maintenance.Idle = f.PINTries, f.PINLockout, f.MaintIdle
 	c.Printer.Port = "/dev/ttyUSB0"
-	c.Printer.Baud = 115200
+	c.Printer.Baud = printer.DefaultBaud
 	c.Printer.Profile = "80mm"
 	c.IDCard.Port = "/dev/ttyUSB1"
-	c.IDCard.Baud = 115200
+	c.IDCard.Baud = idcard.DefaultOpts.Baud
 	c.Scanner.Port = "/dev/ttyACM0"
 	c.Scanner.Baud = 9600
 	c.Voice.Enabled = true

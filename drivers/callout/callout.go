@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -89,6 +90,21 @@ func BoardLine(number string, window int) string {
 	return fmt.Sprintf("请%s号到%d号窗口", number, window)
 }
 
+// BoardLineNamed is the hall-board row for a call to a named window:
+// 请A001号到19号窗口 税务登记与申报 for a name that starts with the window's
+// number (as the catalogue's do), 请A001号到3号窗口 综合受理 for one that
+// does not, BoardLine for no name.
+func BoardLineNamed(number string, window int, name string) string {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return BoardLine(number, window)
+	case strings.HasPrefix(name, fmt.Sprintf("%d号窗口", window)):
+		return "请" + number + "号到" + name
+	}
+	return BoardLine(number, window) + " " + name
+}
+
 // Render returns the content of e under opts. It is a pure function.
 func Render(e Event, o Opts) Content {
 	var c Content
@@ -96,6 +112,9 @@ func Render(e Event, o Opts) Content {
 	case Call, Recall, Transfer:
 		c.Strip = e.Number
 		c.BoardPush = BoardLine(e.Number, e.Window)
+		if o.BoardNames {
+			c.BoardPush = BoardLineNamed(e.Number, e.Window, e.WindowName)
+		}
 		rep := o.Repeat
 		if e.Kind == Recall && o.RecallRepeat > 0 {
 			rep = o.RecallRepeat
@@ -139,6 +158,10 @@ type Opts struct {
 	Repeat, RecallRepeat int
 	// English adds an English announcement after the Mandarin one.
 	English bool
+	// BoardNames puts the window's name (Event.WindowName, the
+	// catalogue's, read again after an edit) on the board row
+	// (BoardLineNamed) instead of its number only.
+	BoardNames bool
 	// Languages, when not empty, are the languages to announce in, in
 	// order (the first is said Repeat times, the others once); it
 	// overrides English.

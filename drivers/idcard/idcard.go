@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -65,9 +66,12 @@ type readTimeouter interface {
 	SetReadTimeout(time.Duration) error
 }
 
-// Dev is an ID card reader on a serial link. Its methods must not be called
-// concurrently.
+// Dev is an ID card reader on a serial link. Commands from several
+// goroutines take turns: Do holds the link for one exchange, so a status
+// probe may run while another goroutine waits for a card (WaitCard itself
+// is for one goroutine at a time).
 type Dev struct {
+	mu   sync.Mutex // held by Do: port, buf, tmp, Resyncs
 	port io.ReadWriter
 	opts Opts
 	buf  []byte
@@ -122,6 +126,8 @@ func WireTime(n, baud int) time.Duration {
 // partial and corrupted responses are retried opts.Retries times.
 func (d *Dev) Do(ctx context.Context, cmd Command, data ...byte) (*Response, error) {
 	req := cmd.Request(data...)
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	var err error
 	for attempt := 0; attempt <= d.opts.Retries; attempt++ {
 		if err = ctx.Err(); err != nil {

@@ -386,3 +386,35 @@ func TestExpired(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusWhileReading: a status probe from one goroutine (the kiosk's
+// reader watch) and card reads from another take turns on the link: every
+// command gets its own answer (without the turns the two share the receive
+// buffer and take each other's answers).
+func TestStatusWhileReading(t *testing.T) {
+	r := newRig(t, 0, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() {
+		for i := 0; i < 100; i++ {
+			if err := r.dev.Status(ctx); err != nil {
+				errc <- fmt.Errorf("status %d: %w", i, err)
+				return
+			}
+		}
+		errc <- nil
+	}()
+	for i := 0; i < 20; i++ {
+		if err := r.sim.Place("resident1"); err != nil { // laid again: a read halts the card
+			t.Fatal(err)
+		}
+		c, err := r.dev.ReadCard(ctx)
+		if err != nil || c.IDNumber != idcardsim.Cards["resident1"].IDNumber {
+			t.Fatalf("read %d: %v", i, err)
+		}
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+}

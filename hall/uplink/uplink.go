@@ -226,8 +226,7 @@ func (u *Uplink) do(ctx context.Context, hc *http.Client, url string, sign func(
 		return fmt.Errorf("uplink: read answer: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		var e wire.Error
-		json.Unmarshal(data, &e)
+		e := wire.ParseError(data)
 		return &HTTPError{Status: resp.StatusCode, Code: e.Code, Msg: e.Message}
 	}
 	if err := json.Unmarshal(data, out); err != nil {

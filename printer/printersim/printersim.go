@@ -12,7 +12,6 @@ package printersim
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,8 +23,8 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sys/unix"
-
+	"hallkiosk/drivers/serialtest"
+	"hallkiosk/internal/httpjson"
 	"hallkiosk/printer/escpos"
 	"hallkiosk/printer/render"
 )
@@ -172,7 +171,7 @@ func (s *Sim) Run(ctx context.Context, port io.ReadWriter) error {
 	if s.opts.Baud > 0 {
 		byteTime = time.Second * 10 / time.Duration(s.opts.Baud)
 	}
-	wait := waiter(port)
+	wait := serialtest.Waiter(port) // a pty master's Read is not woken by Close
 	defer func() {
 		s.wmu.Lock()
 		s.stopped = true
@@ -215,33 +214,6 @@ func (s *Sim) Run(ctx context.Context, port io.ReadWriter) error {
 			}
 			return fmt.Errorf("printersim: read: %w", err)
 		}
-	}
-}
-
-// waiter returns a function that waits until port is readable or ctx
-// ends. A pty master is a blocking file whose Read a Close does not
-// interrupt, so for files it polls the descriptor with a short timeout.
-func waiter(port io.ReadWriter) func(ctx context.Context) error {
-	f, ok := port.(interface{ Fd() uintptr })
-	if !ok {
-		return func(ctx context.Context) error { return nil }
-	}
-	fd := int32(f.Fd())
-	return func(ctx context.Context) error {
-		for ctx.Err() == nil {
-			fds := []unix.PollFd{{Fd: fd, Events: unix.POLLIN}}
-			n, err := unix.Poll(fds, 100)
-			if err == unix.EINTR {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			if n > 0 {
-				return nil
-			}
-		}
-		return ctx.Err()
 	}
 }
 
@@ -425,10 +397,10 @@ func (s *Sim) finishJob() {
 //	GET  prefix/jobs                   printed jobs as JSON
 func (s *Sim) Routes(mux *http.ServeMux, prefix string) {
 	mux.HandleFunc("GET "+prefix+"/state", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, s.State())
+		httpjson.WriteJSON(w, http.StatusOK, s.State())
 	})
 	mux.HandleFunc("GET "+prefix+"/jobs", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, s.Jobs())
+		httpjson.WriteJSON(w, http.StatusOK, s.Jobs())
 	})
 	mux.HandleFunc("POST "+prefix+"/paper", func(w http.ResponseWriter, r *http.Request) {
 		v := r.URL.Query().Get("state")
@@ -440,29 +412,29 @@ func (s *Sim) Routes(mux *http.ServeMux, prefix string) {
 		case "out":
 			s.Set(func(st *State) { st.PaperNearEnd, st.PaperOut = true, true })
 		default:
-			http.Error(w, "state must be ok, near-end or out", http.StatusBadRequest)
+			badParam(w, "state must be ok, near-end or out")
 			return
 		}
-		writeJSON(w, s.State())
+		httpjson.WriteJSON(w, http.StatusOK, s.State())
 	})
 	mux.HandleFunc("POST "+prefix+"/width", func(w http.ResponseWriter, r *http.Request) {
 		dots, err := strconv.Atoi(r.URL.Query().Get("dots"))
 		if err != nil || dots < 64 || dots > 4096 {
-			http.Error(w, "dots must be a paper width in dots, e.g. 384 or 576", http.StatusBadRequest)
+			badParam(w, "dots must be a paper width in dots, e.g. 384 or 576")
 			return
 		}
 		s.SetWidth(dots)
-		writeJSON(w, map[string]int{"dots": dots})
+		httpjson.WriteJSON(w, http.StatusOK, map[string]int{"dots": dots})
 	})
 	flag := func(path, param string, set func(*State, bool)) {
 		mux.HandleFunc("POST "+prefix+"/"+path, func(w http.ResponseWriter, r *http.Request) {
 			on, err := strconv.ParseBool(r.URL.Query().Get(param))
 			if err != nil {
-				http.Error(w, param+" must be 1 or 0", http.StatusBadRequest)
+				badParam(w, param+" must be 1 or 0")
 				return
 			}
 			s.Set(func(st *State) { set(st, on) })
-			writeJSON(w, s.State())
+			httpjson.WriteJSON(w, http.StatusOK, s.State())
 		})
 	}
 	flag("cover", "open", func(st *State, on bool) { st.CoverOpen = on })
@@ -471,7 +443,8 @@ func (s *Sim) Routes(mux *http.ServeMux, prefix string) {
 	flag("unplug", "on", func(st *State, on bool) { st.Unplugged = on })
 }
 
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(v)
+// badParam answers a control request with a bad parameter in the one error
+// format of internal/httpjson; detail says what the parameter takes.
+func badParam(w http.ResponseWriter, detail string) {
+	httpjson.WriteErrorDetail(w, http.StatusBadRequest, httpjson.CodeInvalid, "参数有误", detail)
 }

@@ -67,6 +67,16 @@ type Options struct {
 	PersonBookingsPerDay int
 }
 
+// DefaultOptions holds the defaults of Options' numbers and durations,
+// taken where a field is zero (or negative); the hall's configuration
+// (hall.DefaultConfig) starts from them.
+var DefaultOptions = Options{
+	MaxRecalls: 3, StarvationK: 3,
+	AppointmentEarly: 30 * time.Minute, AppointmentLate: 15 * time.Minute,
+	LeaseMax: 200, NumberMax: 4999, ReRateWindow: 24 * time.Hour,
+	RectifyWorkingDays: 15, PersonBookingsPerDay: 2,
+}
+
 func (o *Options) defaults() {
 	if o.Now == nil {
 		o.Now = time.Now
@@ -82,32 +92,23 @@ func (o *Options) defaults() {
 		crand.Read(k) // never fails (crypto/rand, Go ≥ 1.24)
 		o.Hasher = pii.NewHasher(k)
 	}
-	if o.MaxRecalls <= 0 {
-		o.MaxRecalls = 3
+	d := DefaultOptions
+	for _, p := range []struct{ v, d *int }{
+		{&o.MaxRecalls, &d.MaxRecalls}, {&o.StarvationK, &d.StarvationK}, {&o.LeaseMax, &d.LeaseMax},
+		{&o.NumberMax, &d.NumberMax}, {&o.RectifyWorkingDays, &d.RectifyWorkingDays},
+		{&o.PersonBookingsPerDay, &d.PersonBookingsPerDay},
+	} {
+		if *p.v <= 0 {
+			*p.v = *p.d
+		}
 	}
-	if o.StarvationK <= 0 {
-		o.StarvationK = 3
-	}
-	if o.AppointmentEarly <= 0 {
-		o.AppointmentEarly = 30 * time.Minute
-	}
-	if o.AppointmentLate <= 0 {
-		o.AppointmentLate = 15 * time.Minute
-	}
-	if o.LeaseMax <= 0 {
-		o.LeaseMax = 200
-	}
-	if o.NumberMax <= 0 {
-		o.NumberMax = 4999
-	}
-	if o.ReRateWindow <= 0 {
-		o.ReRateWindow = 24 * time.Hour
-	}
-	if o.RectifyWorkingDays <= 0 {
-		o.RectifyWorkingDays = 15
-	}
-	if o.PersonBookingsPerDay <= 0 {
-		o.PersonBookingsPerDay = 2
+	for _, p := range []struct{ v, d *time.Duration }{
+		{&o.AppointmentEarly, &d.AppointmentEarly}, {&o.AppointmentLate, &d.AppointmentLate},
+		{&o.ReRateWindow, &d.ReRateWindow},
+	} {
+		if *p.v <= 0 {
+			*p.v = *p.d
+		}
 	}
 }
 

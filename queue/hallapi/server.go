@@ -42,9 +42,12 @@ type Config struct {
 	// the engine's own key (engine.VerifyTicketCode).
 	TicketCodes func(code string) (ticketID string, err error)
 	// BookingsPerAddress bounds the bookings one client address makes per
-	// hour (default 5).
+	// hour (default DefaultBookingsPerAddress).
 	BookingsPerAddress int
 }
+
+// DefaultBookingsPerAddress is the default of Config.BookingsPerAddress.
+const DefaultBookingsPerAddress = 5
 
 // Server serves the hall's HTTP API, pages, SSE stream and metrics.
 type Server struct {
@@ -84,7 +87,7 @@ func New(ctx context.Context, e *engine.Engine, cfg Config) (*Server, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.BookingsPerAddress <= 0 {
-		cfg.BookingsPerAddress = 5
+		cfg.BookingsPerAddress = DefaultBookingsPerAddress
 	}
 	s := &Server{e: e, db: e.DB(), cfg: cfg, log: cfg.Log, now: cfg.Now, mux: http.NewServeMux(), sessions: map[string]cachedSession{},
 		thr: newThrottle(), bookings: &rateLimit{n: cfg.BookingsPerAddress, span: time.Hour}}

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"hallkiosk/drivers/evaluator"
+	"hallkiosk/drivers/serialtest"
 )
 
 // ErrNotPrompting means a key was pressed on a dark pad (ignored, as on the
@@ -88,46 +89,32 @@ func (s *Sim) Pads() []Pad {
 	return out
 }
 
-// Run answers requests on port until ctx ends.
+// Run answers requests on port until ctx ends. It returns once its reads
+// have ended (serialtest.Serve).
 func (s *Sim) Run(ctx context.Context, port io.ReadWriter) error {
-	errc := make(chan error, 1)
-	go func() {
-		var buf []byte
-		tmp := make([]byte, 256)
+	var buf []byte
+	err := serialtest.Serve(ctx, port, func(b []byte) error {
+		buf = append(buf, b...)
 		for {
-			n, err := port.Read(tmp)
-			buf = append(buf, tmp[:n]...)
-			for {
-				f, used, ferr := evaluator.Split(buf)
-				buf = buf[:copy(buf, buf[used:])]
-				if ferr == nil {
-					if ans := s.answer(f); ans != nil {
-						if _, werr := port.Write(ans); werr != nil {
-							errc <- werr
-							return
-						}
+			f, used, ferr := evaluator.Split(buf)
+			buf = buf[:copy(buf, buf[used:])]
+			if ferr == nil {
+				if ans := s.answer(f); ans != nil {
+					if _, werr := port.Write(ans); werr != nil {
+						return fmt.Errorf("write: %w", werr)
 					}
-					continue
 				}
-				if used == 0 {
-					break
-				}
+				continue
 			}
-			if err != nil {
-				errc <- err
-				return
+			if used == 0 {
+				return nil
 			}
 		}
-	}()
-	select {
-	case <-ctx.Done():
-		return nil
-	case err := <-errc:
-		if ctx.Err() != nil {
-			return nil
-		}
+	})
+	if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("evaluatorsim: %w", err)
 	}
+	return nil
 }
 
 func (s *Sim) answer(f evaluator.Frame) []byte {

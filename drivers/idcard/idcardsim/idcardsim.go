@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"hallkiosk/drivers/idcard"
+	"hallkiosk/drivers/serialtest"
 )
 
 // Mode is a simulated reader behaviour.
@@ -127,60 +128,40 @@ func (s *Sim) State() State {
 	return State{Card: s.name, Mode: s.mode, Baud: s.baud, Reads: s.reads}
 }
 
-// Run serves requests on port until ctx ends or the port fails.
+// Run serves requests on port until ctx ends or the port fails. It returns
+// once its reads have ended (serialtest.Serve); requests that arrive while
+// one is answered wait in the port.
 func (s *Sim) Run(ctx context.Context, port io.ReadWriter) error {
 	buf := make([]byte, 0, 4096)
-	tmp := make([]byte, 1024)
-	errc := make(chan error, 1)
-	reqs := make(chan []byte, 16)
-	go func() {
+	err := serialtest.Serve(ctx, port, func(b []byte) error {
+		buf = append(buf, b...)
 		for {
-			n, err := port.Read(tmp)
-			if n > 0 {
-				buf = append(buf, tmp[:n]...)
-				for {
-					payload, used, err := idcard.Split(buf)
-					if err != nil && used == 0 {
-						break
-					}
-					var req []byte
-					if err == nil {
-						req = append([]byte(nil), payload...)
-					}
-					if err == nil || errors.Is(err, idcard.ErrChecksum) {
-						select {
-						case reqs <- req:
-						case <-ctx.Done():
-							return
-						}
-					}
-					buf = buf[:copy(buf, buf[used:])]
-					if err != nil && !errors.Is(err, idcard.ErrChecksum) && !errors.Is(err, idcard.ErrFrameLength) {
-						break
-					}
-				}
-			}
-			if err != nil {
-				errc <- err
-				return
-			}
-		}
-	}()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case err := <-errc:
-			if ctx.Err() != nil {
+			payload, used, err := idcard.Split(buf)
+			if err != nil && used == 0 {
 				return nil
 			}
-			return fmt.Errorf("idcardsim: read: %w", err)
-		case p := <-reqs:
-			if err := s.serve(ctx, port, p); err != nil {
-				return err
+			var req []byte
+			if err == nil {
+				req = append([]byte(nil), payload...)
+			}
+			buf = buf[:copy(buf, buf[used:])]
+			if err == nil || errors.Is(err, idcard.ErrChecksum) {
+				if serr := s.serve(ctx, port, req); serr != nil {
+					return fmt.Errorf("write: %w", serr)
+				}
+				if ctx.Err() != nil {
+					return nil
+				}
+			}
+			if err != nil && !errors.Is(err, idcard.ErrChecksum) && !errors.Is(err, idcard.ErrFrameLength) {
+				return nil
 			}
 		}
+	})
+	if err != nil && ctx.Err() == nil {
+		return fmt.Errorf("idcardsim: %w", err)
 	}
+	return nil
 }
 
 func (s *Sim) serve(ctx context.Context, w io.Writer, req []byte) error {

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"hallkiosk/drivers/scanner"
+	"hallkiosk/drivers/serialtest"
 )
 
 // Sim is a simulated scanner. Methods are safe for concurrent use.
@@ -82,7 +83,8 @@ func (s *Sim) Scans() int {
 }
 
 // Run serves port until ctx ends: it records trigger commands and
-// acknowledges Newland register writes.
+// acknowledges Newland register writes. It returns once its reads have
+// ended (serialtest.Serve).
 func (s *Sim) Run(ctx context.Context, port io.ReadWriter) error {
 	s.mu.Lock()
 	s.w = port
@@ -97,51 +99,38 @@ func (s *Sim) Run(ctx context.Context, port io.ReadWriter) error {
 		s.w = nil
 		s.mu.Unlock()
 	}()
-	errc := make(chan error, 1)
-	go func() {
-		var in []byte
-		buf := make([]byte, 256)
-		for {
-			n, err := port.Read(buf)
-			in = append(in, buf[:n]...)
-			for _, t := range []struct {
-				cmd  []byte
-				name string
-				ack  bool
-			}{
-				{scanner.HoneywellStart, "honeywell start", false},
-				{scanner.HoneywellStop, "honeywell stop", false},
-				{scanner.NewlandStart, "newland start", true},
-				{scanner.NewlandStop, "newland stop", true},
-			} {
-				for i := bytes.Index(in, t.cmd); i >= 0; i = bytes.Index(in, t.cmd) {
-					in = append(in[:i], in[i+len(t.cmd):]...)
-					s.mu.Lock()
-					s.triggers = append(s.triggers, t.name)
-					if t.ack {
-						port.Write(scanner.NewlandAck)
-					}
-					s.mu.Unlock()
+	var in []byte
+	err := serialtest.Serve(ctx, port, func(b []byte) error {
+		in = append(in, b...)
+		for _, t := range []struct {
+			cmd  []byte
+			name string
+			ack  bool
+		}{
+			{scanner.HoneywellStart, "honeywell start", false},
+			{scanner.HoneywellStop, "honeywell stop", false},
+			{scanner.NewlandStart, "newland start", true},
+			{scanner.NewlandStop, "newland stop", true},
+		} {
+			for i := bytes.Index(in, t.cmd); i >= 0; i = bytes.Index(in, t.cmd) {
+				in = append(in[:i], in[i+len(t.cmd):]...)
+				s.mu.Lock()
+				s.triggers = append(s.triggers, t.name)
+				if t.ack {
+					port.Write(scanner.NewlandAck)
 				}
-			}
-			if len(in) > 64 {
-				in = in[len(in)-64:]
-			}
-			if err != nil {
-				errc <- err
-				return
+				s.mu.Unlock()
 			}
 		}
-	}()
-	select {
-	case <-ctx.Done():
+		if len(in) > 64 {
+			in = in[len(in)-64:]
+		}
 		return nil
-	case err := <-errc:
-		if ctx.Err() != nil {
-			return nil
-		}
-		return fmt.Errorf("scannersim: read: %w", err)
+	})
+	if err != nil && ctx.Err() == nil {
+		return fmt.Errorf("scannersim: %w", err)
 	}
+	return nil
 }
 
 func send(ctx context.Context, w io.Writer, b []byte, baud int) error {
