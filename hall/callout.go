@@ -227,7 +227,9 @@ type CalloutStatus struct {
 	Failing bool                `json:"failing"` // the last display write failed
 	Dropped int64               `json:"dropped"` // events dropped (queue full)
 	// The backlog: board_backlog, board_oldest_unshown_ms, board_shown,
-	// voices (per output: waiting, oldest_ms, said, skipped, limit).
+	// strip_backlog, strip_retry_backlog, strip_failing,
+	// strip_oldest_unwritten_ms, voices (per output: waiting, oldest_ms,
+	// said, skipped, limit).
 	callout.Status
 }
 
@@ -254,6 +256,10 @@ func writeCalloutMetrics(b *strings.Builder, st callout.Status, dropped int64) {
 	fmt.Fprintf(b, "# HELP hall_callout_board_backlog Calls queued for the hall board, not yet shown on its top row.\n# TYPE hall_callout_board_backlog gauge\nhall_callout_board_backlog %d\n", st.BoardBacklog)
 	fmt.Fprintf(b, "# HELP hall_callout_board_oldest_unshown_seconds Age of the oldest call not yet shown on the hall board.\n# TYPE hall_callout_board_oldest_unshown_seconds gauge\nhall_callout_board_oldest_unshown_seconds %g\n", float64(st.BoardOldestMS)/1000)
 	fmt.Fprintf(b, "# HELP hall_callout_board_shown_total Calls shown on the hall board's top row.\n# TYPE hall_callout_board_shown_total counter\nhall_callout_board_shown_total %d\n", st.BoardShown)
+	fmt.Fprintf(b, "# HELP hall_callout_strip_backlog Window strip updates queued, being written or waiting for a retry after a failed write.\n# TYPE hall_callout_strip_backlog gauge\nhall_callout_strip_backlog %d\n", st.StripBacklog)
+	fmt.Fprintf(b, "# HELP hall_callout_strip_retry_backlog Window strip writes kept after a failed write, waiting for the strip.\n# TYPE hall_callout_strip_retry_backlog gauge\nhall_callout_strip_retry_backlog %d\n", st.StripRetry)
+	fmt.Fprintf(b, "# HELP hall_callout_strip_failing Window strips whose last write failed.\n# TYPE hall_callout_strip_failing gauge\nhall_callout_strip_failing %d\n", st.StripFailing)
+	fmt.Fprintf(b, "# HELP hall_callout_strip_oldest_unwritten_seconds Age of the oldest window strip write waiting for a retry.\n# TYPE hall_callout_strip_oldest_unwritten_seconds gauge\nhall_callout_strip_oldest_unwritten_seconds %g\n", float64(st.StripOldestMS)/1000)
 	fmt.Fprintf(b, "# HELP hall_callout_dropped_total Call-out events dropped (queue full).\n# TYPE hall_callout_dropped_total counter\nhall_callout_dropped_total %d\n", dropped+st.BoardGivenUp+st.VoiceRefused)
 	b.WriteString("# HELP hall_callout_voice_backlog Announcements waiting per voice output (zone \"\" is the main output).\n# TYPE hall_callout_voice_backlog gauge\n")
 	for _, v := range st.Voices {
