@@ -70,6 +70,10 @@ type Event struct {
 	WindowName string // e.g. "综合受理"; optional
 	Service    string // service name; optional
 	At         time.Time
+	// Seq, when not 0, identifies the event for Hub.Pending (the queue
+	// engine's event sequence): the hub tracks it until its strip, its
+	// board line and its announcements are all done.
+	Seq int64
 }
 
 // Content is what one event changes on the displays and in the air.
@@ -181,9 +185,12 @@ type Opts struct {
 	// 0 means 2 s.
 	TickEvery time.Duration
 	// RetryEvery is how often writes that failed (a bus still connecting
-	// after a start, or unplugged) are tried again: strips that missed
-	// their text and board lines still queued; 0 means 500 ms.
-	RetryEvery time.Duration
+	// after a start, or unplugged) are tried again at first: the strip
+	// writes kept in order after a failed one and the board lines still
+	// queued; 0 means 500 ms. Each further failure of a bus doubles its
+	// wait, up to RetryMax (0 means 5 s); a success resets it, and a new
+	// update tries at once.
+	RetryEvery, RetryMax time.Duration
 	// Log gets failures; nil means slog.Default.
 	Log *slog.Logger
 }
@@ -214,18 +221,45 @@ type Hub struct {
 	voiceOf map[int]*voice.Announcer // window -> its zone's announcer
 
 	failing [2]atomic.Bool // the last strip / board write failed (logged once)
-	// retry holds, per window, the strip text whose write failed ("" a
-	// blank): written again every RetryEvery until it succeeds, so a call
-	// made while a bus was (re)connecting still reaches its strip.
+	// stripQ holds, per window, the strip writes not yet made because a
+	// write to that strip failed (the first is the failed one): written
+	// in order, again after a backoff or with the next update, until they
+	// succeed, so a strip unplugged or a bus (re)connecting still shows
+	// every number called to it. Only the strips' writer changes it.
 	retryMu sync.Mutex
-	retry   map[int]string
-	shared  bool // board and strips on one bus: one writer, strips first
+	stripQ  map[int][]stripWrite
+	backoff [2]backoff // per bus: when failed writes are tried again
+	shared  bool       // board and strips on one bus: one writer, strips first
+
+	trk tracker
 }
 
 type dispJob struct {
 	e Event
 	c Content
 }
+
+// stripWrite is one write to a window strip and the events it shows.
+type stripWrite struct {
+	text string    // "" blanks the strip
+	seqs []int64   // Event.Seq of the events it shows (0s left out)
+	at   time.Time // when its first event was queued
+}
+
+// backoff spaces the retries of a failing bus: RetryEvery, doubled at each
+// further failure up to RetryMax.
+type backoff struct {
+	wait time.Duration
+	next time.Time
+}
+
+func (b *backoff) failed(o *Opts, now time.Time) {
+	b.wait = min(max(b.wait*2, o.RetryEvery), o.RetryMax)
+	b.next = now.Add(b.wait)
+}
+
+func (b *backoff) ok()                    { *b = backoff{} }
+func (b *backoff) due(now time.Time) bool { return !now.Before(b.next) }
 
 // New returns a Hub; call Run.
 func New(opts *Opts) *Hub {
@@ -242,6 +276,10 @@ func New(opts *Opts) *Hub {
 	if o.RetryEvery <= 0 {
 		o.RetryEvery = 500 * time.Millisecond
 	}
+	if o.RetryMax <= 0 {
+		o.RetryMax = 5 * time.Second
+	}
+	o.RetryMax = max(o.RetryMax, o.RetryEvery)
 	switch {
 	case o.Settle == 0:
 		o.Settle = 100 * time.Millisecond
@@ -254,7 +292,8 @@ func New(opts *Opts) *Hub {
 	h := &Hub{o: o, log: o.Log, in: make(chan Event, o.QueueLen),
 		strips: make(chan dispJob, o.QueueLen), board: make(chan dispJob, o.QueueLen),
 		lines: map[string]string{}, at: map[string]int{}, shared: o.Display != nil && o.Display.SharedBus(),
-		voiceOf: map[int]*voice.Announcer{}, retry: map[int]string{}}
+		voiceOf: map[int]*voice.Announcer{}, stripQ: map[int][]stripWrite{},
+		trk: tracker{need: map[int64]int{}}}
 	for _, z := range o.Zones {
 		for _, w := range z.Windows {
 			h.voiceOf[w] = z.Voice // nil: a silent zone
@@ -280,8 +319,13 @@ type Status struct {
 	BoardBacklog  int   `json:"board_backlog"`
 	BoardOldestMS int64 `json:"board_oldest_unshown_ms"`
 	// StripBacklog counts call-out updates queued for the window strips
-	// or being written.
-	StripBacklog int `json:"strip_backlog"`
+	// or being written, and strip writes waiting for a retry after a
+	// failed write (StripRetry of them, on StripFailing strips);
+	// StripOldestMS is how long the oldest waiting retry has waited.
+	StripBacklog  int   `json:"strip_backlog"`
+	StripRetry    int   `json:"strip_retry_backlog"`
+	StripFailing  int   `json:"strip_failing"`
+	StripOldestMS int64 `json:"strip_oldest_unwritten_ms"`
 	// BoardShown counts the lines shown on the board's top row since the
 	// start; BoardGivenUp those given up (a board dead for hours).
 	BoardShown   int64 `json:"board_shown"`
@@ -329,19 +373,150 @@ func (h *Hub) Status() Status {
 		}
 	}
 	st.VoiceRefused = h.voiceRefused.Load()
-	st.StripBacklog = len(h.strips) + int(h.stripBusy.Load())
+	h.retryMu.Lock()
+	var oldest time.Time
+	for _, q := range h.stripQ {
+		st.StripRetry += len(q)
+		st.StripFailing++
+		if oldest.IsZero() || q[0].at.Before(oldest) {
+			oldest = q[0].at
+		}
+	}
+	h.retryMu.Unlock()
+	if !oldest.IsZero() {
+		st.StripOldestMS = max(now.Sub(oldest).Milliseconds(), 0)
+	}
+	st.StripBacklog = len(h.strips) + int(h.stripBusy.Load()) + st.StripRetry
 	return st
 }
 
 // Publish hands an event to the hub. It never blocks: when the queue is
 // full the event is dropped, logged and counted (Dropped).
 func (h *Hub) Publish(e Event) {
+	h.trk.add(e.Seq)
 	select {
 	case h.in <- e:
 	default:
 		h.dropped.Add(1)
+		h.trk.finish(e.Seq, 1)
 		h.log.Warn("callout: queue full, event dropped", "kind", e.Kind.String(), "window", e.Window)
 	}
+}
+
+// PublishWait hands an event to the hub like Publish, but waits while the
+// queue is full (until ctx ends): for replaying a backlog.
+func (h *Hub) PublishWait(ctx context.Context, e Event) error {
+	h.trk.add(e.Seq)
+	select {
+	case h.in <- e:
+		return nil
+	case <-ctx.Done():
+		h.trk.finish(e.Seq, 1)
+		return ctx.Err()
+	}
+}
+
+// Pending reports the events published with a Seq that are not yet done
+// (their strip written, their board line shown on the top row, their
+// announcements said; a part dropped or given up counts as done): how
+// many, and the lowest Seq among them (0 when none). Everything published
+// below that Seq is done.
+func (h *Hub) Pending() (n int, oldest int64) {
+	var voiceDone map[*voice.Announcer]int64
+	var boardDone int64
+	t := &h.trk
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.boardW) > 0 {
+		_, boardDone = h.o.Display.BoardProgress()
+	}
+	t.boardW = slices.DeleteFunc(t.boardW, func(w mark) bool {
+		if w.mark <= boardDone {
+			t.finishLocked(w.seq, 1)
+			return true
+		}
+		return false
+	})
+	t.voiceW = slices.DeleteFunc(t.voiceW, func(w mark) bool {
+		if voiceDone == nil {
+			voiceDone = map[*voice.Announcer]int64{}
+		}
+		d, ok := voiceDone[w.voice]
+		if !ok {
+			_, d = w.voice.Progress()
+			voiceDone[w.voice] = d
+		}
+		if w.mark <= d {
+			t.finishLocked(w.seq, 1)
+			return true
+		}
+		return false
+	})
+	for len(t.order) > 0 {
+		if _, ok := t.need[t.order[0]]; ok {
+			break
+		}
+		t.order = t.order[1:]
+	}
+	if len(t.order) > 0 {
+		oldest = t.order[0]
+	}
+	return len(t.need), oldest
+}
+
+// tracker counts, per tracked event (Event.Seq), the outputs not yet done.
+type tracker struct {
+	mu     sync.Mutex
+	need   map[int64]int
+	order  []int64 // tracked Seqs as published (a finished one stays until it is the oldest)
+	boardW []mark  // board lines queued: done once the board's progress reaches mark
+	voiceW []mark  // announcements queued: done once their announcer's progress reaches mark
+}
+
+type mark struct {
+	seq   int64
+	mark  int64
+	voice *voice.Announcer
+}
+
+// add tracks seq with one part outstanding: its dispatch.
+func (t *tracker) add(seq int64) {
+	if seq == 0 {
+		return
+	}
+	t.mu.Lock()
+	t.need[seq]++
+	t.order = append(t.order, seq)
+	t.mu.Unlock()
+}
+
+// finish marks n parts of seq done.
+func (t *tracker) finish(seq int64, n int) {
+	if seq == 0 || n == 0 {
+		return
+	}
+	t.mu.Lock()
+	t.finishLocked(seq, n)
+	t.mu.Unlock()
+}
+
+func (t *tracker) finishLocked(seq int64, n int) {
+	if c, ok := t.need[seq]; ok {
+		if c -= n; c > 0 {
+			t.need[seq] = c
+		} else {
+			delete(t.need, seq)
+		}
+	}
+}
+
+func (t *tracker) wait(list *[]mark, m mark) {
+	if m.seq == 0 {
+		return
+	}
+	t.mu.Lock()
+	*list = append(*list, m)
+	t.mu.Unlock()
 }
 
 // Dropped returns how many events Publish dropped.
@@ -380,12 +555,26 @@ func (h *Hub) Run(ctx context.Context) error {
 
 func (h *Hub) dispatch(e Event) {
 	c := Render(e, h.o)
-	if v := h.voiceFor(e.Window); v != nil {
+	v := h.voiceFor(e.Window)
+	// The parts to wait for (the dispatch itself was counted by add).
+	say := v != nil && len(c.Say) > 0
+	strip := h.o.Display != nil && (c.Strip != "" || c.ClearStrip)
+	board := h.o.Display != nil && c.BoardPush != ""
+	h.trk.finish(e.Seq, 1-boolInt(say)-boolInt(strip)-boolInt(board))
+	if say {
+		var last int64
 		for _, a := range c.Say {
 			if err := v.Say(a); err != nil {
 				h.voiceRefused.Add(1)
 				h.log.Warn("callout: announcement not queued", "window", e.Window, "err", err)
+				continue
 			}
+			last, _ = v.Progress()
+		}
+		if last == 0 {
+			h.trk.finish(e.Seq, 1)
+		} else {
+			h.trk.wait(&h.trk.voiceW, mark{seq: e.Seq, mark: last, voice: v})
 		}
 	}
 	if h.o.Display != nil {
@@ -393,12 +582,20 @@ func (h *Hub) dispatch(e Event) {
 		if h.shared {
 			chans = chans[:1] // stripLoop writes the board too
 		}
-		for _, ch := range chans {
+		for i, ch := range chans {
 			select {
 			case ch <- dispJob{e, c}:
 			default:
 				h.dropped.Add(1)
 				h.log.Warn("callout: display queue full, update dropped", "window", e.Window)
+				switch {
+				case h.shared:
+					h.trk.finish(e.Seq, boolInt(strip)+boolInt(board))
+				case i == 0:
+					h.trk.finish(e.Seq, boolInt(strip))
+				default:
+					h.trk.finish(e.Seq, boolInt(board))
+				}
 			}
 		}
 	}
@@ -411,44 +608,36 @@ const (
 
 var busName = [2]string{"window strips", "hall board"}
 
-// retryFailed writes again the strips whose last write failed and, when
-// the board's bus is owned by this loop (boardToo), the board's queued
-// lines.
+// retryFailed writes again, once their bus's backoff has passed, the
+// strip writes kept after a failure and, when the board's bus is owned by
+// this loop (boardToo), the board's queued lines.
 func (h *Hub) retryFailed(boardToo bool) {
+	now := time.Now()
 	h.retryMu.Lock()
-	ws := maps.Clone(h.retry)
+	n := len(h.stripQ)
 	h.retryMu.Unlock()
-	if len(ws) > 0 {
-		var errs []error
-		for _, w := range slices.Sorted(maps.Keys(ws)) {
-			errs = append(errs, h.writeStrip(w, ws[w]))
-		}
-		h.displayResult(stripBus, errors.Join(errs...))
+	if n > 0 && h.backoff[stripBus].due(now) {
+		h.displayResult(stripBus, h.writeStrips(nil, nil))
 	}
 	if boardToo {
-		if n, _, _ := h.o.Display.BoardBacklog(); n > 0 || h.failing[boardBus].Load() {
-			h.displayResult(boardBus, h.o.Display.FlushBoard(0, nil))
-		}
+		h.retryBoard(now, nil)
 	}
 }
 
-// writeStrip writes one strip, remembering a failure for retryFailed.
+// retryBoard flushes the board's queued lines once its backoff has passed.
+func (h *Hub) retryBoard(now time.Time, stop func() bool) {
+	if n, _, _ := h.o.Display.BoardBacklog(); (n > 0 || h.failing[boardBus].Load()) && h.backoff[boardBus].due(now) {
+		h.displayResult(boardBus, h.flushBoard(0, stop))
+	}
+}
+
+// writeStrip writes one strip.
 func (h *Hub) writeStrip(w int, text string) error {
 	m := h.o.Display
-	var err error
 	if text != "" {
-		err = ignoreNoWindow(m.ShowWindow(w, text))
-	} else {
-		err = ignoreNoWindow(m.ClearWindow(w))
+		return ignoreNoWindow(m.ShowWindow(w, text))
 	}
-	h.retryMu.Lock()
-	if err != nil {
-		h.retry[w] = text
-	} else {
-		delete(h.retry, w) // the strip shows its newest text
-	}
-	h.retryMu.Unlock()
-	return err
+	return ignoreNoWindow(m.ClearWindow(w))
 }
 
 func (h *Hub) stripLoop(ctx context.Context) {
@@ -465,8 +654,11 @@ func (h *Hub) stripLoop(ctx context.Context) {
 				h.retryFailed(h.shared)
 			}
 		case <-t.C:
-			if len(h.strips) > 0 {
-				continue
+			h.retryMu.Lock()
+			kept := len(h.stripQ)
+			h.retryMu.Unlock()
+			if len(h.strips) > 0 || kept > 0 {
+				continue // calls first; a strip waiting for its write keeps it
 			}
 			n, err := h.o.Display.Tick(1)
 			if n > 0 {
@@ -504,9 +696,7 @@ func (h *Hub) boardLoop(ctx context.Context) {
 			return
 		case <-r.C:
 			if len(h.board) == 0 {
-				if n, _, _ := h.o.Display.BoardBacklog(); n > 0 || h.failing[boardBus].Load() {
-					h.displayResult(boardBus, h.o.Display.FlushBoard(0, func() bool { return len(h.board) > 0 }))
-				}
+				h.retryBoard(time.Now(), func() bool { return len(h.board) > 0 })
 			}
 		case j := <-h.board:
 			// Take everything waiting: each row is written once.
@@ -584,23 +774,18 @@ func (h *Hub) DisplayFailing() bool { return h.failing[stripBus].Load() || h.fai
 // the next call shows the new number without blanking first), and so is a
 // number equal to the one just before it. Writes go round by round across
 // windows (every window's first change, then every second change, ...),
-// numbers before blanks within a round.
+// numbers before blanks within a round. A strip whose write fails keeps
+// that write and the ones after it, in order, for the next update or the
+// retry.
 func (h *Hub) showStrips(batch []dispJob) error {
-	var order []int             // windows whose strip changes, first change first
-	strip := map[int][]string{} // window -> its texts to write in order; "" blanks it
-	setStrip := func(w int, text string) {
-		seq, ok := strip[w]
-		if !ok {
+	var order []int                 // windows whose strip changes, first change first
+	strip := map[int][]stripWrite{} // window -> its writes in order
+	now := time.Now()
+	setStrip := func(w int, text string, seq int64) {
+		if _, ok := strip[w]; !ok {
 			order = append(order, w)
 		}
-		switch n := len(seq); {
-		case n > 0 && seq[n-1] == text:
-		case n > 0 && seq[n-1] == "":
-			seq[n-1] = text // a blank followed by anything: skip the blank
-		default:
-			seq = append(seq, text)
-		}
-		strip[w] = seq
+		strip[w] = appendStrip(strip[w], stripWrite{text: text, seqs: seqList(seq), at: now})
 	}
 	for _, j := range batch {
 		e, c := j.e, j.c
@@ -614,34 +799,106 @@ func (h *Hub) showStrips(batch []dispJob) error {
 		h.mu.Unlock()
 		if shown && prev != e.Window && e.Kind == Transfer {
 			// The ticket left its old window: blank that strip.
-			setStrip(prev, "")
+			setStrip(prev, "", 0)
 		}
 		switch {
 		case c.Strip != "":
-			setStrip(e.Window, c.Strip)
+			setStrip(e.Window, c.Strip, e.Seq)
 		case c.ClearStrip:
-			setStrip(e.Window, "")
+			setStrip(e.Window, "", e.Seq)
+		}
+	}
+	return h.writeStrips(order, strip)
+}
+
+func seqList(seq int64) []int64 {
+	if seq == 0 {
+		return nil
+	}
+	return []int64{seq}
+}
+
+// appendStrip adds x to the writes of one strip: a blank followed by x is
+// replaced by it, and x equal to the last write joins it.
+func appendStrip(q []stripWrite, x stripWrite) []stripWrite {
+	n := len(q)
+	switch {
+	case n > 0 && q[n-1].text == x.text:
+		q[n-1].seqs = append(q[n-1].seqs, x.seqs...)
+	case n > 0 && q[n-1].text == "":
+		q[n-1] = stripWrite{text: x.text, seqs: append(q[n-1].seqs, x.seqs...), at: q[n-1].at}
+	default:
+		q = append(q, x)
+	}
+	return q
+}
+
+// writeStrips writes the strips' new writes (order: the windows of strip,
+// first change first) after the ones kept from failed writes, round by
+// round, numbers before blanks within a round. A strip whose write fails
+// is not written again in this call; its writes from the failed one on
+// are kept. The strips' bus backs off when a write failed.
+func (h *Hub) writeStrips(order []int, strip map[int][]stripWrite) error {
+	h.retryMu.Lock()
+	kept := maps.Clone(h.stripQ)
+	h.retryMu.Unlock()
+	var ws []int // every window to write: kept ones first (lowest first), then the batch's
+	for _, w := range slices.Sorted(maps.Keys(kept)) {
+		ws = append(ws, w)
+	}
+	q := map[int][]stripWrite{}
+	for w, k := range kept {
+		q[w] = slices.Clone(k)
+	}
+	for _, w := range order {
+		if _, ok := q[w]; !ok {
+			ws = append(ws, w)
+		}
+		for _, x := range strip[w] {
+			q[w] = appendStrip(q[w], x)
 		}
 	}
 	var errs []error
+	failed := map[int]bool{}
 	for round := 0; ; round++ {
-		var ws []int
-		for _, w := range order {
-			if round < len(strip[w]) {
-				ws = append(ws, w)
+		var now []int
+		for _, w := range ws {
+			if !failed[w] && round < len(q[w]) {
+				now = append(now, w)
 			}
 		}
-		if len(ws) == 0 {
+		if len(now) == 0 {
 			break
 		}
-		slices.SortStableFunc(ws, func(a, b int) int {
-			return boolInt(strip[a][round] == "") - boolInt(strip[b][round] == "")
+		slices.SortStableFunc(now, func(a, b int) int {
+			return boolInt(q[a][round].text == "") - boolInt(q[b][round].text == "")
 		})
-		for _, w := range ws {
-			errs = append(errs, h.writeStrip(w, strip[w][round]))
+		for _, w := range now {
+			x := q[w][round]
+			if err := h.writeStrip(w, x.text); err != nil {
+				failed[w] = true
+				q[w] = q[w][round:]
+				errs = append(errs, err)
+				continue
+			}
+			for _, seq := range x.seqs {
+				h.trk.finish(seq, 1)
+			}
 		}
 	}
-	return errors.Join(errs...)
+	h.retryMu.Lock()
+	clear(h.stripQ)
+	for w := range failed {
+		h.stripQ[w] = q[w]
+	}
+	h.retryMu.Unlock()
+	err := errors.Join(errs...)
+	if err != nil {
+		h.backoff[stripBus].failed(&h.o, time.Now())
+	} else if len(ws) > 0 {
+		h.backoff[stripBus].ok()
+	}
+	return err
 }
 
 // showBoard queues the hall board's changes for a batch of events, one per
@@ -670,8 +927,26 @@ func (h *Hub) showBoard(batch []dispJob, stop func() bool) error {
 		if remove != nil || push != nil {
 			m.QueueBoard(remove, push)
 		}
+		if c.BoardPush != "" {
+			// Done when the board's progress reaches this line (at once
+			// without a board: nothing was queued).
+			queued, _ := m.BoardProgress()
+			h.trk.wait(&h.trk.boardW, mark{seq: e.Seq, mark: queued})
+		}
 	}
-	return m.FlushBoard(0, stop)
+	return h.flushBoard(0, stop)
+}
+
+// flushBoard flushes the board's queued lines and backs its bus off when a
+// write failed.
+func (h *Hub) flushBoard(pushes int, stop func() bool) error {
+	err := h.o.Display.FlushBoard(pushes, stop)
+	if err != nil {
+		h.backoff[boardBus].failed(&h.o, time.Now())
+	} else {
+		h.backoff[boardBus].ok()
+	}
+	return err
 }
 
 func boolInt(b bool) int {

@@ -13,7 +13,11 @@
 // the strips, then the board's lower rows. A blank-only update (finish, no-show) waits Settle for the call
 // that usually follows ("call next" finishes the current ticket) so the
 // strip goes straight to the new number. A dead bus is logged once, not at
-// every write.
+// every write. A strip whose write fails keeps that write and the ones
+// after it, in order, and they are tried again with a backoff (and with
+// each update) until the strip is back; Status reports them. An event with
+// a Seq is tracked until its strip, board line and announcements are done
+// (Hub.Pending), so that the hall can replay what a kill cut off.
 //
 // The package is a driver: options in, events out. Reading the [display]
 // and [voice] configuration sections, opening the ports they name and

@@ -188,6 +188,16 @@ func (m *Manager) BoardShown() int64 {
 	return m.shownN
 }
 
+// BoardProgress reports how many lines QueueBoard has queued for the top
+// row since the start and how many of them are done: shown on the top row
+// or given up. Lines are done in the order queued, so the k-th line queued
+// is done once done >= k.
+func (m *Manager) BoardProgress() (queued, done int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.shownN + m.givenUp + int64(m.waiting), m.shownN + m.givenUp
+}
+
 // applyOp returns rows after op on a board of n rows.
 func applyOp(rows []string, op boardOp, n int) []string {
 	var out []string

@@ -90,6 +90,8 @@ type Announcer struct {
 	said      int64         // announcements played (or muted by volume)
 	skipped   int64         // sayings skipped: repeats and optional announcements
 	playingAt time.Time     // when the announcement being played was queued; zero when idle
+	queuedN   int64         // announcements Say accepted
+	doneN     int64         // of them, played to the end or skipped (in the order queued)
 
 	mu     sync.Mutex // held while playing: no overlap
 	volume int
@@ -163,6 +165,7 @@ func (a *Announcer) Say(an Announcement) error {
 		return ErrQueueFull
 	}
 	a.q = append(a.q, queued{an, a.now()})
+	a.queuedN++
 	n := len(a.q)
 	warn := a.limit >= 0 && n > a.limit && !a.burst
 	if warn {
@@ -202,6 +205,16 @@ func (a *Announcer) Backlog() Backlog {
 	return b
 }
 
+// Progress reports how many announcements Say has queued since the start
+// and how many of them are done: played to the end, or skipped for the
+// backlog. They are done in the order queued, so the k-th accepted
+// announcement is done once done >= k.
+func (a *Announcer) Progress() (queued, done int64) {
+	a.qmu.Lock()
+	defer a.qmu.Unlock()
+	return a.queuedN, a.doneN
+}
+
 // next takes the oldest queued announcement and decides how it is said:
 // once, without repeats, when the backlog behind it is past the limit or it
 // waited longer than MaxWait; an optional one is then skipped (ok false).
@@ -220,6 +233,7 @@ func (a *Announcer) next() (an Announcement, ok, any bool) {
 	if hurry {
 		if an.Optional {
 			a.skipped++
+			a.doneN++
 			return an, false, true
 		}
 		if an.Repeat > 1 {
@@ -253,6 +267,9 @@ func (a *Announcer) Run(ctx context.Context) error {
 		err := a.Play(ctx, an)
 		a.qmu.Lock()
 		a.said++
+		if ctx.Err() == nil {
+			a.doneN++ // not when the end of Run cut it short
+		}
 		a.playingAt = time.Time{}
 		a.qmu.Unlock()
 		if err != nil && ctx.Err() == nil {

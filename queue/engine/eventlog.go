@@ -34,3 +34,13 @@ FROM events WHERE seq>? ORDER BY seq LIMIT ?`, afterSeq, limit)
 	}
 	return out, rows.Err()
 }
+
+// LastSeq returns the sequence of the newest committed event (0 when the
+// log is empty).
+func (e *Engine) LastSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	if err := e.rdb.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM events`).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("engine: last event: %w", err)
+	}
+	return seq, nil
+}
