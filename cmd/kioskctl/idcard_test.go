@@ -35,11 +35,11 @@ func TestIDCardReadJSON(t *testing.T) {
 		reveal bool
 		want   string
 	}{
-		{"resident1", false, `{"card_type":"resident","name":"李*梅","sex":"female","nation":"汉","birth":"1990-03-07","address":"甘肃省玉门市新市区人民路12号","id_number":"6209**********0021","id_number_valid":true,"authority":"玉门市公安局","valid_from":"2015-06-01","valid_to":"2035-06-01"}`},
+		{"resident1", false, `{"card_type":"resident","name":"李**","sex":"female","nation":"汉","birth":"1990-03-07","address":"甘肃省玉门市新市区人民路12号","id_number":"6209**********0021","id_number_valid":true,"authority":"玉门市公安局","valid_from":"2015-06-01","valid_to":"2035-06-01"}`},
 		{"resident2", true, `{"card_type":"resident","name":"马建国","sex":"male","nation":"回","birth":"1960-11-20","address":"甘肃省玉门市玉门镇建设路88号3单元201室","id_number":"62098219601120003X","id_number_valid":true,"authority":"玉门市公安局","valid_from":"2010-01-01","valid_to":"long-term"}`},
 		{"hkmotw1", true, `{"card_type":"hkmotw_permit","name":"陈家明","sex":"male","birth":"1985-08-15","address":"甘肃省酒泉市肃州区西大街5号","id_number":"810000198508150016","id_number_valid":true,"authority":"酒泉市公安局","valid_from":"2022-09-01","valid_to":"2027-09-01","pass_number":"H12345678","issue_count":1}`},
 		{"foreign2017", true, `{"card_type":"foreign_permanent_2017","name":"约翰","name_en":"SMITH, JOHN JAMES","sex":"male","nationality":"GBR","birth":"1985-06-15","id_number":"GBR628506150012","id_number_valid":true,"authority":"6200","valid_from":"2018-05-01","valid_to":"2028-05-01"}`},
-		{"foreign2023", false, `{"card_type":"foreign_permanent_2023","name":"玛*亚","name_en":"G*****************************************S","sex":"female","nationality":"ESP","birth":"1992-03-04","id_number":"9627**********0025","id_number_valid":true,"valid_from":"2024-02-01","valid_to":"2034-02-01"}`},
+		{"foreign2023", false, `{"card_type":"foreign_permanent_2023","name":"玛**","name_en":"G**","sex":"female","nationality":"ESP","birth":"1992-03-04","id_number":"9627**********0025","id_number_valid":true,"valid_from":"2024-02-01","valid_to":"2034-02-01"}`},
 		{"badid1", true, `{"card_type":"resident","name":"赵错号","sex":"female","nation":"汉","birth":"1990-03-07","address":"甘肃省玉门市新市区人民路14号","id_number":"620982199003070025","id_number_valid":false,"authority":"玉门市公安局","valid_from":"2015-06-01","valid_to":"2035-06-01"}`},
 	} {
 		s.Place(tc.card)
@@ -68,7 +68,7 @@ func TestIDCardReadText(t *testing.T) {
 	if err := run(context.Background(), []string{"idcard", "read", "--port", path}, &out, &errb); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"马*国", "6209**********003X", "long-term", "photo(1024 bytes)"} {
+	for _, want := range []string{"马**", "6209**********003X", "long-term", "photo(1024 bytes)"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

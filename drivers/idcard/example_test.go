@@ -37,6 +37,6 @@ func Example() {
 	fmt.Println(card) // masked
 	fmt.Println(card.Nation, card.Birth, card.LongTerm, card.IDNumberValid)
 	// Output:
-	// resident card 马*国 6209**********003X
+	// resident card 马** 6209**********003X
 	// 回 1960-11-20 true true
 }

@@ -11,19 +11,18 @@ import (
 	"unicode/utf8"
 )
 
-// MaskName masks a personal name for display: 张三 → 张*, 张小三 → 张*三,
-// 欧阳小明 → 欧**明, "Alice Smith" → A*********h. Empty stays empty.
+// MaskName masks a personal name for screens, tickets and logs without
+// revealing its length: the first character and two stars, whatever the
+// name (张三, 张小三 and 张三丰之 all become 张**; "Alice Smith" A**). Masking
+// a masked name changes nothing. Empty stays empty. This is the one rule;
+// every mask of a name in the product is this function.
 func MaskName(name string) string {
-	r := []rune(strings.TrimSpace(name))
-	switch len(r) {
-	case 0:
+	name = strings.TrimSpace(name)
+	if name == "" {
 		return ""
-	case 1:
-		return "*"
-	case 2:
-		return string(r[0]) + "*"
 	}
-	return string(r[0]) + strings.Repeat("*", len(r)-2) + string(r[len(r)-1])
+	r, _ := utf8.DecodeRuneInString(name)
+	return string(r) + "**"
 }
 
 // MaskID masks an identity number, keeping the first four and last four

@@ -3,7 +3,7 @@ package pii
 import "testing"
 
 func TestMask(t *testing.T) {
-	for in, want := range map[string]string{"张三": "张*", "张小三": "张*三", "欧阳小明": "欧**明", "": "", "李": "*"} {
+	for in, want := range map[string]string{"张三": "张**", "张小三": "张**", "欧阳小明": "欧**", "": "", "李": "李**", "张**": "张**", " Alice Smith": "A**"} {
 		if got := MaskName(in); got != want {
 			t.Errorf("MaskName(%q) = %q, want %q", in, got, want)
 		}

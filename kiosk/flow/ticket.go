@@ -3,8 +3,8 @@ package flow
 import (
 	"context"
 	"errors"
-	"strings"
 
+	"hallkiosk/internal/pii"
 	"hallkiosk/kiosk/i18n"
 )
 
@@ -147,7 +147,7 @@ func (f *Flow) issue(req IssueRequest) {
 		}
 		t.English = english
 		if req.Citizen != nil {
-			t.Holder = maskFixed(req.Citizen.Name)
+			t.Holder = pii.MaskName(req.Citizen.Name)
 		}
 		f.printTicket(ctx, step, t)
 	})
@@ -245,15 +245,6 @@ func (f *Flow) voidAsync(t Ticket, reason string) {
 		}
 		f.log.Info("kiosk ticket voided", "ticket", t.Number, "reason", reason)
 	})
-}
-
-// maskFixed masks a name to a fixed width that does not reveal its length
-// (张**), the form tickets print.
-func maskFixed(name string) string {
-	for _, r := range strings.TrimSpace(name) {
-		return string(r) + "**"
-	}
-	return ""
 }
 
 func errKey(err error) string {

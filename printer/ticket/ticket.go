@@ -9,8 +9,8 @@ import (
 	"image"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"hallkiosk/internal/pii"
 	"hallkiosk/printer/escpos"
 )
 
@@ -196,17 +196,9 @@ func testMark(e *escpos.Encoder, p escpos.Profile) {
 	e.Bold(true).Size(2, 2).Line(strings.TrimSpace(strings.Repeat("测试 ", n))).Size(1, 1).Bold(false)
 }
 
-// MaskName masks a name to a fixed width that does not reveal its length:
-// the first character and two stars (张三, 张小三 and 欧阳小明 all become
-// 张** / 欧**). Empty stays empty.
-func MaskName(name string) string {
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return ""
-	}
-	r, _ := utf8.DecodeRuneInString(name)
-	return string(r) + "**"
-}
+// MaskName masks a name to a fixed width that does not reveal its length
+// (pii.MaskName: 张三, 张小三 and 欧阳小明 become 张** / 欧**).
+func MaskName(name string) string { return pii.MaskName(name) }
 
 // width is the number of printer columns s takes: two for a Chinese
 // character, one for ASCII.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hallkiosk/internal/idnumber"
+	"hallkiosk/internal/pii"
 	"slices"
 	"strings"
 	"time"
@@ -125,21 +126,8 @@ func (e *Engine) VerifyTicketCode(code string) (string, error) {
 }
 
 // MaskName masks a name for screens and tickets without revealing its
-// length: one-character names become "*", two-character names keep the
-// first (张*), longer ones the first and the last around one star (李*梅,
-// 欧*明).
-func MaskName(name string) string {
-	r := []rune(strings.TrimSpace(name))
-	switch len(r) {
-	case 0:
-		return ""
-	case 1:
-		return "*"
-	case 2:
-		return string(r[0]) + "*"
-	}
-	return string(r[0]) + "*" + string(r[len(r)-1])
-}
+// length (pii.MaskName: 张**).
+func MaskName(name string) string { return pii.MaskName(name) }
 
 // CheckIDNumber checks an 18-character resident identity number (GB
 // 11643, by internal/idnumber): digits, a region code (91 for the

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"hallkiosk/internal/pii"
 	"hallkiosk/queue/engine"
 )
 
@@ -154,7 +155,7 @@ func (s *Server) getPublicTicket(w http.ResponseWriter, r *http.Request, _ who) 
 	}
 	cat := s.e.Catalog()
 	p := PublicTicket{Label: t.Label, Service: t.Service, State: t.State, Ahead: t.Ahead, WaitMin: t.WaitMin, IssuedAt: t.IssuedAt,
-		NameMasked: fixedMask(t.NameMasked), Rateable: s.e.Rateable(t.ID), Rating: t.Rating}
+		NameMasked: pii.MaskName(t.NameMasked), Rateable: s.e.Rateable(t.ID), Rating: t.Rating}
 	if sv, ok := cat.Service(t.Service); ok {
 		p.ServiceName = sv.Name
 	}
@@ -248,18 +249,4 @@ func (s *Server) getAudit(w http.ResponseWriter, r *http.Request, _ who) error {
 	}
 	writeJSON(w, 200, as)
 	return nil
-}
-
-// fixedMask turns a masked name (of any width, e.g. one stored before
-// fixed-width masks or made by a kiosk) into the fixed-width form: 张*,
-// 李*梅.
-func fixedMask(masked string) string {
-	rs := []rune(masked)
-	switch {
-	case len(rs) == 0:
-		return ""
-	case len(rs) <= 2 || rs[len(rs)-1] == '*':
-		return string(rs[0]) + "*"
-	}
-	return string(rs[0]) + "*" + string(rs[len(rs)-1])
 }

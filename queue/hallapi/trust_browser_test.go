@@ -169,7 +169,10 @@ func TestAccountsInChromium(t *testing.T) {
 		t.Fatalf("st5's session after disable: %d", c)
 	}
 	do(t, ctx,
-		poll(`!!document.querySelector('[data-delete="st5"]')`),
+		// The list is drawn again after the disable: wait for the new row
+		// (its button reads 启用), or the first click arms a button that
+		// the redraw then replaces.
+		poll(`(document.querySelector('[data-disable="st5"]') || {}).textContent === '启用'`),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-delete="st5"]').click()`),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-delete="st5"]').click()`),
 		poll(`document.getElementById('umsg').textContent.startsWith('已删除') && !document.querySelector('tr[data-user="st5"]')`),
