@@ -209,12 +209,12 @@ func assemble(ctx context.Context, cfg *Config, log *slog.Logger, logs *ring) (*
 	}
 	wireFaults(ctx, k, &d, st, hours) // what home shows of the devices (ui.go)
 	lang, _ := i18n.ParseLang(cfg.Kiosk.Language)
-	hallName := cfg.Kiosk.HallName
+	hallName, hallNameEN := cfg.Kiosk.HallName, ""
 	if hallName == "" {
-		hallName = cat.Hall.Name
+		hallName, hallNameEN = cat.Hall.Name, cat.Hall.NameEN
 	}
 	k.flow = flow.New(d, flow.Options{
-		HallName: hallName, Lang: lang,
+		HallName: hallName, HallNameEN: hallNameEN, Lang: lang,
 		Idle: cfg.Timeouts.Idle, ElderIdle: cfg.Timeouts.ElderIdle, Result: cfg.Timeouts.Result,
 		ElderResult: cfg.Timeouts.ElderResult, CardWait: cfg.Timeouts.CardWait, ElderCardWait: cfg.Timeouts.ElderCardWait,
 		PrintTimeout: cfg.Timeouts.Print, MaintIdle: cfg.Maintenance.Idle, PIN: cfg.Maintenance.PIN,

@@ -47,6 +47,7 @@ type Deps struct {
 // Options tune the flow. Zero values take the defaults of DefaultOptions.
 type Options struct {
 	HallName      string
+	HallNameEN    string        // the hall's name in English sessions; "" shows HallName
 	Lang          i18n.Lang     // language a fresh session starts in
 	Idle          time.Duration // no touch for this long: home, data wiped
 	ElderIdle     time.Duration // the same in elder mode
@@ -149,8 +150,10 @@ type State struct {
 	Lang     i18n.Lang
 	Elder    bool
 	HallName string
-	Hall     HallStatus
-	Zones    []Zone
+	// HallNameEN is the hall's English name ("" if none).
+	HallNameEN string
+	Hall       HallStatus
+	Zones      []Zone
 	// Reopen is when the hall opens again while it is closed (zero: not
 	// known), Lunch whether that is a break within the day.
 	Reopen time.Time
@@ -226,7 +229,7 @@ func New(d Deps, opt Options) *Flow {
 		f.log = slog.New(slog.DiscardHandler)
 	}
 	f.base, f.cancel = context.WithCancel(context.Background())
-	f.st = State{Screen: ScreenHome, Lang: opt.Lang, HallName: opt.HallName,
+	f.st = State{Screen: ScreenHome, Lang: opt.Lang, HallName: opt.HallName, HallNameEN: opt.HallNameEN,
 		Hall: HallStatus{Open: true, Online: true}, Services: map[string]Service{}}
 	f.st.ReasonChoices = opt.Reasons
 	f.st.PINLeft = opt.PINTries

@@ -132,7 +132,11 @@ func (k *Kiosk) header(sc *Screen, s flow.State) fyne.CanvasObject {
 	L := s.Lang
 	band := canvas.NewRectangle(colHeader)
 	band.SetMinSize(fyne.NewSize(0, MinTouch+20))
-	name := NewFitText(s.HallName, colWhite, k.theme.Size("subHeadingText"))
+	hall := s.HallName
+	if L == i18n.EN && s.HallNameEN != "" {
+		hall = s.HallNameEN
+	}
+	name := NewFitText(hall, colWhite, k.theme.Size("subHeadingText"))
 	name.Align = fyne.TextAlignLeading
 	var right fyne.CanvasObject
 	if s.Screen == flow.ScreenHome {
