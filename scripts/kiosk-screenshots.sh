@@ -58,6 +58,7 @@ control = $CTL
 standalone = true
 orientation = $1
 hall_name = 玉门市民中心
+hall_name_en = Yumen Citizen Centre
 [hall]
 # the 10 s status refresh, sooner: paper refilled shows at once
 status_interval = 1s

@@ -209,9 +209,12 @@ func assemble(ctx context.Context, cfg *Config, log *slog.Logger, logs *ring) (*
 	}
 	wireFaults(ctx, k, &d, st, hours) // what home shows of the devices (ui.go)
 	lang, _ := i18n.ParseLang(cfg.Kiosk.Language)
-	hallName, hallNameEN := cfg.Kiosk.HallName, ""
+	hallName, hallNameEN := cfg.Kiosk.HallName, cfg.Kiosk.HallNameEN
 	if hallName == "" {
-		hallName, hallNameEN = cat.Hall.Name, cat.Hall.NameEN
+		hallName = cat.Hall.Name
+		if hallNameEN == "" {
+			hallNameEN = cat.Hall.NameEN
+		}
 	}
 	k.flow = flow.New(d, flow.Options{
 		HallName: hallName, HallNameEN: hallNameEN, Lang: lang,

@@ -23,6 +23,7 @@ type Config struct {
 	Kiosk struct {
 		DeviceID    string `ini:"device_id"`
 		HallName    string `ini:"hall_name"`
+		HallNameEN  string `ini:"hall_name_en"`
 		Language    string `ini:"language"`
 		Orientation string `ini:"orientation"`
 		Fullscreen  bool   `ini:"fullscreen"`
