@@ -10,6 +10,12 @@
 # announced; prints tickets, restarts, calls shown/announced and the
 # offline import lag p50/p90/max. Takes DURATION plus about a minute.
 #
+# With HALLDAY_REAL_KIOSKS=1 the kiosks are real `kiosk --sim --headless`
+# processes instead, each with its own devsim (its own printer) and fault
+# proxy, driven through the kiosk's control endpoint (the kiosk is a cgo
+# Fyne build: slow the first time). Ports: HALLDAY_PORT and the next one for
+# the hall, HALLDAY_PORT+10*i .. +10*i+2 for kiosk i.
+#
 #   scripts/hallday.sh [DURATION] [KIOSKS] [WINDOWS] [KILLS] [WORKDIR]
 set -euo pipefail
 DURATION=${1:-90s}
@@ -24,7 +30,13 @@ export GOFLAGS=${GOFLAGS:--tags=no_emoji} CGO_ENABLED=1
 mkdir -p "$WORK"
 go build -o "$WORK/hallserver" ./cmd/hallserver
 go build -o "$WORK/hallday" ./tools/hallday
+REAL=()
+if [ "${HALLDAY_REAL_KIOSKS:-0}" = 1 ]; then
+	go build -o "$WORK/" ./cmd/kiosk ./cmd/devsim
+	REAL=(-kiosk-bin "$WORK/kiosk" -devsim-bin "$WORK/devsim")
+	echo "hallday: real kiosks (kiosk --sim --headless, one devsim each)"
+fi
 echo "hallday: $DURATION, $KIOSKS kiosks, $WINDOWS windows, $KILLS hall kills in $WORK"
 "$WORK/hallday" -hallserver "$WORK/hallserver" -dir "$WORK/run" -duration "$DURATION" \
-	-kiosks "$KIOSKS" -windows "$WINDOWS" -kills "$KILLS" -port "$PORT"
+	-kiosks "$KIOSKS" -windows "$WINDOWS" -kills "$KILLS" -port "$PORT" "${REAL[@]}"
 echo "hallday: OK"

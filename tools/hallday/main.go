@@ -23,6 +23,11 @@
 // WAV file with exactly its announcement). It prints the figures (tickets,
 // restarts, calls shown and announced, offline import lag p50/p90/max
 // after the link returned) and exits 1 on a failed check.
+//
+// With -kiosk-bin and -devsim-bin the kiosks are real `kiosk --sim
+// --headless` processes instead, each with its own devsim and fault proxy,
+// driven through the kiosk's control endpoint (real.go); the checks are the
+// same.
 package main
 
 import (
@@ -73,8 +78,8 @@ var (
 
 func main() {
 	flag.Parse()
-	if *hallBin == "" || *dir == "" {
-		fmt.Fprintln(os.Stderr, "usage: hallday -hallserver BIN -dir DIR")
+	if *hallBin == "" || *dir == "" || (*kioskBin == "") != (*devsimBin == "") {
+		fmt.Fprintln(os.Stderr, "usage: hallday -hallserver BIN -dir DIR [-kiosk-bin BIN -devsim-bin BIN]")
 		os.Exit(2)
 	}
 	ok, err := run()
@@ -223,6 +228,7 @@ type call struct {
 
 type kioskRig struct {
 	n      int
+	real   *realKiosk // the real-kiosk mode: st, hall and client are nil
 	st     *store.Store
 	hall   *adapters.Hall
 	client *qsync.Client
@@ -261,7 +267,18 @@ func run() (bool, error) {
 	defer strips.Close()
 	voiceDir := filepath.Join(*dir, "voice")
 	conf := filepath.Join(*dir, "hallserver.conf")
-	os.WriteFile(conf, []byte(fmt.Sprintf(`[server]
+	cat := catalog.Default()
+	hallCat := ""
+	if *kioskBin != "" {
+		// The real kiosks show their catalogue's hours: one open around
+		// the clock, the hall's too.
+		abs, _ := filepath.Abs(*catPath)
+		if cat, err = catalog.Load(abs); err != nil {
+			return false, err
+		}
+		hallCat = "[hall]\ncatalog = " + abs + "\n"
+	}
+	os.WriteFile(conf, []byte(hallCat+fmt.Sprintf(`[server]
 tls_listen = 127.0.0.1:%d
 [display]
 board_port = %s
@@ -286,7 +303,6 @@ output = wav:%s
 	if err != nil {
 		return false, err
 	}
-	cat := catalog.Default()
 	var windows []int
 	for _, w := range cat.Windows {
 		if slices.Contains(w.Services, *service) && len(windows) < *nWindows {
@@ -305,7 +321,23 @@ output = wav:%s
 	// Kiosks, each behind its own fault proxy to the TLS listener.
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	var kiosks []*kioskRig
-	for i := 1; i <= *nKiosks; i++ {
+	for i := 1; i <= *nKiosks && *kioskBin != ""; i++ {
+		px, err := faultproxy.New(fmt.Sprintf("127.0.0.1:%d", *port+10*i), fmt.Sprintf("127.0.0.1:%d", *port+1), faultproxy.Faults{Seed: uint64(i)})
+		if err != nil {
+			return false, err
+		}
+		defer px.Close()
+		r, err := startRealKiosk(ctx, i, h.base, px)
+		if err != nil {
+			return false, err
+		}
+		defer r.stop()
+		kiosks = append(kiosks, &kioskRig{n: i, real: r, px: px, upAt: time.Now()})
+	}
+	if *kioskBin != "" {
+		time.Sleep(3 * time.Second) // their first syncs: number leases
+	}
+	for i := 1; i <= *nKiosks && *kioskBin == ""; i++ {
 		px, err := faultproxy.New("127.0.0.1:0", fmt.Sprintf("127.0.0.1:%d", *port+1), faultproxy.Faults{Seed: uint64(i)})
 		if err != nil {
 			return false, err
@@ -335,7 +367,9 @@ output = wav:%s
 	}
 	// Leases first (an offline kiosk issues from them).
 	for _, k := range kiosks {
-		k.client.SyncOnce(ctx)
+		if k.client != nil {
+			k.client.SyncOnce(ctx)
+		}
 	}
 
 	var (
@@ -355,6 +389,35 @@ output = wav:%s
 	var wg gosync.WaitGroup
 	// Kiosks issue, "print" and confirm, one citizen every 0.5-1.5 s each.
 	for _, k := range kiosks {
+		if k.real == nil {
+			continue
+		}
+		wg.Go(func() {
+			for busyCtx.Err() == nil {
+				time.Sleep(time.Duration(500+rand.IntN(1000)) * time.Millisecond)
+				issued := time.Now()
+				label, err := k.real.take()
+				if err != nil {
+					issueKO.Add(1)
+					if !errors.Is(err, errRefused) {
+						fmt.Fprintln(os.Stderr, "hallday:", err)
+					}
+					continue
+				}
+				p := printed{label: label, service: *service, id: ticketID(label, issued), kiosk: k.n, at: issued}
+				// Offline or not is told by the hall: a ticket issued
+				// online is there (reserved or live) at once.
+				watch.addUnsure(p.id, issued, k)
+				mu.Lock()
+				prints = append(prints, p)
+				mu.Unlock()
+			}
+		})
+	}
+	for _, k := range kiosks {
+		if k.real != nil {
+			continue
+		}
 		wg.Go(func() {
 			for busyCtx.Err() == nil {
 				time.Sleep(time.Duration(500+rand.IntN(1000)) * time.Millisecond)
@@ -470,7 +533,7 @@ output = wav:%s
 	// Settle: every outbox empty.
 	deadline := time.Now().Add(90 * time.Second)
 	for _, k := range kiosks {
-		for {
+		for k.st != nil {
 			n, _ := k.st.PendingCount(ctx)
 			if n == 0 {
 				break
@@ -479,6 +542,23 @@ output = wav:%s
 				return false, fmt.Errorf("kiosk %d: %d events still pending", k.n, n)
 			}
 			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	if *kioskBin != "" {
+		// The real kiosks' outboxes are theirs: settle when the hall has
+		// every printed ticket live (confirms and offline tickets synced).
+		for _, p := range prints {
+			for {
+				var t struct{ State string }
+				code, err := getTicket(h.base, p.id, &t)
+				if err == nil && code == 200 && t.State != "reserved" {
+					break
+				}
+				if time.Now().After(deadline) {
+					break // the check below says what is missing
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
 		}
 	}
 	waitCalloutIdle(h.base, admin)
@@ -499,15 +579,30 @@ output = wav:%s
 		}
 		seen[p.id], printedLabels[p.label] = true, true
 		var t struct{ State, Label string }
-		if code, err := api("GET", h.base+"/api/v1/tickets/"+p.id, "", nil, &t); err != nil || code != 200 {
+		if code, err := getTicket(h.base, p.id, &t); err != nil || code != 200 {
 			fail("printed %s (%s) not at the hall: %d %v", p.label, p.id, code, err)
 			continue
 		}
 		if t.Label != p.label || t.State == "reserved" || t.State == "lapsed" || t.State == "void" {
 			fail("printed %s is %s %s at the hall", p.label, t.Label, t.State)
 		}
-		if p.offline {
+		if p.offline || watch.wasOffline(p.id) {
 			offline++
+		}
+	}
+	// The real kiosks' printers printed nothing besides those tickets.
+	for _, k := range kiosks {
+		if k.real == nil {
+			continue
+		}
+		mine := 0
+		for _, p := range prints {
+			if p.kiosk == k.n {
+				mine++
+			}
+		}
+		if js, err := k.real.printerJobs(); err != nil || len(js) != mine {
+			fail("kiosk %d: %d printer jobs, %d tickets recorded (%v)", k.n, len(js), mine, err)
 		}
 	}
 	// 2. No unprinted ticket called; 3. every call shown and announced.
@@ -559,6 +654,32 @@ output = wav:%s
 			lags[len(lags)/2].Round(time.Millisecond), lags[len(lags)*9/10].Round(time.Millisecond), lags[len(lags)-1].Round(time.Millisecond))
 	}
 	return ok, nil
+}
+
+// lookupTok is the session the harness reads tickets with (GET
+// /api/v1/tickets/{id} wants a kiosk or a staff session).
+var lookupTok struct {
+	gosync.Mutex
+	tok string
+}
+
+// getTicket reads a ticket from the hall as the demo admin, logging in
+// again when the session is gone (a restarted hall).
+func getTicket(base, id string, out any) (int, error) {
+	lookupTok.Lock()
+	tok := lookupTok.tok
+	lookupTok.Unlock()
+	code, err := api("GET", base+"/api/v1/tickets/"+id, tok, nil, out)
+	if err == nil && code == http.StatusUnauthorized {
+		if tok, err = login(base, "demoadmin", "admin-demo"); err != nil {
+			return 0, err
+		}
+		lookupTok.Lock()
+		lookupTok.tok = tok
+		lookupTok.Unlock()
+		code, err = api("GET", base+"/api/v1/tickets/"+id, tok, nil, out)
+	}
+	return code, err
 }
 
 // waitCalloutIdle waits until the hall's board and voice have nothing
@@ -635,17 +756,34 @@ type lagWatch struct {
 	mu      gosync.Mutex
 	pending []pendingOffline
 	lags    []time.Duration
+	offline map[string]bool // unsure tickets the hall did not have at first
 }
 
 type pendingOffline struct {
 	id     string
 	issued time.Time
 	k      *kioskRig
+	unsure bool // a real kiosk's ticket: offline if the hall's first answer is 404
+}
+
+// addUnsure watches a real kiosk's printed ticket: if the hall's first
+// answer has it, it was issued online and is dropped; if not (404), it
+// was issued offline and its import lag is recorded.
+func (w *lagWatch) addUnsure(id string, issued time.Time, k *kioskRig) {
+	w.mu.Lock()
+	w.pending = append(w.pending, pendingOffline{id, issued, k, true})
+	w.mu.Unlock()
+}
+
+func (w *lagWatch) wasOffline(id string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.offline[id]
 }
 
 func (w *lagWatch) add(id string, issued time.Time, k *kioskRig) {
 	w.mu.Lock()
-	w.pending = append(w.pending, pendingOffline{id, issued, k})
+	w.pending = append(w.pending, pendingOffline{id: id, issued: issued, k: k})
 	w.mu.Unlock()
 }
 
@@ -656,7 +794,19 @@ func (w *lagWatch) run(ctx context.Context, base string) {
 		w.mu.Unlock()
 		var left []pendingOffline
 		for _, p := range list {
-			code, err := api("GET", base+"/api/v1/tickets/"+p.id, "", nil, nil)
+			code, err := getTicket(base, p.id, nil)
+			if err == nil && code == 200 && p.unsure {
+				continue // online
+			}
+			if err == nil && code == http.StatusNotFound && p.unsure {
+				p.unsure = false
+				w.mu.Lock()
+				if w.offline == nil {
+					w.offline = map[string]bool{}
+				}
+				w.offline[p.id] = true
+				w.mu.Unlock()
+			}
 			if err == nil && code == 200 {
 				now := time.Now()
 				ref := p.issued
