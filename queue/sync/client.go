@@ -62,11 +62,15 @@ type releasedLister interface {
 
 // ClientOptions tunes a Client. Nil means defaults.
 type ClientOptions struct {
-	Log        *slog.Logger
-	Timeout    time.Duration // per request; 10 s when 0
-	Interval   time.Duration // between successful syncs; 15 s when 0
-	MaxBackoff time.Duration // longest wait after failures; 2 min when 0
-	Batch      int           // events per push; 1000 when 0
+	Log     *slog.Logger
+	Timeout time.Duration // per request; 10 s when 0
+	// AnswerTimeout bounds the wait for the hall's answer once a request
+	// is sent (3 s when 0): a request lost on a dropping link is given up
+	// soon and retried, while a large push still has Timeout to upload.
+	AnswerTimeout time.Duration
+	Interval      time.Duration // between successful syncs; 15 s when 0
+	MaxBackoff    time.Duration // longest wait after failures; 2 min when 0
+	Batch         int           // events per push; 1000 when 0
 	// Probe is how often, while the hall is unreachable, Run asks for the
 	// hall's time (GET time: unsigned, a few bytes) to notice at once
 	// that the link is back, ±50 % jitter; 1 s when 0, negative: no
@@ -113,6 +117,9 @@ func NewClient(st KioskStore, opts *ClientOptions) *Client {
 	if opts != nil {
 		c.opts = *opts
 	}
+	if c.opts.AnswerTimeout <= 0 {
+		c.opts.AnswerTimeout = 3 * time.Second
+	}
 	if c.opts.Timeout == 0 {
 		c.opts.Timeout = 10 * time.Second
 	}
@@ -152,7 +159,7 @@ func (e *HTTPError) Error() string {
 }
 
 func (c *Client) httpClient(pin string, seen *string) *http.Client {
-	return pinnedClient(pin, seen, c.opts.Timeout)
+	return pinnedClient(pin, seen, c.opts.Timeout, c.opts.AnswerTimeout)
 }
 
 // PinnedClient returns an HTTP client for the hall's TLS address that
@@ -160,17 +167,18 @@ func (c *Client) httpClient(pin string, seen *string) *http.Client {
 // kiosk's other calls to the hall (tickets, check-ins, registry, invoices):
 // ID numbers then travel encrypted to the very hall the kiosk enrolled with.
 func PinnedClient(pin string, timeout time.Duration) *http.Client {
-	return pinnedClient(pin, nil, timeout)
+	return pinnedClient(pin, nil, timeout, 0)
 }
 
-func pinnedClient(pin string, seen *string, timeout time.Duration) *http.Client {
+func pinnedClient(pin string, seen *string, timeout, answer time.Duration) *http.Client {
 	return &http.Client{
 		Timeout: timeout,
 		Transport: &http.Transport{
-			TLSClientConfig:     pinnedTLS(pin, seen),
-			MaxIdleConnsPerHost: 2,
-			IdleConnTimeout:     30 * time.Second,
-			DisableCompression:  true,
+			TLSClientConfig:       pinnedTLS(pin, seen),
+			ResponseHeaderTimeout: answer,
+			MaxIdleConnsPerHost:   2,
+			IdleConnTimeout:       30 * time.Second,
+			DisableCompression:    true,
 		},
 	}
 }
