@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strings"
 	gosync "sync"
@@ -176,6 +177,8 @@ func pinnedClient(pin string, seen *string, timeout, answer time.Duration) *http
 		Transport: &http.Transport{
 			TLSClientConfig:       pinnedTLS(pin, seen),
 			ResponseHeaderTimeout: answer,
+			TLSHandshakeTimeout:   answer, // a stalled link holds the handshake too
+			DialContext:           (&net.Dialer{Timeout: answer}).DialContext,
 			MaxIdleConnsPerHost:   2,
 			IdleConnTimeout:       30 * time.Second,
 			DisableCompression:    true,

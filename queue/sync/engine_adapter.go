@@ -114,7 +114,7 @@ func (h *EngineHall) ImportEvents(ctx context.Context, device string, events []E
 			if _, done := imported[key]; done {
 				continue // imported live above
 			}
-			h.confirm(ctx, device, engineTicketID(t.Day, t.Service, t.Number), e.Seq)
+			h.confirm(ctx, device, engineTicketID(t.Day, t.Service, t.Number), "", e.Seq)
 		case KindTicketConfirmed:
 			var c ConfirmPayload
 			if err := json.Unmarshal(e.Payload, &c); err != nil {
@@ -124,7 +124,7 @@ func (h *EngineHall) ImportEvents(ctx context.Context, device string, events []E
 			if ref == "" {
 				ref = c.Key
 			}
-			h.confirm(ctx, device, ref, e.Seq)
+			h.confirm(ctx, device, ref, c.Key, e.Seq)
 		case KindEvaluation:
 			id := h.ratedTicket(ctx, device, e.Payload, issued)
 			if id == "" {
@@ -147,11 +147,14 @@ func (h *EngineHall) ImportEvents(ctx context.Context, device string, events []E
 // confirm makes the device's reserved ticket ref (id or key) wait: its
 // kiosk printed it. A ticket of another device, of an earlier day or
 // already live is left alone (logged when it is not the device's).
-func (h *EngineHall) confirm(ctx context.Context, device, ref string, seq uint64) {
+func (h *EngineHall) confirm(ctx context.Context, device, ref, key string, seq uint64) {
 	if ref == "" {
 		return
 	}
-	if t, err := h.e.Ticket(ctx, ref); err == nil && t.DeviceID != device {
+	// The ticket is the sender's when it was issued under the sender's
+	// sync id, or under its kiosk id on the hall API (another name for the
+	// same kiosk) with the idempotency key only the issuing kiosk holds.
+	if t, err := h.e.Ticket(ctx, ref); err == nil && t.DeviceID != device && (key == "" || t.Key != key) {
 		h.log.Warn("sync: confirmation of another device's ticket ignored", "device", device, "seq", seq)
 		return
 	}

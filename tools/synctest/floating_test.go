@@ -87,3 +87,37 @@ func TestOfflineNumbersContinueTheHallsSequence(t *testing.T) {
 		seen[n] = true
 	}
 }
+
+// TestConfirmThroughSyncUnderTheKioskID: a kiosk issues online under its
+// kiosk id on the hall API (kiosk.device_id), which differs from its sync
+// id; when the confirmation cannot go online it goes through sync and is
+// applied, since it carries the ticket's idempotency key. A confirmation
+// with another key is ignored (a real-kiosk hall day left such tickets
+// reserved: never called).
+func TestConfirmThroughSyncUnderTheKioskID(t *testing.T) {
+	ctx := context.Background()
+	eng, st, c := newEngineSite(t, nil)
+	const svc = "project-approval"
+	mine, err := eng.Issue(ctx, engine.IssueRequest{Service: svc, DeviceID: "kiosk-01", Key: "kiosk-01:sess-1", Reserve: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := eng.Issue(ctx, engine.IssueRequest{Service: svc, DeviceID: "kiosk-09", Key: "kiosk-09:sess-7", Reserve: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []qsync.ConfirmPayload{{TicketID: mine.ID, Key: mine.Key}, {TicketID: other.ID, Key: "kiosk-01:sess-2"}} {
+		if _, err := st.Append(ctx, qsync.KindTicketConfirmed, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if tk, _ := eng.Ticket(ctx, mine.ID); tk.State != engine.StateWaiting {
+		t.Errorf("own ticket confirmed through sync is %s, want waiting", tk.State)
+	}
+	if tk, _ := eng.Ticket(ctx, other.ID); tk.State != engine.StateReserved {
+		t.Errorf("another kiosk's ticket confirmed with a wrong key: %s", tk.State)
+	}
+}
