@@ -146,3 +146,18 @@ func (e *Engine) maxSpanLocked(day, service string) int {
 	}
 	return m
 }
+
+// RecentIssued counts the tickets of service the hall issued itself in the
+// last d (its pace, which sizes how far ahead kiosks' blocks float).
+func (e *Engine) RecentIssued(service string, d time.Duration) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	since := e.opts.Now().Add(-d)
+	n := 0
+	for _, t := range e.tickets {
+		if t.Day == e.day && t.IssueService == service && t.DeviceSeq == 0 && t.IssuedAt.After(since) {
+			n++
+		}
+	}
+	return n
+}

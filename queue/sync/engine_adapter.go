@@ -221,7 +221,7 @@ func engineTicketID(day, service string, n int) string {
 
 // ReserveNumbers implements Hall with an engine lease.
 func (h *EngineHall) ReserveNumbers(ctx context.Context, device, service, day string, n int) (int, int, error) {
-	l, err := h.e.LeaseAhead(ctx, device, service, day, n, LeaseAhead)
+	l, err := h.e.LeaseAhead(ctx, device, service, day, n, LeaseAhead+h.pace(service))
 	if engine.CodeOf(err) == engine.CodeCapReached {
 		return 0, 0, fmt.Errorf("%w: %v", ErrNoNumbers, err)
 	}
@@ -236,6 +236,19 @@ func (h *EngineHall) ReserveNumbers(ctx context.Context, device, service, day st
 
 // LastNumber implements NumberReleaser.
 func (h *EngineHall) LastNumber(service, day string) int { return h.e.LastNumber(service, day) }
+
+// pace is twice the hall's own tickets of service in the last 30 s: about
+// what it issues while a kiosk waits for its next pull (15 s) and the
+// pull's answer, with room to spare.
+func (h *EngineHall) pace(service string) int {
+	return 2 * h.e.RecentIssued(service, 30*time.Second)
+}
+
+// Margin implements NumberReleaser: the release margin grows with the
+// hall's pace, so at opening time blocks are asked back before the hall
+// reaches them (it steps over a block nobody handed back, a gap on the
+// board).
+func (h *EngineHall) Margin(service, day string) int { return 10 + h.pace(service) }
 
 // ReleaseNumbers implements NumberReleaser.
 func (h *EngineHall) ReleaseNumbers(ctx context.Context, device, service, day string, lo, from int) error {

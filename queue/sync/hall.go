@@ -50,6 +50,10 @@ type NumberReleaser interface {
 	// ReleaseNumbers records that device will never issue from..hi of its
 	// block starting at lo.
 	ReleaseNumbers(ctx context.Context, device, service, day string, lo, from int) error
+	// Margin is how near the hall's numbers may come to a block before it
+	// is asked back: enough for the numbers the hall issues between two
+	// pulls of a kiosk at its present pace.
+	Margin(service, day string) int
 }
 
 // ErrNoNumbers means a service has no numbers left to lease today.

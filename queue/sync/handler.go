@@ -448,7 +448,7 @@ func (h *HallSync) floatLeases(ctx context.Context, nr NumberReleaser, device st
 			rows.Close()
 			return fmt.Errorf("sync: leases: %w", err)
 		}
-		if released[l.Service+"|"+strconv.Itoa(l.Lo)] || l.Lo > nr.LastNumber(l.Service, resp.Day)+h.margin {
+		if released[l.Service+"|"+strconv.Itoa(l.Lo)] || l.Lo > nr.LastNumber(l.Service, resp.Day)+max(h.margin, nr.Margin(l.Service, resp.Day)) {
 			continue
 		}
 		resp.Release = append(resp.Release, l)
