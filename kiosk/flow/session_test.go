@@ -402,3 +402,22 @@ func TestTakeCardWhileCardStays(t *testing.T) {
 	pr.mu.Unlock()
 	r.wait(t, "reminder gone", func(s State) bool { return !s.TakeCard })
 }
+
+// TestMissingSoundCardShownInMaintenance: a kiosk without a sound card (the
+// elder-mode prompts cannot play) tells the technician in maintenance, not
+// only in the log.
+func TestMissingSoundCardShownInMaintenance(t *testing.T) {
+	r := newRig(t, Options{})
+	fv := r.faults(t)
+	r.f.d.Health = staticHealth{{Name: "printer", OK: true, Detail: "ok"}}
+	fv.set(Faults{NoSound: true})
+	_ = r.f.Refresh(t.Context())
+	enterMaintenance(t, r)
+	s := r.wait(t, "health", func(s State) bool { return len(s.Health) > 0 })
+	for _, h := range s.Health {
+		if h.Name == "voice" && !h.OK && strings.Contains(h.Detail, "no sound card") {
+			return
+		}
+	}
+	t.Fatalf("maintenance health without the missing sound card: %+v", s.Health)
+}
