@@ -86,15 +86,7 @@ func statsQuery(from, to, site string) (string, []any) {
 // Stats computes statistics for days from..to (inclusive, YYYY-MM-DD) of
 // one site or, with site "", of every site.
 func (s *Store) Stats(ctx context.Context, from, to, site string) ([]StatRow, error) {
-	f, err1 := time.Parse(time.DateOnly, from)
-	t, err2 := time.Parse(time.DateOnly, to)
-	if err1 != nil || err2 != nil || t.Before(f) || t.Sub(f) > 366*24*time.Hour {
-		return nil, fmt.Errorf("store: want from <= to, YYYY-MM-DD, at most a year")
-	}
-	if err := s.Rollup(ctx); err != nil {
-		return nil, err
-	}
-	items, err := s.itemCodes(ctx)
+	_, _, items, err := s.statsStart(ctx, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -122,6 +114,22 @@ func (s *Store) Stats(ctx context.Context, from, to, site string) ([]StatRow, er
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// statsStart checks a statistics range (from <= to, YYYY-MM-DD, at most a
+// year), brings the rollup up to date and reads the 事项 codes: what
+// Stats and StatsRange both do first.
+func (s *Store) statsStart(ctx context.Context, from, to string) (f, t time.Time, items map[string]string, err error) {
+	f, err1 := time.Parse(time.DateOnly, from)
+	t, err2 := time.Parse(time.DateOnly, to)
+	if err1 != nil || err2 != nil || t.Before(f) || t.Sub(f) > 366*24*time.Hour {
+		return f, t, nil, fmt.Errorf("store: want from <= to, YYYY-MM-DD, at most a year")
+	}
+	if err := s.Rollup(ctx); err != nil {
+		return f, t, nil, err
+	}
+	items, err = s.itemCodes(ctx)
+	return f, t, items, err
 }
 
 // itemCodes maps site+"\x00"+service to the 事项's implementation code

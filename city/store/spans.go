@@ -178,15 +178,7 @@ func (s *Store) RebuildStatSpans(ctx context.Context) error {
 // YYYY-MM-DD) as one row per site, dimension and key over the whole
 // range (Day is "FROM/TO"), from stat_spans; site "" is every site.
 func (s *Store) StatsRange(ctx context.Context, from, to, site string) ([]StatRow, error) {
-	f, err1 := time.Parse(time.DateOnly, from)
-	t, err2 := time.Parse(time.DateOnly, to)
-	if err1 != nil || err2 != nil || t.Before(f) || t.Sub(f) > 366*24*time.Hour {
-		return nil, fmt.Errorf("store: want from <= to, YYYY-MM-DD, at most a year")
-	}
-	if err := s.Rollup(ctx); err != nil {
-		return nil, err
-	}
-	items, err := s.itemCodes(ctx)
+	f, t, items, err := s.statsStart(ctx, from, to)
 	if err != nil {
 		return nil, err
 	}
