@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -153,7 +152,6 @@ type Engine struct {
 	windows  map[int]*winState
 	finishes map[string][]finish     // service → recent finishes
 	calls    []Event                 // recent call/recall events, newest last
-	future   map[string]int          // day|service → last number leased for a later day
 	spans    map[string][]span       // day|service → leased blocks of the hall's series, by first
 	appts    map[string]*Appointment // bookings of today and later, loaded on first use
 
@@ -303,7 +301,6 @@ func (e *Engine) load(ctx context.Context) error {
 	e.queues = map[string]*svcQueue{}
 	e.targeted = map[int]int{}
 	e.counters = map[string]int{}
-	e.future = map[string]int{}
 	if err := e.loadSpansLocked(ctx); err != nil {
 		return err
 	}
@@ -386,8 +383,8 @@ func (e *Engine) load(ctx context.Context) error {
 	return nil
 }
 
-// loadCountersLocked fills today's counters from the store and from leases
-// made earlier for today.
+// loadCountersLocked fills today's counters (the hall's own last numbers)
+// from the store; leased blocks are spans (loadSpansLocked).
 func (e *Engine) loadCountersLocked() error {
 	rows, err := e.rdb.Query(`SELECT service, next FROM counters WHERE day=?`, e.day)
 	if err != nil {
@@ -401,12 +398,6 @@ func (e *Engine) loadCountersLocked() error {
 			return fmt.Errorf("engine: load counters: %w", err)
 		}
 		e.counters[s] = max(e.counters[s], n)
-	}
-	for k, n := range e.future {
-		if d, s, _ := strings.Cut(k, "|"); d == e.day {
-			e.counters[s] = max(e.counters[s], n)
-			delete(e.future, k)
-		}
 	}
 	return rows.Err()
 }

@@ -492,23 +492,12 @@ func (e *Engine) counterLocked(ctx context.Context, day, service string) (int, e
 	if day == e.day {
 		return e.counters[service], nil
 	}
-	if n, ok := e.future[day+"|"+service]; ok {
-		return n, nil
-	}
 	var n int
 	err := e.rdb.QueryRowContext(ctx, `SELECT next FROM counters WHERE day=? AND service=?`, day, service).Scan(&n)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, &Error{Code: CodeUnavailable, Msg: "read counter", Err: err}
 	}
 	return n, nil
-}
-
-func (e *Engine) setCounterLocked(day, service string, n int) {
-	if day == e.day {
-		e.counters[service] = n
-		return
-	}
-	e.future[day+"|"+service] = n
 }
 
 // estimateLocked returns the tickets ahead of t and its estimated wait in minutes.
