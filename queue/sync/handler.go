@@ -441,6 +441,7 @@ func (h *HallSync) floatLeases(ctx context.Context, nr NumberReleaser, device st
 		return fmt.Errorf("sync: leases: %w", err)
 	}
 	staleLo := map[string]int{}
+	reach := map[string]int{} // service → the number the hall's own will soon reach
 	var services []string
 	for rows.Next() {
 		l := Lease{Day: resp.Day}
@@ -448,7 +449,12 @@ func (h *HallSync) floatLeases(ctx context.Context, nr NumberReleaser, device st
 			rows.Close()
 			return fmt.Errorf("sync: leases: %w", err)
 		}
-		if released[l.Service+"|"+strconv.Itoa(l.Lo)] || l.Lo > nr.LastNumber(l.Service, resp.Day)+max(h.margin, nr.Margin(l.Service, resp.Day)) {
+		near, ok := reach[l.Service]
+		if !ok { // once per service: Margin counts the hall's recent tickets
+			near = nr.LastNumber(l.Service, resp.Day) + max(h.margin, nr.Margin(l.Service, resp.Day))
+			reach[l.Service] = near
+		}
+		if released[l.Service+"|"+strconv.Itoa(l.Lo)] || l.Lo > near {
 			continue
 		}
 		resp.Release = append(resp.Release, l)
